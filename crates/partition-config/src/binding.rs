@@ -1,0 +1,88 @@
+//! Names, values and defaults of the `kairos,hypervisor` device-tree binding.
+//!
+//! The binding is described in `docs/bindings/kairos-partitions.md`; this module is its
+//! machine-readable half. A `kairos,*` property not listed here is an error.
+
+/// `compatible` string of the node that holds the partition configuration.
+pub const HYPERVISOR_COMPATIBLE: &str = "kairos,hypervisor";
+/// `compatible` string of a VM node (a child of the hypervisor node).
+pub const VM_COMPATIBLE: &str = "kairos,vm";
+/// Path of the hypervisor node in a full platform device tree.
+pub const HYPERVISOR_NODE_NAME: &str = "hypervisor";
+/// Prefix of the properties this binding owns.
+pub const VENDOR_PREFIX: &str = "kairos,";
+
+/// Standard `compatible` property.
+pub const COMPATIBLE: &str = "compatible";
+/// Standard `status` property: a VM node whose status is not `okay` is skipped.
+pub const STATUS: &str = "status";
+/// Standard `#address-cells` property of the hypervisor node.
+pub const ADDRESS_CELLS: &str = "#address-cells";
+/// Standard `#size-cells` property of the hypervisor node.
+pub const SIZE_CELLS: &str = "#size-cells";
+
+/// Hypervisor node: log level (string, one of [`LOG_LEVELS`]).
+pub const LOG_LEVEL: &str = "kairos,log-level";
+
+/// VM node: logical CPU indices (u32 list, at least one).
+pub const CPUS: &str = "kairos,cpus";
+/// VM node: RAM size in bytes (`#size-cells`).
+pub const MEMORY_SIZE: &str = "kairos,memory-size";
+/// VM node: fixed physical base of its RAM (`#address-cells`).
+pub const MEMORY_BASE: &str = "kairos,memory-base";
+/// VM node: guest-physical base of its RAM (`#address-cells`).
+pub const IPA_BASE: &str = "kairos,ipa-base";
+/// VM node: name of a built-in image (string).
+pub const IMAGE: &str = "kairos,image";
+/// VM node: an image the boot loader placed in memory (`#address-cells` + `#size-cells`).
+pub const IMAGE_REG: &str = "kairos,image-reg";
+/// VM node: entry point IPA (`#address-cells`).
+pub const ENTRY: &str = "kairos,entry";
+/// VM node: offset of the image inside the VM's RAM (one u32 cell).
+pub const LOAD_OFFSET: &str = "kairos,load-offset";
+/// VM node: passthrough MMIO regions (`#address-cells` + `#size-cells` pairs).
+pub const DEVICES: &str = "kairos,devices";
+/// VM node: physical SPI INTIDs owned by the VM (u32 list).
+pub const INTERRUPTS: &str = "kairos,interrupts";
+/// VM node: fault policy (string, one of [`ON_FAULT_VALUES`]).
+pub const ON_FAULT: &str = "kairos,on-fault";
+/// VM node: the VM may be migrated (empty property).
+pub const MIGRATABLE: &str = "kairos,migratable";
+/// VM node: migration policy (string, one of [`MIGRATE_VALUES`]).
+pub const MIGRATE: &str = "kairos,migrate";
+
+/// Every `kairos,*` property a VM node may carry.
+pub const VM_PROPERTIES: &[&str] = &[
+    CPUS,
+    MEMORY_SIZE,
+    MEMORY_BASE,
+    IPA_BASE,
+    IMAGE,
+    IMAGE_REG,
+    ENTRY,
+    LOAD_OFFSET,
+    DEVICES,
+    INTERRUPTS,
+    ON_FAULT,
+    MIGRATABLE,
+    MIGRATE,
+];
+
+/// Every `kairos,*` property the hypervisor node may carry.
+pub const HYPERVISOR_PROPERTIES: &[&str] = &[LOG_LEVEL];
+
+/// Accepted values of [`LOG_LEVEL`].
+pub const LOG_LEVELS: &[&str] = &["off", "error", "warn", "info", "debug", "trace"];
+/// Accepted values of [`ON_FAULT`], in the order of [`crate::OnFault`].
+pub const ON_FAULT_VALUES: &[&str] = &["inject", "stop", "restart"];
+/// Accepted values of [`MIGRATE`], in the order of [`crate::MigratePolicy`].
+pub const MIGRATE_VALUES: &[&str] = &["always", "if-no-miss", "never"];
+
+/// Default guest-physical base of a VM's RAM.
+pub const DEFAULT_IPA_BASE: u64 = 0x4000_0000;
+/// Default offset of the image inside the VM's RAM (the arm64 Image `text_offset`).
+pub const DEFAULT_LOAD_OFFSET: u64 = 0x8_0000;
+/// `#address-cells` when the hypervisor node does not say (Devicetree Specification default).
+pub const DEFAULT_ADDRESS_CELLS: u32 = 2;
+/// `#size-cells` when the hypervisor node does not say (Devicetree Specification default).
+pub const DEFAULT_SIZE_CELLS: u32 = 1;

@@ -1,0 +1,104 @@
+//! Kairos partition configuration: the `kairos,hypervisor` device-tree binding, read and checked.
+//!
+//! The configuration lives in a device tree node with `compatible = "kairos,hypervisor"`
+//! (normally `/hypervisor`), one `kairos,vm` child per VM; the binding is documented in
+//! `docs/bindings/kairos-partitions.md`. [`load`] reads it from a blob and checks it against a
+//! [`PlatformView`]: each VM is checked on its own, an invalid VM is dropped with its errors
+//! listed, and when two VMs claim the same core, memory, device or interrupt the first in
+//! device-tree order keeps it. VMs without a fixed memory base are then placed in free RAM.
+//!
+//! Pure logic: no unsafe, no hardware access, no panics on any input; tested on the host.
+#![cfg_attr(not(test), no_std)]
+#![forbid(unsafe_code)]
+
+extern crate alloc;
+
+pub mod binding;
+mod cells;
+mod conflicts;
+mod dtb_check;
+mod error;
+mod locate;
+mod model;
+mod parse;
+mod place;
+mod platform;
+mod range;
+mod validate;
+mod vm_node;
+
+use alloc::string::String;
+
+pub use cells::ValueType;
+pub use dtb_check::{check as check_dtb, DtbDefect, MAX_DEPTH};
+pub use error::{ConfigError, ErrorKind};
+pub use model::{Config, ImageSource, MigratePolicy, OnFault, VmConfig};
+pub use place::place;
+pub use platform::{
+    ImageCatalog, NoImages, PlatformView, StaticImages, FIRST_SPI_INTID, MAX_SPI_INTID,
+};
+pub use range::{Range, PAGE_SIZE, PLACEMENT_ALIGN};
+
+/// An error about the blob as a whole, reported against the root node.
+fn blob_error(kind: ErrorKind) -> ConfigError {
+    ConfigError::new("/", "", kind)
+}
+
+/// Opens `dtb` after checking its structure, and runs `read` on it.
+fn with_fdt<T>(
+    dtb: &[u8],
+    read: impl FnOnce(&fdt::Fdt<'_>) -> Result<T, ConfigError>,
+) -> Result<T, ConfigError> {
+    let blob = dtb_check::check(dtb).map_err(|defect| blob_error(ErrorKind::CorruptDtb(defect)))?;
+    // The check above accepts only blobs that `fdt` can open.
+    let fdt = fdt::Fdt::new(&blob).map_err(|_| {
+        blob_error(ErrorKind::CorruptDtb(DtbDefect::TooShort {
+            len: blob.len(),
+        }))
+    })?;
+    read(&fdt)
+}
+
+/// The path of the node that holds the configuration, or `None` when the blob has none (the
+/// hypervisor then falls back to its built-in configuration). Searched in this order: the root
+/// (a configuration-only blob), `/hypervisor`, then any node, depth-first; only nodes with
+/// `compatible = "kairos,hypervisor"` count. `Err` when the blob is corrupt.
+pub fn find_hypervisor_node(dtb: &[u8]) -> Result<Option<String>, ConfigError> {
+    with_fdt(dtb, |fdt| {
+        Ok(locate::hypervisor_node(fdt).map(|(path, _)| path))
+    })
+}
+
+/// Parses and validates the configuration in `dtb`, then places VMs without a fixed memory base
+/// (see [`place`]). Never panics.
+///
+/// `Err` (against node `/` or the hypervisor node) when there is nothing to configure: a blob
+/// that cannot be parsed, no hypervisor node, unusable `#address-cells`/`#size-cells`, no VM node.
+/// Otherwise each VM node is checked on its own: invalid VMs are dropped and their errors listed
+/// in [`Config::errors`]; valid VMs are kept in device-tree order, each with a memory base.
+pub fn load(dtb: &[u8], platform: &PlatformView<'_>) -> Result<Config, ConfigError> {
+    let parsed = with_fdt(dtb, |fdt| {
+        let (path, node) =
+            locate::hypervisor_node(fdt).ok_or_else(|| blob_error(ErrorKind::NoHypervisorNode))?;
+        parse::parse_hypervisor(&path, node)
+    })?;
+    let mut errors = parsed.errors;
+    let mut valid = alloc::vec::Vec::with_capacity(parsed.vms.len());
+    for vm in parsed.vms {
+        let mut problems = validate::check_vm(&vm, platform);
+        if problems.is_empty() {
+            valid.push(vm);
+        } else {
+            errors.append(&mut problems);
+        }
+    }
+    let (vms, mut conflict_errors) = conflicts::resolve(valid);
+    errors.append(&mut conflict_errors);
+    let mut config = Config {
+        vms,
+        log_level: parsed.log_level,
+        errors,
+    };
+    place(&mut config, platform);
+    Ok(config)
+}

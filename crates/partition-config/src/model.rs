@@ -1,0 +1,142 @@
+//! The validated configuration: VMs with their cores, memory, image, devices and policies.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use crate::error::ConfigError;
+use crate::range::Range;
+
+/// The partition configuration as the hypervisor uses it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    /// The VMs that passed every check, in device-tree order.
+    pub vms: Vec<VmConfig>,
+    /// `kairos,log-level` of the hypervisor node, if given and valid.
+    pub log_level: Option<String>,
+    /// Every problem found; a VM named here by its node was dropped (except for problems with
+    /// the hypervisor node itself, which drop nothing).
+    pub errors: Vec<ConfigError>,
+}
+
+/// One VM, from one `kairos,vm` node.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VmConfig {
+    /// The node name up to '@': unique among the VMs.
+    pub name: String,
+    /// Full path of the VM's node, for messages.
+    pub node_path: String,
+    /// Logical CPU indices (positions in the platform's `/cpus`, sorted by MPIDR), one vCPU each.
+    pub cpus: Vec<u32>,
+    /// RAM size in bytes, a multiple of 4 KiB.
+    pub memory_size: u64,
+    /// Physical base of the VM's RAM: given by `kairos,memory-base`, or filled in by placement.
+    pub memory_base: Option<u64>,
+    /// Whether `memory_base` came from the device tree (as opposed to placement).
+    pub memory_fixed: bool,
+    /// Guest-physical base of the VM's RAM.
+    pub ipa_base: u64,
+    /// Where the guest image comes from.
+    pub image: ImageSource,
+    /// Entry point IPA if given; otherwise the hypervisor decides from the image.
+    pub entry: Option<u64>,
+    /// Offset of the image inside the VM's RAM.
+    pub load_offset: u64,
+    /// Passthrough MMIO regions, identity-mapped.
+    pub devices: Vec<Range>,
+    /// Physical SPI INTIDs routed to the VM.
+    pub interrupts: Vec<u32>,
+    /// What to do when the guest misbehaves.
+    pub on_fault: OnFault,
+    /// `kairos,migratable` is present.
+    pub migratable: bool,
+    /// Migration policy (`kairos,migrate`).
+    pub migrate: MigratePolicy,
+    /// Names of the node's child nodes (such as `tasks`), left for later stages to read.
+    pub child_nodes: Vec<String>,
+}
+
+impl VmConfig {
+    /// The VM's RAM in physical memory, once it has a base.
+    pub fn memory(&self) -> Option<Range> {
+        self.memory_base
+            .map(|base| Range::new(base, self.memory_size))
+    }
+
+    /// The VM's RAM in guest-physical memory.
+    pub fn ipa_range(&self) -> Range {
+        Range::new(self.ipa_base, self.memory_size)
+    }
+
+    /// The in-memory image, if the boot loader placed it.
+    pub fn image_region(&self) -> Option<Range> {
+        match &self.image {
+            ImageSource::Memory(range) => Some(*range),
+            ImageSource::Builtin(_) => None,
+        }
+    }
+
+    /// Whether the in-memory image already sits at its load address (nothing to copy).
+    pub fn image_in_place(&self) -> bool {
+        match (self.image_region(), self.memory_base) {
+            (Some(image), Some(base)) => base.checked_add(self.load_offset) == Some(image.base),
+            _ => false,
+        }
+    }
+}
+
+/// Where a VM's image comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ImageSource {
+    /// An image built into the hypervisor, by name (`kairos,image`).
+    Builtin(String),
+    /// An image the boot loader placed in physical memory (`kairos,image-reg`).
+    Memory(Range),
+}
+
+/// What to do when the guest misbehaves (an abort the hypervisor cannot handle, say).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OnFault {
+    /// Inject the fault into the guest as an exception (the default).
+    #[default]
+    Inject,
+    /// Stop the VM; its cores idle.
+    Stop,
+    /// Reload the image and restart the VM.
+    Restart,
+}
+
+/// When the hypervisor may migrate the VM off a failed core.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum MigratePolicy {
+    /// Always migrate (the default).
+    #[default]
+    Always,
+    /// Migrate only if no deadline miss is predicted.
+    IfNoMiss,
+    /// Never migrate.
+    Never,
+}
+
+impl OnFault {
+    /// Decodes a `kairos,on-fault` value.
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "inject" => Some(OnFault::Inject),
+            "stop" => Some(OnFault::Stop),
+            "restart" => Some(OnFault::Restart),
+            _ => None,
+        }
+    }
+}
+
+impl MigratePolicy {
+    /// Decodes a `kairos,migrate` value.
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "always" => Some(MigratePolicy::Always),
+            "if-no-miss" => Some(MigratePolicy::IfNoMiss),
+            "never" => Some(MigratePolicy::Never),
+            _ => None,
+        }
+    }
+}

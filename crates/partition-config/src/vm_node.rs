@@ -1,0 +1,151 @@
+//! Reading one `kairos,vm` node into a [`VmConfig`]: property types, defaults, allowed values.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use fdt::node::FdtNode;
+
+use crate::binding::*;
+use crate::cells::{self, CellSizes};
+use crate::error::{ConfigError, ErrorKind, NodeErrors};
+use crate::model::{ImageSource, MigratePolicy, OnFault, VmConfig};
+use crate::parse::one_of;
+
+/// The raw values of the binding's properties on one VM node.
+#[derive(Default)]
+struct RawVm<'a> {
+    cpus: Option<&'a [u8]>,
+    memory_size: Option<&'a [u8]>,
+    memory_base: Option<&'a [u8]>,
+    ipa_base: Option<&'a [u8]>,
+    image: Option<&'a [u8]>,
+    image_reg: Option<&'a [u8]>,
+    entry: Option<&'a [u8]>,
+    load_offset: Option<&'a [u8]>,
+    devices: Option<&'a [u8]>,
+    interrupts: Option<&'a [u8]>,
+    on_fault: Option<&'a [u8]>,
+    migratable: Option<&'a [u8]>,
+    migrate: Option<&'a [u8]>,
+}
+
+impl<'a> RawVm<'a> {
+    /// The slot for the property `name`, or `None` if the binding does not define it.
+    fn slot(&mut self, name: &str) -> Option<&mut Option<&'a [u8]>> {
+        Some(match name {
+            CPUS => &mut self.cpus,
+            MEMORY_SIZE => &mut self.memory_size,
+            MEMORY_BASE => &mut self.memory_base,
+            IPA_BASE => &mut self.ipa_base,
+            IMAGE => &mut self.image,
+            IMAGE_REG => &mut self.image_reg,
+            ENTRY => &mut self.entry,
+            LOAD_OFFSET => &mut self.load_offset,
+            DEVICES => &mut self.devices,
+            INTERRUPTS => &mut self.interrupts,
+            ON_FAULT => &mut self.on_fault,
+            MIGRATABLE => &mut self.migratable,
+            MIGRATE => &mut self.migrate,
+            _ => return None,
+        })
+    }
+}
+
+/// Decodes `value` if present; records a decoding error, or `MissingProperty` when `required`.
+fn decode<'v, T>(
+    errors: &mut NodeErrors<'_>,
+    name: &str,
+    value: Option<&'v [u8]>,
+    required: bool,
+    read: impl FnOnce(&'v [u8]) -> Result<T, ErrorKind>,
+) -> Option<T> {
+    match value {
+        Some(value) => errors.take(name, read(value)),
+        None if required => {
+            errors.push(name, ErrorKind::MissingProperty);
+            None
+        }
+        None => None,
+    }
+}
+
+/// Reads the VM node at `path`. Checks only what the node alone shows (types, allowed values,
+/// exactly one image source); checks against the platform and other VMs come later.
+pub(crate) fn parse_vm(
+    node: FdtNode<'_, '_>,
+    path: &str,
+    cells: CellSizes,
+) -> Result<VmConfig, Vec<ConfigError>> {
+    let mut errors = NodeErrors::new(path);
+    let mut raw = RawVm::default();
+    for property in node.properties() {
+        match raw.slot(property.name) {
+            Some(slot) => *slot = Some(property.value),
+            None if property.name.starts_with(VENDOR_PREFIX) => {
+                errors.push(property.name, ErrorKind::UnknownProperty)
+            }
+            None => {}
+        }
+    }
+    let e = &mut errors;
+    let address = |v: &[u8]| cells::number(v, cells.address);
+    let cpus = decode(e, CPUS, raw.cpus, true, cells::u32_list);
+    let memory_size = decode(e, MEMORY_SIZE, raw.memory_size, true, |v| {
+        cells::number(v, cells.size)
+    });
+    let memory_base = decode(e, MEMORY_BASE, raw.memory_base, false, address);
+    let ipa_base = decode(e, IPA_BASE, raw.ipa_base, false, address);
+    let image = match (raw.image, raw.image_reg) {
+        (Some(_), Some(_)) => e.take(IMAGE, Err(ErrorKind::BothImages)),
+        (None, None) => e.take(IMAGE, Err(ErrorKind::MissingImage)),
+        (Some(name), None) => decode(e, IMAGE, Some(name), true, |v| {
+            cells::string(v).map(|name| ImageSource::Builtin(String::from(name)))
+        }),
+        (None, Some(reg)) => decode(e, IMAGE_REG, Some(reg), true, |v| {
+            cells::one_range(v, cells).map(ImageSource::Memory)
+        }),
+    };
+    let entry = decode(e, ENTRY, raw.entry, false, address);
+    let load_offset = decode(e, LOAD_OFFSET, raw.load_offset, false, |v| {
+        cells::number(v, 1)
+    });
+    let devices = decode(e, DEVICES, raw.devices, false, |v| {
+        cells::range_list(v, cells)
+    });
+    let interrupts = decode(e, INTERRUPTS, raw.interrupts, false, cells::u32_list);
+    let on_fault = decode(e, ON_FAULT, raw.on_fault, false, |v| {
+        let name = one_of(cells::string(v)?, ON_FAULT_VALUES)?;
+        Ok(OnFault::from_name(name).unwrap_or_default())
+    });
+    let migratable = decode(e, MIGRATABLE, raw.migratable, false, cells::flag).is_some();
+    let migrate = decode(e, MIGRATE, raw.migrate, false, |v| {
+        let name = one_of(cells::string(v)?, MIGRATE_VALUES)?;
+        Ok(MigratePolicy::from_name(name).unwrap_or_default())
+    });
+    let (Some(cpus), Some(memory_size), Some(image), true) =
+        (cpus, memory_size, image, errors.list.is_empty())
+    else {
+        return Err(errors.list);
+    };
+    Ok(VmConfig {
+        name: String::from(node.name.split('@').next().unwrap_or(node.name)),
+        node_path: String::from(path),
+        cpus,
+        memory_size,
+        memory_base,
+        memory_fixed: memory_base.is_some(),
+        ipa_base: ipa_base.unwrap_or(DEFAULT_IPA_BASE),
+        image,
+        entry,
+        load_offset: load_offset.unwrap_or(DEFAULT_LOAD_OFFSET),
+        devices: devices.unwrap_or_default(),
+        interrupts: interrupts.unwrap_or_default(),
+        on_fault: on_fault.unwrap_or_default(),
+        migratable,
+        migrate: migrate.unwrap_or_default(),
+        child_nodes: node
+            .children()
+            .map(|child| String::from(child.name))
+            .collect(),
+    })
+}

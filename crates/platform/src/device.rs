@@ -1,0 +1,76 @@
+//! Looking up one device node by path or alias, e.g. to pass it through to a partition.
+
+use crate::error::{PlatformError, Problem};
+use crate::irq::interrupts;
+use crate::reg::reg;
+use crate::region::Region;
+use crate::tree::{string_list, Tree};
+use alloc::string::String;
+use alloc::vec::Vec;
+
+/// A device node's resources, with addresses translated to CPU physical addresses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Device {
+    /// Full path of the node.
+    pub path: String,
+    /// Its `compatible` strings.
+    pub compatible: Vec<String>,
+    /// Whether `status` is absent, `"okay"` or `"ok"`.
+    pub enabled: bool,
+    /// Every `reg` entry, translated through the ancestors' `ranges` (empty without `reg`).
+    pub regions: Vec<Region>,
+    /// GIC INTIDs of its interrupts (empty if none or not routed straight to the GIC).
+    pub irqs: Vec<u32>,
+}
+
+/// Finds the node at `path` (absolute, or an alias from `/aliases`) and reads its resources.
+pub(crate) fn device(tree: &Tree, path: &str) -> Result<Device, PlatformError> {
+    let resolved = if path.starts_with('/') {
+        Some(path)
+    } else {
+        tree.find_path("/aliases")
+            .and_then(|a| string_list(tree.raw(a, path)?).next())
+    };
+    let Some(id) = resolved.and_then(|p| tree.find_path(p)) else {
+        return Err(PlatformError::new(
+            path,
+            "<path>",
+            Problem::Unresolved(String::from(path)),
+        ));
+    };
+    let regions = if tree.raw(id, "reg").is_some() {
+        reg(tree, id)?
+    } else {
+        Vec::new()
+    };
+    Ok(Device {
+        path: tree.path(id),
+        compatible: tree.compatibles(id).map(String::from).collect(),
+        enabled: tree.enabled(id),
+        regions,
+        irqs: interrupts(tree, id)?.unwrap_or_default(),
+    })
+}
+
+/// Every MMIO region of the enabled device nodes (nodes with a translatable `reg` that are not
+/// memory, CPUs or under `/cpus` or `/reserved-memory`), sorted by base; a node whose `reg`
+/// cannot be translated to a CPU address (e.g. on a non-memory-mapped bus) is skipped.
+pub(crate) fn mmio_regions(tree: &Tree) -> Vec<Region> {
+    let mut regions = Vec::new();
+    for id in tree.ids() {
+        if id == 0 || !tree.enabled(id) || tree.raw(id, "reg").is_none() {
+            continue;
+        }
+        let path = tree.path(id);
+        let skipped = ["/cpus", "/reserved-memory", "/memory"].iter().any(|p| path.starts_with(p));
+        let memory = tree.raw(id, "device_type").is_some_and(|v| v.starts_with(b"memory"));
+        if skipped || memory {
+            continue;
+        }
+        if let Ok(found) = reg(tree, id) {
+            regions.extend(found.into_iter().filter(|r| r.size > 0));
+        }
+    }
+    regions.sort_by_key(|r| r.base);
+    regions
+}

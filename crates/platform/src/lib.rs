@@ -1,0 +1,122 @@
+//! Turns the device tree blob the boot loader passes in x0 into a typed platform description.
+//!
+//! [`Platform::from_dtb`] validates the blob (so malformed input yields a [`PlatformError`]
+//! naming the node and property, never a panic), then reads memory, reserved ranges, CPUs,
+//! the GIC, the console UART, PSCI, the generic timer and the initrd. Every device address is
+//! translated through the `ranges` of all its ancestor buses to a CPU physical address.
+//!
+//! Pure logic: no hardware access, host-testable, `no_std` + `alloc`.
+
+#![cfg_attr(not(test), no_std)]
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+extern crate alloc;
+
+mod console;
+mod cpus;
+mod device;
+mod error;
+mod gic;
+mod irq;
+mod memory;
+mod psci;
+mod reg;
+mod region;
+mod structure;
+mod timer;
+mod tree;
+mod validate;
+
+pub use console::{Console, UartKind};
+pub use cpus::{Cpu, EnableMethod, MPIDR_AFFINITY_MASK};
+pub use device::Device;
+pub use error::{PlatformError, Problem};
+pub use gic::Gic;
+pub use psci::{Conduit, Psci, PSCI_CPU_OFF, PSCI_CPU_ON_64, PSCI_SYSTEM_OFF, PSCI_SYSTEM_RESET};
+pub use region::Region;
+pub use timer::Timer;
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
+/// Everything the hypervisor needs to know about the board, read from its device tree.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Platform {
+    /// Root `model` string, or `""` when absent.
+    pub model: String,
+    /// Root `compatible` strings (most specific first).
+    pub compatible: Vec<String>,
+    /// RAM: `reg` of every enabled `device_type = "memory"` node, sorted by base.
+    pub memory: Vec<Region>,
+    /// `/memreserve/` entries plus `/reserved-memory` children with a `reg`, sorted by base.
+    pub reserved: Vec<Region>,
+    /// Enabled CPUs sorted by MPIDR; the index in this vector is the logical CPU id.
+    pub cpus: Vec<Cpu>,
+    /// The root interrupt controller.
+    pub gic: Gic,
+    /// Console UART (`stdout-path`, else first enabled known UART).
+    pub console: Option<Console>,
+    /// PSCI firmware interface, if described.
+    pub psci: Option<Psci>,
+    /// Generic timer interrupts, if described.
+    pub timer: Option<Timer>,
+    /// Initial ramdisk placed by the boot loader (`/chosen` `linux,initrd-*`).
+    pub initrd: Option<Region>,
+    /// MMIO regions of every enabled device node, translated to CPU addresses, sorted by base.
+    pub devices: Vec<Region>,
+}
+
+impl Platform {
+    /// Parses a flattened device tree blob.
+    ///
+    /// `dtb` may be longer than the blob (its header's `totalsize` is used); it need not be
+    /// aligned. Any malformed, truncated or inconsistent input returns an error.
+    pub fn from_dtb(dtb: &[u8]) -> Result<Platform, PlatformError> {
+        let blob = validate::check(dtb)?;
+        let fdt = open(&blob.bytes)?;
+        let tree = tree::Tree::build(&fdt)?;
+        let model = tree.string(0, "model")?.unwrap_or("");
+        Ok(Platform {
+            model: String::from(model),
+            compatible: tree.compatibles(0).map(String::from).collect(),
+            memory: memory::memory(&tree)?,
+            reserved: memory::reserved(&tree, &blob.reservations)?,
+            cpus: cpus::cpus(&tree)?,
+            gic: gic::gic(&tree)?,
+            console: console::console(&tree)?,
+            psci: psci::psci(&tree)?,
+            timer: timer::timer(&tree)?,
+            initrd: memory::initrd(&tree)?,
+            devices: device::mmio_regions(&tree),
+        })
+    }
+
+    /// Reads one device's translated `reg` and GIC interrupts from `dtb`; `path` is an
+    /// absolute node path (`/soc/serial@7e201000`) or an alias (`serial0`).
+    pub fn device(dtb: &[u8], path: &str) -> Result<Device, PlatformError> {
+        let blob = validate::check(dtb)?;
+        let fdt = open(&blob.bytes)?;
+        device::device(&tree::Tree::build(&fdt)?, path)
+    }
+
+    /// The logical CPU id (index into [`Platform::cpus`]) of the CPU with this MPIDR.
+    ///
+    /// Only the affinity fields are compared, so a raw `MPIDR_EL1` value (with its RES1
+    /// bit 31, U and MT bits) can be passed directly.
+    pub fn cpu_index(&self, mpidr: u64) -> Option<usize> {
+        let want = mpidr & MPIDR_AFFINITY_MASK;
+        self.cpus.iter().position(|c| c.mpidr == want)
+    }
+}
+
+/// Hands a checked blob to the `fdt` crate.
+fn open(bytes: &[u8]) -> Result<fdt::Fdt<'_>, PlatformError> {
+    fdt::Fdt::new(bytes).map_err(|_| {
+        PlatformError::new(
+            "<header>",
+            "magic",
+            Problem::Malformed("rejected by the fdt parser"),
+        )
+    })
+}

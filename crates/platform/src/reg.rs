@@ -1,0 +1,156 @@
+//! Reading `reg` with the parent's cell sizes and translating bus addresses through `ranges`.
+
+use crate::error::{PlatformError, Problem};
+use crate::region::Region;
+use crate::tree::{NodeId, Tree};
+use alloc::vec::Vec;
+
+/// Reads a big-endian number of `cells` 32-bit cells from the front of `data`.
+///
+/// Returns `None` if `data` is too short or the value does not fit in 64 bits
+/// (more than two cells are accepted when the leading cells are zero).
+pub(crate) fn read_cells(data: &[u8], cells: usize) -> Option<u64> {
+    let bytes = data.get(..cells.checked_mul(4)?)?;
+    let mut value: u64 = 0;
+    for w in bytes.chunks_exact(4) {
+        if value >> 32 != 0 {
+            return None;
+        }
+        value = (value << 32) | u64::from(u32::from_be_bytes([w[0], w[1], w[2], w[3]]));
+    }
+    Some(value)
+}
+
+/// The untranslated `(address, size)` pairs of a node's `reg`, in its parent's bus space.
+pub(crate) fn raw_reg(tree: &Tree, id: NodeId) -> Result<Vec<(u64, u64)>, PlatformError> {
+    let Some(parent) = tree.parent(id) else {
+        return Err(tree.err(id, "reg", Problem::BadValue("the root node has no address")));
+    };
+    let (ac, sc) = (tree.address_cells(parent)?, tree.size_cells(parent)?);
+    let value = tree
+        .raw(id, "reg")
+        .ok_or_else(|| tree.err(id, "reg", Problem::Missing))?;
+    let entry = (ac + sc) * 4;
+    if ac == 0 || value.is_empty() || !value.len().is_multiple_of(entry) {
+        let expected = "a non-empty multiple of #address-cells + #size-cells";
+        return Err(tree.err(
+            id,
+            "reg",
+            Problem::BadLength {
+                len: value.len(),
+                expected,
+            },
+        ));
+    }
+    value
+        .chunks_exact(entry)
+        .map(
+            |e| match (read_cells(e, ac), read_cells(&e[ac * 4..], sc)) {
+                (Some(addr), Some(size)) => Ok((addr, size)),
+                _ => Err(tree.err(id, "reg", Problem::BadValue("value wider than 64 bits"))),
+            },
+        )
+        .collect()
+}
+
+/// A node's `reg` entries translated to CPU physical addresses.
+pub(crate) fn reg(tree: &Tree, id: NodeId) -> Result<Vec<Region>, PlatformError> {
+    let parent = tree.parent(id).unwrap_or(0);
+    raw_reg(tree, id)?
+        .into_iter()
+        .map(|(addr, size)| {
+            if addr.checked_add(size).is_none() {
+                let why = "region wraps past the end of the address space";
+                return Err(tree.err(id, "reg", Problem::BadValue(why)));
+            }
+            Ok(Region {
+                base: translate(tree, parent, addr, size)?,
+                size,
+            })
+        })
+        .collect()
+}
+
+/// Translates `addr..addr+size` from the address space of `bus`'s children to CPU space,
+/// walking up through every ancestor's `ranges` (empty `ranges` = identity mapping).
+pub(crate) fn translate(
+    tree: &Tree,
+    mut bus: NodeId,
+    mut addr: u64,
+    size: u64,
+) -> Result<u64, PlatformError> {
+    while let Some(up) = tree.parent(bus) {
+        let Some(ranges) = tree.raw(bus, "ranges") else {
+            return Err(tree.err(bus, "ranges", Problem::NotTranslatable(addr)));
+        };
+        if !ranges.is_empty() {
+            addr = map_through(tree, bus, up, ranges, addr, size)?;
+        }
+        bus = up;
+    }
+    Ok(addr)
+}
+
+/// Maps one address through the `ranges` of `bus` (whose parent is `up`).
+fn map_through(
+    tree: &Tree,
+    bus: NodeId,
+    up: NodeId,
+    ranges: &[u8],
+    addr: u64,
+    size: u64,
+) -> Result<u64, PlatformError> {
+    let (ca, pa, cs) = (
+        tree.address_cells(bus)?,
+        tree.address_cells(up)?,
+        tree.size_cells(bus)?,
+    );
+    let entry = (ca + pa + cs) * 4;
+    if entry == 0 || !ranges.len().is_multiple_of(entry) {
+        let expected = "a multiple of child + parent #address-cells + #size-cells";
+        return Err(tree.err(
+            bus,
+            "ranges",
+            Problem::BadLength {
+                len: ranges.len(),
+                expected,
+            },
+        ));
+    }
+    for e in ranges.chunks_exact(entry) {
+        let child = read_cells(e, ca);
+        let parent = read_cells(&e[ca * 4..], pa);
+        let len = read_cells(&e[(ca + pa) * 4..], cs);
+        // Entries that do not fit in 64 bits (e.g. PCI spaces) cannot match a 64-bit address.
+        let (Some(child), Some(parent), Some(len)) = (child, parent, len) else {
+            continue;
+        };
+        if addr >= child && addr - child < len.max(1) && size <= len - (addr - child) {
+            return parent
+                .checked_add(addr - child)
+                .ok_or_else(|| tree.err(bus, "ranges", Problem::NotTranslatable(addr)));
+        }
+    }
+    Err(tree.err(bus, "ranges", Problem::NotTranslatable(addr)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::read_cells;
+
+    #[test]
+    fn cells() {
+        assert_eq!(read_cells(&[0, 0, 0, 5], 1), Some(5));
+        assert_eq!(
+            read_cells(&[0, 0, 0, 1, 0, 0, 0, 2], 2),
+            Some(0x1_0000_0002)
+        );
+        assert_eq!(
+            read_cells(&[0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 2], 3),
+            Some(0x1_0000_0002)
+        );
+        assert_eq!(read_cells(&[0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 2], 3), None);
+        assert_eq!(read_cells(&[0, 0, 0], 1), None);
+        assert_eq!(read_cells(&[], 0), Some(0));
+    }
+}

@@ -1,0 +1,35 @@
+//! The EL1 virtual timer and counter: read the time, and sleep in WFI until a deadline.
+
+use aarch64_cpu::{
+    asm::{self, barrier},
+    registers::{Readable, Writeable, CNTFRQ_EL0, CNTVCT_EL0, CNTV_CTL_EL0, CNTV_CVAL_EL0},
+};
+
+/// The virtual counter now (CNTVCT_EL0), read after earlier instructions have completed.
+pub fn now() -> u64 {
+    barrier::isb(barrier::SY);
+    CNTVCT_EL0.get()
+}
+
+/// The counter frequency in Hz (CNTFRQ_EL0, set by firmware or the hypervisor; 0 if unset).
+pub fn frequency_hz() -> u64 {
+    CNTFRQ_EL0.get()
+}
+
+/// Waits until the virtual counter reaches `deadline`, sleeping in WFI instead of spinning.
+///
+/// Arms the virtual timer at `deadline` with its interrupt masked at the timer (IMASK), so no
+/// interrupt controller or handler is needed. This relies on the Kairos hypervisor trapping WFI
+/// (HCR_EL2.TWI) and resuming the vCPU once an enabled virtual timer's condition is met, mask or
+/// not: the architecture itself wakes WFI on an asserted interrupt only, and a masked timer
+/// asserts none (on QEMU without Kairos this waits forever). Any early wake-up goes back to
+/// sleep. The timer is disabled again before returning.
+pub fn sleep_until(deadline: u64) {
+    CNTV_CVAL_EL0.set(deadline);
+    CNTV_CTL_EL0.write(CNTV_CTL_EL0::ENABLE::SET + CNTV_CTL_EL0::IMASK::SET);
+    barrier::isb(barrier::SY);
+    while now() < deadline {
+        asm::wfi();
+    }
+    CNTV_CTL_EL0.write(CNTV_CTL_EL0::ENABLE::CLEAR + CNTV_CTL_EL0::IMASK::SET);
+}

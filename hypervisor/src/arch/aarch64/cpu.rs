@@ -1,0 +1,95 @@
+//! Small CPU primitives: counter, events, waiting, cache maintenance.
+
+use aarch64_cpu::registers::{Readable, CNTFRQ_EL0, CNTPCT_EL0};
+
+/// The system counter value.
+pub fn counter() -> u64 {
+    aarch64_cpu::asm::barrier::isb(aarch64_cpu::asm::barrier::SY);
+    CNTPCT_EL0.get()
+}
+
+/// The system counter frequency in Hz (never zero).
+pub fn counter_frequency() -> u64 {
+    CNTFRQ_EL0.get().max(1)
+}
+
+/// Nanoseconds since the counter started.
+pub fn now_ns() -> u64 {
+    ticks_to_ns(counter())
+}
+
+/// Converts counter ticks to nanoseconds without overflow for any realistic uptime.
+pub fn ticks_to_ns(ticks: u64) -> u64 {
+    ((ticks as u128 * 1_000_000_000) / counter_frequency() as u128) as u64
+}
+
+/// Converts nanoseconds to counter ticks, rounding up.
+pub fn ns_to_ticks(ns: u64) -> u64 {
+    ((ns as u128 * counter_frequency() as u128).div_ceil(1_000_000_000)) as u64
+}
+
+/// Wakes every core waiting in `wait_for_event`.
+pub fn send_event() {
+    // SAFETY: DSB then SEV only orders memory and signals an event; no memory is touched.
+    unsafe { core::arch::asm!("dsb ish", "sev", options(nomem, nostack)) };
+}
+
+/// Sleeps until an event (SEV from another core, the event stream, or an interrupt).
+pub fn wait_for_event() {
+    aarch64_cpu::asm::wfe();
+}
+
+/// Waits with WFE until `ready()` holds or `timeout_ns` passes; true if it held.
+pub fn wait_until(timeout_ns: u64, mut ready: impl FnMut() -> bool) -> bool {
+    let deadline = counter().saturating_add(ns_to_ticks(timeout_ns));
+    loop {
+        if ready() {
+            return true;
+        }
+        if counter() >= deadline {
+            return false;
+        }
+        wait_for_event();
+    }
+}
+
+/// Turns on the EL2 counter event stream so that WFE wakes at least every 2^(bit+1) ticks.
+pub fn enable_event_stream(bit: u64) {
+    let mut value: u64;
+    // SAFETY: CNTHCTL_EL2 only controls timer traps and the event stream of this core.
+    unsafe {
+        core::arch::asm!("mrs {}, cnthctl_el2", out(reg) value);
+        value = (value & !(0xf << 4)) | ((bit & 0xf) << 4) | (1 << 2);
+        core::arch::asm!("msr cnthctl_el2, {}", "isb", in(reg) value);
+    }
+}
+
+/// Cleans and invalidates the data cache lines covering `[start, start + length)` to the point of
+/// coherency, so a core with its MMU off (or another observer) sees what was written.
+pub fn clean_dcache_range(start: u64, length: u64) {
+    const LINE: u64 = 64;
+    let mut address = start & !(LINE - 1);
+    while address < start + length {
+        // SAFETY: DC CIVAC on a mapped address only moves data between cache and memory.
+        unsafe { core::arch::asm!("dc civac, {}", in(reg) address, options(nostack)) };
+        address += LINE;
+    }
+    // SAFETY: a barrier has no side effect beyond ordering.
+    unsafe { core::arch::asm!("dsb sy", options(nostack)) };
+}
+
+/// This core's MPIDR affinity fields (Aff3..Aff0), without the flag bits.
+pub fn mpidr() -> u64 {
+    let value: u64;
+    // SAFETY: reading MPIDR_EL1 has no side effects.
+    unsafe { core::arch::asm!("mrs {}, mpidr_el1", out(reg) value) };
+    value & 0xff_00ff_ffff
+}
+
+/// Masks every exception at this core and waits forever (a parked core).
+pub fn park() -> ! {
+    loop {
+        // SAFETY: masking exceptions and waiting cannot break memory safety.
+        unsafe { core::arch::asm!("msr daifset, #0xf", "wfi", options(nomem, nostack)) };
+    }
+}

@@ -1,0 +1,85 @@
+//! Image header and the first instructions on each core: EL check, BSS, stack, jump to Rust.
+//!
+//! The 64-byte arm64 Image header lets QEMU `-kernel`, U-Boot `booti` and the Raspberry Pi
+//! firmware boot the raw image "like Linux": at EL2, MMU off, x0 = physical address of the DTB.
+
+use super::percpu::{MAX_CPUS, STACK_SIZE};
+
+core::arch::global_asm!(
+    r#"
+.section .text.head, "ax"
+.global _start
+_start:
+    b       kairos_primary_entry               // code0
+    .long   0                       // code1
+    .quad   0x80000                 // text_offset
+    .quad   __image_size            // image_size, BSS included
+    .quad   0x2                     // flags: little endian, 4 KiB pages, near the base of DRAM
+    .quad   0, 0, 0                 // reserved
+    .ascii  "ARM\x64"               // magic
+    .long   0                       // reserved (PE header offset)
+
+.section .text.boot, "ax"
+kairos_primary_entry:
+    msr     daifset, #0xf
+    mov     x19, x0
+    mrs     x1, CurrentEL
+    lsr     x1, x1, #2
+    cmp     x1, #2
+    b.ne    kairos_park                  // a hypervisor needs EL2
+    adr     x1, _start
+    ldr     x2, =_start
+    cmp     x1, x2
+    b.ne    kairos_park                  // loaded somewhere it was not linked for
+    ldr     x1, =__bss_start
+    ldr     x2, =__bss_end
+0:  cmp     x1, x2
+    b.hs    1f
+    stp     xzr, xzr, [x1], #16
+    b       0b
+1:  ldr     x1, ={stacks}
+    mov     x2, #{stack_size}
+    mov     x3, #{boot_slot}
+    madd    x1, x2, x3, x1
+    add     sp, x1, x2              // the boot stack sits after every per-core stack
+    mov     x0, x19
+    bl      {rust_primary}
+    b       kairos_park
+
+// Secondary cores (PSCI CPU_ON or spin-table release): find the logical id by MPIDR.
+.global kairos_secondary_entry
+kairos_secondary_entry:
+    msr     daifset, #0xf
+    mrs     x1, mpidr_el1
+    ldr     x2, =0xff00ffffff
+    and     x1, x1, x2
+    ldr     x3, ={mpidr_table}
+    mov     x4, #0
+2:  cmp     x4, #{max_cpus}
+    b.hs    kairos_park
+    ldr     x5, [x3, x4, lsl #3]
+    cmp     x5, x1
+    b.eq    3f
+    add     x4, x4, #1
+    b       2b
+3:  ldr     x1, ={stacks}
+    mov     x2, #{stack_size}
+    madd    x1, x2, x4, x1
+    add     sp, x1, x2
+    mov     x0, x4
+    bl      {rust_secondary}
+    b       kairos_park
+
+kairos_park:
+    wfe
+    b       kairos_park
+"#,
+    rust_primary = sym crate::boot::primary_main,
+    rust_secondary = sym crate::boot::secondary_main,
+    stacks = sym super::percpu::STACKS,
+    mpidr_table = sym super::percpu::MPIDR_TABLE,
+    stack_size = const STACK_SIZE,
+    boot_slot = const MAX_CPUS,
+    max_cpus = const MAX_CPUS,
+);
+

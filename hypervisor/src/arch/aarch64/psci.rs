@@ -1,0 +1,73 @@
+//! Calls to the firmware's PSCI through the conduit the device tree names (SMC or HVC).
+
+use core::sync::atomic::{AtomicBool, Ordering};
+
+/// PSCI function IDs (SMC64 where the call takes addresses).
+pub mod function {
+    /// PSCI_VERSION.
+    pub const VERSION: u32 = 0x8400_0000;
+    /// CPU_OFF.
+    pub const CPU_OFF: u32 = 0x8400_0002;
+    /// CPU_ON (SMC64).
+    pub const CPU_ON: u32 = 0xC400_0003;
+    /// AFFINITY_INFO (SMC64).
+    pub const AFFINITY_INFO: u32 = 0xC400_0004;
+    /// SYSTEM_OFF.
+    pub const SYSTEM_OFF: u32 = 0x8400_0008;
+    /// SYSTEM_RESET.
+    pub const SYSTEM_RESET: u32 = 0x8400_0009;
+    /// PSCI_FEATURES.
+    pub const FEATURES: u32 = 0x8400_000A;
+}
+
+static USE_HVC: AtomicBool = AtomicBool::new(false);
+static PRESENT: AtomicBool = AtomicBool::new(false);
+
+/// Records the conduit from the platform description.
+pub fn set_conduit(psci: Option<&platform::Psci>) {
+    if let Some(psci) = psci {
+        USE_HVC.store(matches!(psci.conduit, platform::Conduit::Hvc), Ordering::Relaxed);
+        PRESENT.store(true, Ordering::Relaxed);
+    }
+}
+
+/// True when the platform has PSCI firmware.
+pub fn present() -> bool {
+    PRESENT.load(Ordering::Relaxed)
+}
+
+/// Issues an SMCCC call through the firmware conduit and returns x0.
+pub fn call(function: u32, a1: u64, a2: u64, a3: u64) -> i64 {
+    let mut x0 = function as u64;
+    if USE_HVC.load(Ordering::Relaxed) {
+        // SAFETY: an HVC from EL2 goes to our own vectors only if EL2 called itself; the DT says
+        // the firmware answers HVC, so this is the SMCCC call it documents.
+        unsafe {
+            core::arch::asm!("hvc #0", inout("x0") x0, inout("x1") a1 => _, inout("x2") a2 => _,
+                inout("x3") a3 => _, out("x4") _, out("x5") _, out("x6") _, out("x7") _,
+                out("x8") _, out("x9") _, out("x10") _, out("x11") _, out("x12") _,
+                out("x13") _, out("x14") _, out("x15") _, out("x16") _, out("x17") _)
+        };
+    } else {
+        // SAFETY: SMCCC call to the secure firmware; registers x0-x17 may be clobbered.
+        unsafe {
+            core::arch::asm!("smc #0", inout("x0") x0, inout("x1") a1 => _, inout("x2") a2 => _,
+                inout("x3") a3 => _, out("x4") _, out("x5") _, out("x6") _, out("x7") _,
+                out("x8") _, out("x9") _, out("x10") _, out("x11") _, out("x12") _,
+                out("x13") _, out("x14") _, out("x15") _, out("x16") _, out("x17") _)
+        };
+    }
+    x0 as i64
+}
+
+/// Starts the core with affinity `mpidr` at physical address `entry`.
+pub fn cpu_on(mpidr: u64, entry: u64, context: u64) -> i64 {
+    call(function::CPU_ON, mpidr & 0xff_00ff_ffff, entry, context)
+}
+
+/// Powers the whole machine off (QEMU exits with status 0). Returns only if PSCI is absent.
+pub fn system_off() {
+    if present() {
+        call(function::SYSTEM_OFF, 0, 0, 0);
+    }
+}

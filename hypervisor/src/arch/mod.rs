@@ -1,0 +1,2 @@
+//! Architecture layer; only AArch64 is supported.
+pub mod aarch64;

@@ -1,0 +1,122 @@
+//! Finding and validating the partition config: from the boot loader's DTB (a `kairos,hypervisor`
+//! node), else from a DTB handed over as the initrd, else the one built into the image.
+
+use crate::mm::AddressRange;
+use alloc::vec::Vec;
+use partition_config::{PlatformView, Range, VmConfig};
+
+/// Where the config came from, for the log and the trace.
+#[derive(Clone, Copy, Debug)]
+enum Source {
+    PlatformDtb,
+    Initrd,
+    Builtin,
+}
+
+impl Source {
+    fn name(self) -> &'static str {
+        match self {
+            Source::PlatformDtb => "platform-dtb",
+            Source::Initrd => "initrd",
+            Source::Builtin => "builtin",
+        }
+    }
+}
+
+fn has_hypervisor_node(blob: &[u8]) -> bool {
+    matches!(partition_config::find_hypervisor_node(blob), Ok(Some(_)))
+}
+
+/// The initrd named by /chosen, if the boot loader passed one.
+fn initrd_blob(platform: &platform::Platform) -> Option<&'static [u8]> {
+    let region = platform.initrd.as_ref()?;
+    if region.size == 0 || region.size > 16 << 20 {
+        return None;
+    }
+    // SAFETY: the boot loader placed the initrd in RAM at this range (from /chosen); RAM is
+    // mapped one to one and nothing else writes there.
+    Some(unsafe { core::slice::from_raw_parts(region.base as *const u8, region.size as usize) })
+}
+
+fn choose(platform: &platform::Platform, platform_blob: &'static [u8]) -> (Source, &'static [u8]) {
+    if has_hypervisor_node(platform_blob) {
+        return (Source::PlatformDtb, platform_blob);
+    }
+    if let Some(blob) = initrd_blob(platform) {
+        return (Source::Initrd, blob);
+    }
+    (Source::Builtin, crate::images::BUILTIN_CONFIG)
+}
+
+/// Loads, validates and places the partition config; reports every problem; returns the VMs
+/// that passed.
+pub fn load(platform: &platform::Platform, platform_blob: &'static [u8], dtb_address: u64) -> Vec<VmConfig> {
+    let (source, blob) = choose(platform, platform_blob);
+    log::info!("partition config: {} ({} bytes)", source.name(), blob.len());
+    crate::console::emit(crate::console::event("config").str("source", source.name()).u64("bytes", blob.len() as u64));
+
+    let ram: Vec<Range> = platform.memory.iter().map(|r| Range::new(r.base, r.size)).collect();
+    let image = super::image_range();
+    let mut reserved: Vec<Range> = platform.reserved.iter().map(|r| Range::new(r.base, r.size)).collect();
+    reserved.push(Range::new(image.base, image.size));
+    reserved.push(Range::new(dtb_address, platform_blob.len() as u64));
+    if let Some(initrd) = &platform.initrd {
+        reserved.push(Range::new(initrd.base, initrd.size));
+    }
+    let devices: Vec<Range> = platform.devices.iter().map(|r| Range::new(r.base, r.size)).collect();
+    let kept: Vec<Range> = hypervisor_devices(platform).iter().map(|r| Range::new(r.base, r.size)).collect();
+    let view = PlatformView {
+        cpu_count: platform.cpus.len().min(crate::arch::aarch64::percpu::MAX_CPUS),
+        ram: &ram,
+        reserved: &reserved,
+        devices: &devices,
+        max_spi: partition_config::MAX_SPI_INTID,
+        reserved_devices: &kept,
+        images: &crate::images::Catalog,
+    };
+    let config = match partition_config::load(blob, &view) {
+        Ok(config) => config,
+        Err(error) => {
+            report(&error);
+            return Vec::new();
+        }
+    };
+    for error in &config.errors {
+        report(error);
+    }
+    log::info!("{} VM(s) configured, {} rejected", config.vms.len(), config.errors.len());
+    config.vms
+}
+
+fn report(error: &partition_config::ConfigError) {
+    log::error!("config: {error}");
+    let message = alloc::format!("{error}");
+    crate::console::emit(
+        crate::console::event("config_error")
+            .str("node", &error.node)
+            .str("property", &error.property)
+            .str("message", &message),
+    );
+}
+
+/// MMIO the hypervisor keeps: GIC frames and its console.
+pub fn hypervisor_devices(platform: &platform::Platform) -> Vec<AddressRange> {
+    let mut kept = Vec::new();
+    let mut add = |r: &platform::Region| kept.push(AddressRange::new(r.base, r.size));
+    match &platform.gic {
+        platform::Gic::V2 { dist, cpu, hyp, vcpu, .. } => {
+            add(dist);
+            add(cpu);
+            hyp.iter().chain(vcpu.iter()).for_each(&mut add);
+        }
+        platform::Gic::V3 { dist, redist, cpu, hyp, vcpu, .. } => {
+            add(dist);
+            redist.iter().for_each(&mut add);
+            cpu.iter().chain(hyp.iter()).chain(vcpu.iter()).for_each(&mut add);
+        }
+    }
+    if let Some(console) = &platform.console {
+        kept.push(AddressRange::new(console.base, console.size));
+    }
+    kept
+}

@@ -1,0 +1,149 @@
+//! Boot on every core: the primary discovers the platform, loads the partition config, starts
+//! the secondaries and builds the VMs; every core then runs its vCPU or idles.
+
+mod config;
+mod smp;
+
+use crate::arch::aarch64::{cpu, exception, mmu, percpu, psci};
+use crate::mm::AddressRange;
+use alloc::vec::Vec;
+use core::sync::atomic::{AtomicUsize, Ordering};
+
+static BOOT_CORE: AtomicUsize = AtomicUsize::new(0);
+static PLATFORM: spin::Once<platform::Platform> = spin::Once::new();
+
+/// Logical id of the core the boot loader started.
+pub fn boot_core() -> usize {
+    BOOT_CORE.load(Ordering::Relaxed)
+}
+
+/// The platform description (after the boot core parsed it).
+pub fn platform() -> Option<&'static platform::Platform> {
+    PLATFORM.get()
+}
+
+extern "C" {
+    static __image_start: u8;
+    static __image_end: u8;
+}
+
+/// Physical range of the hypervisor image, BSS, stacks and heap included.
+pub fn image_range() -> AddressRange {
+    // SAFETY: only the addresses of linker symbols are taken.
+    let (start, end) = unsafe { (&__image_start as *const u8 as u64, &__image_end as *const u8 as u64) };
+    AddressRange::new(start, end - start)
+}
+
+/// Rust entry of the boot core (from `entry.rs`), MMU off, x0 = DTB.
+#[no_mangle]
+pub extern "C" fn primary_main(dtb: u64) -> ! {
+    mmu::build_early_table(image_range().base, dtb);
+    mmu::enable_early();
+    exception::install_vectors();
+    crate::heap::init();
+    cpu::enable_event_stream(10);
+
+    // SAFETY: the boot loader hands over a DTB at x0; its header gives its size, checked below.
+    let blob = unsafe { dtb_slice(dtb) };
+    let platform = match blob.map(platform::Platform::from_dtb) {
+        Some(Ok(platform)) => platform,
+        _ => cpu::park(), // no console without a platform description: nothing to say it on
+    };
+    let mpidr = cpu::mpidr();
+    let me = platform.cpu_index(mpidr).unwrap_or(0).min(percpu::MAX_CPUS - 1);
+    BOOT_CORE.store(me, Ordering::Relaxed);
+    percpu::install(me, mpidr);
+    if let Some(console) = &platform.console {
+        // SAFETY: the console's registers come from the DTB and are mapped as device memory by
+        // the early map (everything outside the image's and DTB's gigabyte); nothing else uses it.
+        if let Some(uart) = unsafe { crate::drivers::uart::Uart::from_console(console) } {
+            crate::console::init(uart);
+        }
+    }
+    crate::console::init_logger();
+    psci::set_conduit(platform.psci.as_ref());
+    let platform = PLATFORM.call_once(|| platform);
+    announce(platform, dtb);
+
+    let ram: Vec<AddressRange> = platform.memory.iter().map(|r| AddressRange::new(r.base, r.size)).collect();
+    let table = alloc::boxed::Box::leak(alloc::boxed::Box::new(mmu::build_final_table(&ram)));
+    mmu::switch(table.root_address());
+    mmu::publish_root(table.root_address());
+    percpu::current().set_state(percpu::CoreState::Online);
+    crate::console::emit(crate::console::event("cpu_online").u64("mpidr", mpidr).u64("el", 2));
+
+    smp::start_secondaries(platform, me);
+    let configs = config::load(platform, blob.unwrap_or(&[]), dtb);
+    let vms = crate::vm::create_all(configs);
+    if vms.is_empty() {
+        log::error!("no VM could be started");
+    }
+    crate::vm::run::publish(vms);
+    crate::vm::run_this_core()
+}
+
+/// Rust entry of a secondary core, MMU off, on its own stack.
+#[no_mangle]
+pub extern "C" fn secondary_main(id: usize) -> ! {
+    mmu::enable(mmu::EL2_ROOT.load(Ordering::Acquire));
+    exception::install_vectors();
+    cpu::enable_event_stream(10);
+    let mpidr = cpu::mpidr();
+    percpu::install(id, mpidr);
+    percpu::current().set_state(percpu::CoreState::Online);
+    crate::console::emit(crate::console::event("cpu_online").u64("mpidr", mpidr).u64("el", current_el()));
+    log::debug!("core {id} online (mpidr {mpidr:#x})");
+    crate::vm::run_this_core()
+}
+
+fn current_el() -> u64 {
+    let value: u64;
+    // SAFETY: reading CurrentEL has no side effects.
+    unsafe { core::arch::asm!("mrs {}, CurrentEL", out(reg) value) };
+    (value >> 2) & 3
+}
+
+/// The DTB at `address` as a slice bounded by its header's `totalsize` (at most 2 MiB).
+///
+/// # Safety
+/// `address` must be readable memory (the early map covers the DTB's gigabyte as normal memory).
+unsafe fn dtb_slice(address: u64) -> Option<&'static [u8]> {
+    if address == 0 || address % 8 != 0 {
+        return None;
+    }
+    // SAFETY: the caller guarantees the header is readable.
+    let header = unsafe { core::slice::from_raw_parts(address as *const u8, 8) };
+    if header[..4] != [0xd0, 0x0d, 0xfe, 0xed] {
+        return None;
+    }
+    let size = u32::from_be_bytes([header[4], header[5], header[6], header[7]]) as usize;
+    if !(40..=2 << 20).contains(&size) {
+        return None;
+    }
+    // SAFETY: the header says the blob is `size` bytes long, all within the DTB the loader gave.
+    Some(unsafe { core::slice::from_raw_parts(address as *const u8, size) })
+}
+
+fn announce(platform: &platform::Platform, dtb: u64) {
+    let image = image_range();
+    log::info!(
+        "Kairos {} (board {}) on '{}': {} cores, EL{}, image {:#x}..{:#x}, DTB at {dtb:#x}",
+        env!("CARGO_PKG_VERSION"),
+        env!("KAIROS_BOARD"),
+        platform.model,
+        platform.cpus.len(),
+        current_el(),
+        image.base,
+        image.end(),
+    );
+    crate::console::emit(
+        crate::console::event("boot")
+            .str("version", env!("CARGO_PKG_VERSION"))
+            .str("board", env!("KAIROS_BOARD"))
+            .str("model", &platform.model)
+            .u64("cpus", platform.cpus.len() as u64)
+            .u64("el", current_el())
+            .str("gic", match platform.gic { platform::Gic::V2 { .. } => "v2", platform::Gic::V3 { .. } => "v3" })
+            .u64("counter_hz", cpu::counter_frequency()),
+    );
+}

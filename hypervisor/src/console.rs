@@ -1,0 +1,112 @@
+//! The hypervisor's console: whole lines under a lock a dead core cannot hold forever, the `log`
+//! backend (lines tagged with time and core) and the `EVT` trace output.
+
+use crate::arch::aarch64::{cpu, percpu};
+use crate::drivers::uart::Uart;
+use alloc::string::String;
+use core::fmt::Write;
+use core::sync::atomic::{AtomicUsize, Ordering};
+
+static UART: spin::Once<Uart> = spin::Once::new();
+/// Owner of the console line lock: core id + 1, or 0 when free.
+static OWNER: AtomicUsize = AtomicUsize::new(0);
+/// How long a core waits for the line lock before it writes anyway (the owner may be dead).
+const LOCK_TIMEOUT_NS: u64 = 500_000_000;
+
+/// Installs the console UART; output before this is dropped.
+pub fn init(uart: Uart) {
+    UART.call_once(|| uart);
+}
+
+/// True once a console UART is installed.
+pub fn ready() -> bool {
+    UART.is_completed()
+}
+
+/// Writes `text` and a newline as one unbroken line.
+pub fn write_line(text: &str) {
+    let Some(uart) = UART.get() else { return };
+    let me = percpu::current_id() + 1;
+    let deadline = cpu::counter().saturating_add(cpu::ns_to_ticks(LOCK_TIMEOUT_NS));
+    let mut owned = false;
+    loop {
+        match OWNER.compare_exchange(0, me, Ordering::Acquire, Ordering::Relaxed) {
+            Ok(_) => {
+                owned = true;
+                break;
+            }
+            Err(owner) if owner == me => break, // re-entered (a panic while printing)
+            Err(_) if cpu::counter() >= deadline => break,
+            Err(_) => cpu::wait_for_event(),
+        }
+    }
+    uart.write_str(text);
+    uart.write_str("\n");
+    if owned {
+        OWNER.store(0, Ordering::Release);
+        cpu::send_event();
+    }
+}
+
+/// A byte typed on the console, if any.
+pub fn read_byte() -> Option<u8> {
+    UART.get()?.get_byte()
+}
+
+/// Emits one trace event line.
+pub fn emit(event: crate::trace::Event) {
+    write_line(&event.finish());
+}
+
+/// Starts an event stamped with the current time and core.
+pub fn event(name: &str) -> crate::trace::Event {
+    crate::trace::Event::new(name, cpu::now_ns(), percpu::current_id())
+}
+
+struct Logger;
+
+impl log::Log for Logger {
+    fn enabled(&self, metadata: &log::Metadata) -> bool {
+        metadata.level() <= log::max_level()
+    }
+
+    fn log(&self, record: &log::Record) {
+        if !self.enabled(record.metadata()) {
+            return;
+        }
+        let ns = cpu::now_ns();
+        let mut line = String::with_capacity(96);
+        let _ = write!(
+            line,
+            "[{:>4}.{:06} c{}] {:<5} {}",
+            ns / 1_000_000_000,
+            (ns / 1_000) % 1_000_000,
+            percpu::current_id(),
+            record.level(),
+            record.args()
+        );
+        write_line(&line);
+    }
+
+    fn flush(&self) {}
+}
+
+static LOGGER: Logger = Logger;
+
+/// The log level chosen at build time (`KAIROS_LOG=trace|debug|info|warn|error`, default info).
+pub fn build_level() -> log::LevelFilter {
+    match option_env!("KAIROS_LOG") {
+        Some("trace") => log::LevelFilter::Trace,
+        Some("debug") => log::LevelFilter::Debug,
+        Some("warn") => log::LevelFilter::Warn,
+        Some("error") => log::LevelFilter::Error,
+        Some("off") => log::LevelFilter::Off,
+        _ => log::LevelFilter::Info,
+    }
+}
+
+/// Makes `log` macros print on this console.
+pub fn init_logger() {
+    let _ = log::set_logger(&LOGGER);
+    log::set_max_level(build_level());
+}

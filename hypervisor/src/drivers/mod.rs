@@ -1,0 +1,2 @@
+//! Device drivers the hypervisor keeps for itself, chosen by device-tree `compatible`.
+pub mod uart;

@@ -1,0 +1,31 @@
+//! Kairos: a static-partitioning real-time hypervisor for ARMv8-A (EL2) that migrates VMs off
+//! failed cores when their slack allows it.
+//!
+//! Pure logic (translation tables, trap decoding, hypercall dispatch, trace format) builds and is
+//! unit-tested on the host; the hardware layer (`arch`, `drivers`, `console`, `boot`) only exists
+//! for the aarch64 target.
+#![cfg_attr(not(test), no_std)]
+#![deny(clippy::undocumented_unsafe_blocks)]
+
+extern crate alloc;
+
+pub mod command;
+pub mod images;
+pub mod mm;
+pub mod trace;
+pub mod vm;
+
+#[cfg(target_arch = "aarch64")]
+pub mod arch;
+#[cfg(target_arch = "aarch64")]
+pub mod boot;
+#[cfg(target_arch = "aarch64")]
+pub mod console;
+#[cfg(target_arch = "aarch64")]
+pub mod drivers;
+#[cfg(target_arch = "aarch64")]
+pub mod heap;
+#[cfg(target_arch = "aarch64")]
+pub mod panic;
+#[cfg(target_arch = "aarch64")]
+pub mod shell;

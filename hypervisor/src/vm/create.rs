@@ -1,0 +1,160 @@
+//! Builds VMs from validated partition config: places the image in the VM's RAM, builds its
+//! stage-2 map, and records which cores run it.
+
+use super::console_line::ConsoleLine;
+use crate::mm::{Access, AddressRange, MemoryKind, PageTable, Regime};
+use alloc::{string::String, vec::Vec};
+use core::sync::atomic::{AtomicU8, Ordering};
+use partition_config::{ImageSource, VmConfig};
+
+/// Life cycle of a VM.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum VmState {
+    /// Built, not yet running.
+    Created = 0,
+    /// At least one vCPU is running.
+    Running = 1,
+    /// Powered off by itself or stopped by the hypervisor.
+    Stopped = 2,
+}
+
+/// One virtual machine.
+pub struct Vm {
+    /// Index in the VM table (also its VMID).
+    pub id: usize,
+    /// Name from the config node.
+    pub name: String,
+    /// The validated config it was built from.
+    pub config: VmConfig,
+    /// Its RAM in physical memory.
+    pub ram: AddressRange,
+    /// Where its RAM appears to the guest.
+    pub ipa_base: u64,
+    /// Guest-physical entry point of vCPU 0.
+    pub entry: u64,
+    /// Its stage-2 translation.
+    pub stage2: PageTable,
+    state: AtomicU8,
+    /// Its console line.
+    pub(super) console: ConsoleLine,
+}
+
+impl Vm {
+    /// The VM's state.
+    pub fn state(&self) -> VmState {
+        match self.state.load(Ordering::Acquire) {
+            0 => VmState::Created,
+            1 => VmState::Running,
+            _ => VmState::Stopped,
+        }
+    }
+
+    /// Moves the VM to `state`; false if it was already there.
+    pub fn set_state(&self, state: VmState) -> bool {
+        self.state.swap(state as u8, Ordering::AcqRel) != state as u8
+    }
+
+    /// The VMID tagging its TLB entries.
+    pub fn vmid(&self) -> u64 {
+        self.id as u64 + 1
+    }
+
+    /// Translates a guest range to physical memory, if it lies wholly in the VM's RAM.
+    pub fn ram_span(&self, ipa: u64, length: u64) -> Option<u64> {
+        let guest = AddressRange::new(self.ipa_base, self.ram.size);
+        guest.contains_span(ipa, length).then(|| self.ram.base + (ipa - self.ipa_base))
+    }
+}
+
+/// Why a VM could not be built from a config that passed validation.
+#[derive(Debug)]
+#[allow(dead_code)] // the fields are shown through Debug in the log
+pub enum CreateError {
+    /// The config has no physical placement for the VM's RAM.
+    NotPlaced,
+    /// The image bytes are not available.
+    MissingImage,
+    /// The image does not fit in the VM's RAM at its load offset.
+    ImageTooLarge,
+    /// The stage-2 map could not be built.
+    Map(crate::mm::MapError),
+}
+
+/// Builds one VM: copies the image into its zeroed RAM and maps RAM and passthrough devices.
+pub fn create(id: usize, config: VmConfig) -> Result<Vm, CreateError> {
+    let base = config.memory_base.ok_or(CreateError::NotPlaced)?;
+    let ram = AddressRange::new(base, config.memory_size);
+    let image: &[u8] = match &config.image {
+        ImageSource::Builtin(name) => crate::images::builtin(name).ok_or(CreateError::MissingImage)?,
+        // SAFETY: validation checked the range lies in RAM outside the hypervisor and every VM;
+        // the boot loader placed the image there and nothing else uses it.
+        ImageSource::Memory(range) => unsafe {
+            core::slice::from_raw_parts(range.base as *const u8, range.size as usize)
+        },
+    };
+    let offset = config.load_offset as usize;
+    let image_end = offset.checked_add(image.len()).filter(|&end| end as u64 <= ram.size);
+    let image_end = image_end.ok_or(CreateError::ImageTooLarge)?;
+    // SAFETY: `ram` is this VM's memory alone (validated against RAM, the hypervisor and other
+    // VMs), identity-mapped at EL2 and not yet visible to any guest. The image may already lie
+    // inside it (placed by the boot loader), so it is moved with overlap-safe `copy` first and
+    // only the bytes around it are cleared.
+    unsafe {
+        let memory = ram.base as *mut u8;
+        core::ptr::copy(image.as_ptr(), memory.add(offset), image.len());
+        core::ptr::write_bytes(memory, 0, offset);
+        core::ptr::write_bytes(memory.add(image_end), 0, ram.size as usize - image_end);
+    }
+    crate::arch::aarch64::cpu::clean_dcache_range(ram.base, ram.size);
+
+    let mut stage2 = PageTable::new(Regime::Stage2);
+    stage2
+        .map(config.ipa_base, ram.base, ram.size, MemoryKind::Normal, Access::ReadWriteExecute)
+        .map_err(CreateError::Map)?;
+    for device in &config.devices {
+        stage2
+            .map(device.base, device.base, device.size, MemoryKind::Device, Access::ReadWrite)
+            .map_err(CreateError::Map)?;
+    }
+    let entry = config.entry.unwrap_or(config.ipa_base + config.load_offset);
+    Ok(Vm {
+        id,
+        name: config.name.clone(),
+        ipa_base: config.ipa_base,
+        entry,
+        ram,
+        stage2,
+        state: AtomicU8::new(VmState::Created as u8),
+        console: ConsoleLine::new(),
+        config,
+    })
+}
+
+/// Builds every VM, reporting those that fail; returns the ones that were built.
+pub fn create_all(configs: Vec<VmConfig>) -> Vec<Vm> {
+    let mut vms = Vec::new();
+    for config in configs {
+        let name = config.name.clone();
+        match create(vms.len(), config) {
+            Ok(vm) => {
+                log::info!(
+                    "vm {} '{}': cores {:?}, {} MiB at {:#x} (guest {:#x}), entry {:#x}",
+                    vm.id, vm.name, vm.config.cpus, vm.ram.size >> 20, vm.ram.base, vm.ipa_base, vm.entry
+                );
+                crate::console::emit(
+                    crate::console::event("vm_created")
+                        .u64("vm", vm.id as u64)
+                        .str("name", &vm.name)
+                        .field("ram", crate::trace::Value::Hex(vm.ram.base))
+                        .u64("size", vm.ram.size)
+                        .field("entry", crate::trace::Value::Hex(vm.entry))
+                        .u64("stage2_tables", vm.stage2.table_count() as u64),
+                );
+                vms.push(vm);
+            }
+            Err(error) => log::error!("vm '{name}' not created: {error:?}"),
+        }
+    }
+    vms
+}

@@ -1,0 +1,126 @@
+//! The per-core run loop: find this core's vCPU, enter it, and stop it when it powers off.
+
+use super::create::{Vm, VmState};
+use super::exit::TrapFrame;
+use crate::arch::aarch64::{cpu, exception, percpu, psci, regs};
+use alloc::vec::Vec;
+use core::sync::atomic::Ordering;
+
+static VMS: spin::Once<Vec<Vm>> = spin::Once::new();
+
+/// Publishes the VM table and wakes every core to look for its vCPU.
+pub fn publish(vms: Vec<Vm>) {
+    VMS.call_once(|| vms);
+    cpu::send_event();
+}
+
+/// The VM table (empty until published).
+pub fn vms() -> &'static [Vm] {
+    VMS.get().map(|vms| vms.as_slice()).unwrap_or(&[])
+}
+
+/// True once the table is published and every VM in it has stopped.
+pub fn all_stopped() -> bool {
+    VMS.get().is_some_and(|vms| vms.iter().all(|vm| vm.state() == VmState::Stopped))
+}
+
+/// The VM and vCPU index placed on core `core`, if any.
+fn placement(core: usize) -> Option<(&'static Vm, usize)> {
+    vms().iter().find_map(|vm| {
+        let vcpu = vm.config.cpus.iter().position(|&c| c as usize == core)?;
+        Some((vm, vcpu))
+    })
+}
+
+/// Waits for the VM table, then runs this core's vCPU; cores without one go idle.
+pub fn run_this_core() -> ! {
+    cpu::wait_until(u64::MAX, || VMS.is_completed());
+    let core = percpu::current_id();
+    let Some((vm, vcpu)) = placement(core) else { idle() };
+    if vcpu != 0 {
+        // Secondary vCPUs wait for PSCI CPU_ON from the guest (not offered yet).
+        idle();
+    }
+    let here = percpu::current();
+    here.vm.store(vm.id, Ordering::Relaxed);
+    here.vcpu.store(vcpu, Ordering::Relaxed);
+    vm.set_state(VmState::Running);
+    here.set_state(percpu::CoreState::Running);
+    regs::allow_el1_counter();
+    regs::enter_guest_context(vm.stage2.root_address() | (vm.vmid() << 48), regs::vtcr(), vcpu as u64);
+    crate::console::emit(
+        crate::console::event("vm_started")
+            .u64("vm", vm.id as u64)
+            .str("name", &vm.name)
+            .u64("vcpu", vcpu as u64)
+            .field("entry", crate::trace::Value::Hex(vm.entry)),
+    );
+    let frame = &BOOT_FRAMES[core];
+    *frame.lock() = TrapFrame::boot(vm.entry, 0);
+    let pointer = &*frame.lock() as *const TrapFrame;
+    // SAFETY: the frame lives in a static, not on the stack being reset, and describes EL1h at
+    // the VM's entry with the stage-2 map loaded above.
+    unsafe { exception::enter(pointer, stack_top(core)) }
+}
+
+/// Start frames of each core's vCPU, kept outside the stacks that `enter` resets.
+static BOOT_FRAMES: [spin::Mutex<TrapFrame>; percpu::MAX_CPUS] =
+    [const { spin::Mutex::new(TrapFrame::ZERO) }; percpu::MAX_CPUS];
+
+/// The top of this core's EL2 stack.
+fn stack_top(core: usize) -> u64 {
+    let slot = if core == crate::boot::boot_core() { percpu::MAX_CPUS } else { core };
+    let stacks = core::ptr::addr_of!(percpu::STACKS) as u64;
+    stacks + ((slot + 1) * percpu::STACK_SIZE) as u64
+}
+
+/// The VM running on this core, if any.
+pub fn current_vm() -> Option<&'static Vm> {
+    let id = percpu::current().vm.load(Ordering::Relaxed);
+    vms().get(id)
+}
+
+/// Stops the VM on this core (it powered off or was stopped by policy) and idles the core.
+pub fn stop_current(reason: &str) -> ! {
+    if let Some(vm) = current_vm() {
+        vm.console.finish(&vm.name);
+        if vm.set_state(VmState::Stopped) {
+            log::info!("vm {} '{}' stopped: {reason}", vm.id, vm.name);
+            crate::console::emit(
+                crate::console::event("vm_stopped")
+                    .u64("vm", vm.id as u64)
+                    .str("name", &vm.name)
+                    .str("reason", reason),
+            );
+        }
+    }
+    percpu::current().vm.store(usize::MAX, Ordering::Relaxed);
+    percpu::current().set_state(percpu::CoreState::Online);
+    idle()
+}
+
+/// A core with nothing to run: the boot core serves the console shell, the others sleep.
+pub fn idle() -> ! {
+    if percpu::current_id() == crate::boot::boot_core() {
+        crate::shell::run()
+    }
+    loop {
+        if all_stopped() {
+            finish();
+        }
+        cpu::wait_for_event();
+    }
+}
+
+/// Every VM has stopped: report and power the machine off.
+pub fn finish() -> ! {
+    static ONCE: spin::Once<()> = spin::Once::new();
+    if ONCE.is_completed() {
+        crate::arch::aarch64::cpu::park();
+    }
+    ONCE.call_once(|| ());
+    log::info!("all VMs stopped; powering off");
+    crate::console::emit(crate::console::event("system_off").u64("vms", vms().len() as u64));
+    psci::system_off();
+    cpu::park()
+}

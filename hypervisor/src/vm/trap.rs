@@ -1,0 +1,170 @@
+//! Rust side of the EL2 vectors: decode the exit, let the VM layer decide, resume or stop.
+
+use super::exit::{decode, ExitReason, TrapFrame};
+use super::hypercall::{dispatch, GuestContext};
+use super::psci::{self, PsciAction};
+use super::run::{current_vm, stop_current};
+use super::Vm;
+use crate::arch::aarch64::{cpu, percpu, regs};
+use hypercall_abi::{encode_result, Error};
+
+/// A trapped exception from the guest (hypercall, SMC, WFI, abort, system register).
+#[no_mangle]
+pub extern "C" fn guest_sync(frame: &mut TrapFrame) {
+    let reason = decode(regs::esr_el2(), regs::far_el2(), regs::hpfar_el2());
+    let Some(vm) = current_vm() else {
+        panic!("guest exit {reason:?} on a core without a VM");
+    };
+    match reason {
+        ExitReason::Hypercall { .. } => call(vm, frame),
+        ExitReason::SecureMonitorCall { .. } => {
+            frame.elr += 4; // a trapped SMC returns to itself
+            call(vm, frame);
+        }
+        ExitReason::WaitForInterrupt { wfe } => {
+            frame.elr += 4;
+            if !wfe {
+                wait_for_guest_timer();
+            }
+        }
+        other => guest_fault(vm, frame, other),
+    }
+}
+
+/// Answers a hypercall or a PSCI call (either conduit) in place.
+fn call(vm: &'static Vm, frame: &mut TrapFrame) {
+    let function = frame.x[0];
+    if psci::is_psci(function) {
+        match psci::handle(function, frame.x[1]) {
+            PsciAction::Return(value) => frame.x[0] = value as u64,
+            PsciAction::StopVm => stop_current("system_off"),
+            PsciAction::ResetVm => stop_current("system_reset"),
+            PsciAction::StopVcpu => stop_current("cpu_off"),
+        }
+        return;
+    }
+    let args = [frame.x[1], frame.x[2], frame.x[3], frame.x[4], frame.x[5], frame.x[6]];
+    let mut context = Caller { vm };
+    let result = dispatch(function, args, &mut context);
+    if let Err(error) = result {
+        log::debug!("vm '{}': hypercall {function:#x} refused: {}", vm.name, error.name());
+    }
+    let (status, values) = encode_result(result);
+    frame.x[0] = status;
+    frame.x[1..4].copy_from_slice(&values);
+}
+
+/// The calling vCPU as the hypercall layer sees it.
+struct Caller {
+    vm: &'static Vm,
+}
+
+impl GuestContext for Caller {
+    fn read_guest(&self, ipa: u64, buffer: &mut [u8]) -> Result<(), Error> {
+        let physical = self.vm.ram_span(ipa, buffer.len() as u64).ok_or(Error::BadAddress)?;
+        // A guest running with its MMU off wrote around the caches: drop any stale lines first.
+        cpu::clean_dcache_range(physical, buffer.len() as u64);
+        // SAFETY: `ram_span` checked the whole span lies in this VM's RAM, identity-mapped at EL2.
+        let source = unsafe { core::slice::from_raw_parts(physical as *const u8, buffer.len()) };
+        buffer.copy_from_slice(source);
+        Ok(())
+    }
+
+    fn console_write(&mut self, bytes: &[u8]) {
+        self.vm.console.push(&self.vm.name, bytes);
+    }
+
+    fn identity(&self) -> [u64; 3] {
+        let here = percpu::current();
+        let vcpu = here.vcpu.load(core::sync::atomic::Ordering::Relaxed);
+        [self.vm.id as u64, vcpu as u64, percpu::current_id() as u64]
+    }
+
+    fn clock(&self) -> (u64, u64) {
+        (cpu::counter_frequency(), cpu::counter())
+    }
+}
+
+/// A trapped WFI: sleep until the guest's virtual timer fires (if armed), without spinning on
+/// the shared clock (WFE with the counter event stream).
+fn wait_for_guest_timer() {
+    let control = regs::cntv_ctl();
+    if control & 1 == 0 {
+        return; // timer off: a WFI may complete at any time
+    }
+    let deadline = regs::cntv_cval();
+    while cpu::counter() < deadline {
+        cpu::wait_for_event();
+    }
+}
+
+/// The guest did something the hypervisor does not allow or emulate.
+fn guest_fault(vm: &'static Vm, frame: &TrapFrame, reason: ExitReason) -> ! {
+    log::warn!("vm '{}' fault at pc {:#x}: {reason:?}", vm.name, frame.elr);
+    let (kind, address) = match reason {
+        ExitReason::Mmio(access) => ("mmio_unmapped", access.ipa),
+        ExitReason::DataAbort { ipa, .. } => ("data_abort", ipa),
+        ExitReason::InstructionAbort { ipa, .. } => ("instruction_abort", ipa),
+        ExitReason::SystemRegister { iss } => ("system_register", u64::from(iss)),
+        ExitReason::Other { class, .. } => ("unknown_exception", u64::from(class)),
+        _ => ("unexpected", 0),
+    };
+    crate::console::emit(
+        crate::console::event("vm_fault")
+            .u64("vm", vm.id as u64)
+            .str("name", &vm.name)
+            .str("kind", kind)
+            .field("address", crate::trace::Value::Hex(address))
+            .field("pc", crate::trace::Value::Hex(frame.elr))
+            .str("action", "stop"),
+    );
+    stop_current(kind)
+}
+
+/// An interrupt while a guest ran (no interrupt controller is driven yet).
+#[no_mangle]
+pub extern "C" fn guest_irq(_frame: &mut TrapFrame) {}
+
+/// An SError from the guest: contained by stopping its VM.
+#[no_mangle]
+pub extern "C" fn guest_serror(frame: &mut TrapFrame) {
+    if let Some(vm) = current_vm() {
+        guest_fault(vm, frame, ExitReason::Other { class: 0x2f, iss: regs::esr_el2() as u32 });
+    }
+}
+
+/// An AArch32 guest or an FIQ: not supported, contained by stopping the VM.
+#[no_mangle]
+pub extern "C" fn guest_unsupported(frame: &mut TrapFrame) {
+    if let Some(vm) = current_vm() {
+        let class = (regs::esr_el2() >> 26) as u8;
+        guest_fault(vm, frame, ExitReason::Other { class, iss: 0 });
+    }
+}
+
+/// A synchronous exception inside the hypervisor: a bug; the core reports and parks.
+#[no_mangle]
+pub extern "C" fn hypervisor_sync(frame: &mut TrapFrame) {
+    panic!(
+        "EL2 synchronous exception: esr {:#x} elr {:#x} far {:#x}",
+        regs::esr_el2(),
+        frame.elr,
+        regs::far_el2()
+    );
+}
+
+/// An interrupt taken at EL2 (none is enabled yet).
+#[no_mangle]
+pub extern "C" fn hypervisor_irq(_frame: &mut TrapFrame) {}
+
+/// An SError at EL2: this core cannot trust itself; it parks.
+#[no_mangle]
+pub extern "C" fn hypervisor_serror(frame: &mut TrapFrame) {
+    panic!("EL2 SError: esr {:#x} elr {:#x}", regs::esr_el2(), frame.elr);
+}
+
+/// An exception through a vector that is never used.
+#[no_mangle]
+pub extern "C" fn hypervisor_fault(frame: &mut TrapFrame) {
+    panic!("EL2 unexpected exception: esr {:#x} elr {:#x}", regs::esr_el2(), frame.elr);
+}

@@ -1,0 +1,179 @@
+//! Harness for the QEMU integration tests: boots a built Kairos image with a timeout, captures
+//! the console, and parses the `EVT {json}` trace lines.
+//!
+//! Images and test configs come from `make image` and `scripts/test-configs.sh` (run by
+//! `make test`); a test whose image is missing fails with a message saying how to build it.
+
+use serde_json::Value;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// The workspace root (parent of this crate).
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+}
+
+/// A built file under `build/`, failing clearly when it is absent.
+pub fn built(relative: &str) -> PathBuf {
+    let path = root().join("build").join(relative);
+    assert!(path.exists(), "{} is missing: run `make test` (it builds images and test configs)", path.display());
+    path
+}
+
+/// The compiled test config `tests/configs/<name>.dts`.
+pub fn config(name: &str) -> PathBuf {
+    built(&format!("test-configs/{name}.dtb"))
+}
+
+/// A QEMU invocation being assembled.
+pub struct Qemu {
+    args: Vec<String>,
+    timeout: Duration,
+    input: Vec<(Duration, String)>,
+}
+
+impl Qemu {
+    /// QEMU virt with virtualization on, GIC `gic` (2 or 3) and `cores` cores, booting the
+    /// qemu-virt Image.
+    pub fn virt(gic: u8, cores: usize) -> Qemu {
+        let cpu = if gic == 2 { "cortex-a53" } else { "cortex-a72" };
+        let image = built("qemu-virt/Image");
+        let args = [
+            "-M",
+            &format!("virt,virtualization=on,gic-version={gic}"),
+            "-cpu",
+            cpu,
+            "-smp",
+            &cores.to_string(),
+            "-m",
+            "1G",
+            "-nographic",
+            "-nic",
+            "none",
+            "-kernel",
+            image.to_str().unwrap(),
+        ];
+        Qemu { args: args.iter().map(|s| s.to_string()).collect(), timeout: Duration::from_secs(60), input: Vec::new() }
+    }
+
+    /// Hands `dtb` to the hypervisor as the initrd (the boot loader's config handover).
+    pub fn initrd(mut self, dtb: &Path) -> Qemu {
+        self.args.extend(["-initrd".into(), dtb.to_str().unwrap().into()]);
+        self
+    }
+
+    /// Any extra QEMU arguments.
+    pub fn arg(mut self, arg: &str) -> Qemu {
+        self.args.push(arg.into());
+        self
+    }
+
+    /// Deterministic time: one instruction per nanosecond, idle skipped.
+    pub fn icount(self) -> Qemu {
+        self.arg("-icount").arg("shift=0,sleep=off")
+    }
+
+    /// Types `text` on the console `after` the start.
+    pub fn type_after(mut self, after: Duration, text: &str) -> Qemu {
+        self.input.push((after, text.into()));
+        self
+    }
+
+    /// Kills QEMU after `timeout` (the run then reports `timed_out`).
+    pub fn timeout(mut self, timeout: Duration) -> Qemu {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Runs QEMU to its end (or the timeout) and returns what it printed.
+    pub fn run(self) -> Run {
+        let mut child = Command::new("qemu-system-aarch64")
+            .args(&self.args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("qemu-system-aarch64 not found: run `make test`, which installs it");
+        let mut stdout = child.stdout.take().unwrap();
+        let reader = std::thread::spawn(move || {
+            let mut text = Vec::new();
+            let _ = stdout.read_to_end(&mut text);
+            String::from_utf8_lossy(&text).into_owned()
+        });
+        let mut stdin = child.stdin.take();
+        let start = Instant::now();
+        let mut input = self.input.into_iter().peekable();
+        let (status, timed_out) = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break (status.code(), false);
+            }
+            if start.elapsed() > self.timeout {
+                let _ = child.kill();
+                let _ = child.wait();
+                break (None, true);
+            }
+            if let Some((after, _)) = input.peek() {
+                if start.elapsed() >= *after {
+                    let (_, text) = input.next().unwrap();
+                    if let Some(pipe) = stdin.as_mut() {
+                        let _ = pipe.write_all(text.as_bytes());
+                        let _ = pipe.flush();
+                    }
+                }
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        drop(stdin);
+        let mut stderr = String::new();
+        let _ = child.stderr.take().unwrap().read_to_string(&mut stderr);
+        Run { output: reader.join().unwrap(), stderr, status, timed_out, elapsed: start.elapsed() }
+    }
+}
+
+/// What one QEMU run printed and how it ended.
+pub struct Run {
+    /// Console output.
+    pub output: String,
+    /// QEMU's own error output.
+    pub stderr: String,
+    /// Exit status (None if killed).
+    pub status: Option<i32>,
+    /// True if the harness had to kill QEMU.
+    pub timed_out: bool,
+    /// Wall time taken.
+    pub elapsed: Duration,
+}
+
+impl Run {
+    /// Every trace event, parsed; a malformed `EVT` line fails the test.
+    pub fn events(&self) -> Vec<Value> {
+        self.output
+            .lines()
+            .filter_map(|line| line.trim_end_matches('\r').strip_prefix("EVT "))
+            .map(|json| serde_json::from_str(json).unwrap_or_else(|e| panic!("bad EVT line {json}: {e}")))
+            .collect()
+    }
+
+    /// The events called `name`.
+    pub fn events_named(&self, name: &str) -> Vec<Value> {
+        self.events().into_iter().filter(|event| event["ev"] == name).collect()
+    }
+
+    /// Console lines (CR stripped).
+    pub fn lines(&self) -> Vec<&str> {
+        self.output.lines().map(|line| line.trim_end_matches('\r')).collect()
+    }
+
+    /// Asserts the machine powered itself off cleanly (exit 0, not killed).
+    pub fn assert_clean_exit(&self) {
+        assert!(!self.timed_out, "QEMU timed out after {:?}; output:\n{}", self.elapsed, self.output);
+        assert_eq!(self.status, Some(0), "QEMU exit status; stderr: {}\noutput:\n{}", self.stderr, self.output);
+    }
+
+    /// Asserts some line contains `text`.
+    pub fn assert_line(&self, text: &str) {
+        assert!(self.lines().iter().any(|line| line.contains(text)), "no line contains {text:?}; output:\n{}", self.output);
+    }
+}
