@@ -31,7 +31,7 @@ pub fn config(name: &str) -> PathBuf {
 pub struct Qemu {
     args: Vec<String>,
     timeout: Duration,
-    input: Vec<(Duration, String)>,
+    input: Vec<(String, String)>,
 }
 
 impl Qemu {
@@ -75,9 +75,9 @@ impl Qemu {
         self.arg("-icount").arg("shift=0,sleep=off")
     }
 
-    /// Types `text` on the console `after` the start.
-    pub fn type_after(mut self, after: Duration, text: &str) -> Qemu {
-        self.input.push((after, text.into()));
+    /// Types `text` on the console once the output contains `trigger` (in the order given).
+    pub fn type_when(mut self, trigger: &str, text: &str) -> Qemu {
+        self.input.push((trigger.into(), text.into()));
         self
     }
 
@@ -97,10 +97,16 @@ impl Qemu {
             .spawn()
             .expect("qemu-system-aarch64 not found: run `make test`, which installs it");
         let mut stdout = child.stdout.take().unwrap();
+        let shared = std::sync::Arc::new(std::sync::Mutex::new(Vec::<u8>::new()));
+        let sink = shared.clone();
         let reader = std::thread::spawn(move || {
-            let mut text = Vec::new();
-            let _ = stdout.read_to_end(&mut text);
-            String::from_utf8_lossy(&text).into_owned()
+            let mut chunk = [0u8; 4096];
+            while let Ok(n) = stdout.read(&mut chunk) {
+                if n == 0 {
+                    break;
+                }
+                sink.lock().unwrap().extend_from_slice(&chunk[..n]);
+            }
         });
         let mut stdin = child.stdin.take();
         let start = Instant::now();
@@ -114,8 +120,9 @@ impl Qemu {
                 let _ = child.wait();
                 break (None, true);
             }
-            if let Some((after, _)) = input.peek() {
-                if start.elapsed() >= *after {
+            if let Some((trigger, _)) = input.peek() {
+                let seen = String::from_utf8_lossy(&shared.lock().unwrap()).contains(trigger.as_str());
+                if seen {
                     let (_, text) = input.next().unwrap();
                     if let Some(pipe) = stdin.as_mut() {
                         let _ = pipe.write_all(text.as_bytes());
@@ -123,12 +130,14 @@ impl Qemu {
                     }
                 }
             }
-            std::thread::sleep(Duration::from_millis(20));
+            std::thread::sleep(Duration::from_millis(5));
         };
         drop(stdin);
         let mut stderr = String::new();
         let _ = child.stderr.take().unwrap().read_to_string(&mut stderr);
-        Run { output: reader.join().unwrap(), stderr, status, timed_out, elapsed: start.elapsed() }
+        reader.join().unwrap();
+        let output = String::from_utf8_lossy(&shared.lock().unwrap()).into_owned();
+        Run { output, stderr, status, timed_out, elapsed: start.elapsed() }
     }
 }
 

@@ -43,7 +43,7 @@ fn gicv2_cortex_a53_two_cores_with_config_from_initrd() {
     assert_eq!(run.events_named("config")[0]["source"], "initrd");
     let created = run.events_named("vm_created");
     assert_eq!(created.len(), 1);
-    assert_eq!(created[0]["ram"], "0x48000000", "fixed placement honoured");
+    assert_eq!(created[0]["ram"], "0x50000000", "fixed placement honoured");
     run.assert_line("[solo] hello done");
 }
 
@@ -133,7 +133,8 @@ fn a_corrupt_config_is_reported_and_nothing_crashes() {
 
 #[test]
 fn a_panic_parks_its_core_and_the_others_go_on() {
-    let run = Qemu::virt(3, 4).type_after(std::time::Duration::from_millis(0), "crash\r").run();
+    // Typed while the guests run (they tick for 200 ms).
+    let run = Qemu::virt(3, 4).type_when("hello from vm", "crash\r").run();
     run.assert_clean_exit();
     let panics = run.events_named("panic");
     assert_eq!(panics.len(), 1);

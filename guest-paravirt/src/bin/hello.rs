@@ -22,7 +22,7 @@ mod guest {
     /// How many ticks to print.
     const TICKS: u64 = 5;
     /// Time between ticks, in milliseconds of system time.
-    const TICK_PERIOD_MS: u64 = 10;
+    const TICK_PERIOD_MS: u64 = 40;
 
     /// The guest's entry point, called by the library's boot code.
     #[no_mangle]

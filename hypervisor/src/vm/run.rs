@@ -114,11 +114,10 @@ pub fn idle() -> ! {
 
 /// Every VM has stopped: report and power the machine off.
 pub fn finish() -> ! {
-    static ONCE: spin::Once<()> = spin::Once::new();
-    if ONCE.is_completed() {
-        crate::arch::aarch64::cpu::park();
+    static FINISHING: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(false);
+    if FINISHING.swap(true, Ordering::AcqRel) {
+        cpu::park(); // another core is already powering off
     }
-    ONCE.call_once(|| ());
     log::info!("all VMs stopped; powering off");
     crate::console::emit(crate::console::event("system_off").u64("vms", vms().len() as u64));
     psci::system_off();
