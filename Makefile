@@ -5,10 +5,13 @@ BOARD   ?= qemu-virt
 CONFIG  ?= boards/$(BOARD)/partitions.dts
 include boards/$(BOARD)/board.mk
 
+# OUT and TARGET_ROOT let several builds (or engineers) work side by side without sharing files.
+OUT         ?= build
+TARGET_ROOT ?= target
 TARGET      := aarch64-unknown-none
-BUILD       := build/$(BOARD)
-GUEST_DIR   := build/guests
-CARGO_DIR   := target/$(BOARD)
+BUILD       := $(OUT)/$(BOARD)
+GUEST_DIR   := $(OUT)/guests
+CARGO_DIR   := $(TARGET_ROOT)/$(BOARD)
 IMAGE       := $(BUILD)/Image
 CONFIG_DTB  := $(BUILD)/partitions.dtb
 RUN_TIMEOUT ?= 120
@@ -29,10 +32,10 @@ deps:
 	@bash scripts/deps.sh
 
 guests: deps
-	@cargo build -q -p guest-paravirt --release --target $(TARGET) --target-dir target/guests
+	@cargo build -q -p guest-paravirt --release --target $(TARGET) --target-dir $(TARGET_ROOT)/guests
 	@mkdir -p $(GUEST_DIR)
 	@for g in $(GUESTS); do \
-		$(OBJCOPY) -O binary target/guests/$(TARGET)/release/$$g $(GUEST_DIR)/$$g.bin; \
+		$(OBJCOPY) -O binary $(TARGET_ROOT)/guests/$(TARGET)/release/$$g $(GUEST_DIR)/$$g.bin; \
 	done
 
 config: deps
@@ -60,8 +63,8 @@ run: image
 	 exit $$status
 
 test: image
-	@bash scripts/test-configs.sh
-	cargo test --workspace
+	@OUT=$(OUT) bash scripts/test-configs.sh
+	KAIROS_BUILD_DIR=$(abspath $(OUT)) cargo test --workspace
 	@echo "make test: all tests passed"
 
 clean:

@@ -4,7 +4,7 @@
 # node merged in (the "boot loader's DTB carries the config" path).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-out=build/test-configs
+out=${OUT:-build}/test-configs
 mkdir -p "$out"
 for dts in tests/configs/*.dts; do
     dtc -q -I dts -O dtb -o "$out/$(basename "${dts%.dts}").dtb" "$dts"

@@ -15,9 +15,10 @@ pub fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
 }
 
-/// A built file under `build/`, failing clearly when it is absent.
+/// A built file under `build/` (or `$KAIROS_BUILD_DIR`), failing clearly when it is absent.
 pub fn built(relative: &str) -> PathBuf {
-    let path = root().join("build").join(relative);
+    let build = std::env::var_os("KAIROS_BUILD_DIR").map(PathBuf::from).unwrap_or_else(|| root().join("build"));
+    let path = build.join(relative);
     assert!(path.exists(), "{} is missing: run `make test` (it builds images and test configs)", path.display());
     path
 }

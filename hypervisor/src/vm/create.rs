@@ -38,6 +38,8 @@ pub struct Vm {
     state: AtomicU8,
     /// Its console line.
     pub(super) console: ConsoleLine,
+    /// Devices emulated for it (console UART, interrupt controller), found by IPA on a fault.
+    pub devices: Vec<alloc::boxed::Box<dyn super::mmio::EmulatedDevice>>,
 }
 
 impl Vm {
@@ -127,6 +129,7 @@ pub fn create(id: usize, config: VmConfig) -> Result<Vm, CreateError> {
         stage2,
         state: AtomicU8::new(VmState::Created as u8),
         console: ConsoleLine::new(),
+        devices: Vec::new(),
         config,
     })
 }

@@ -2,6 +2,7 @@
 //! creation from the partition config and the per-core run loop.
 pub mod exit;
 pub mod hypercall;
+pub mod mmio;
 pub mod psci;
 
 #[cfg(target_arch = "aarch64")]

@@ -27,7 +27,37 @@ pub extern "C" fn guest_sync(frame: &mut TrapFrame) {
                 wait_for_guest_timer();
             }
         }
+        ExitReason::Mmio(access) => emulate(vm, frame, access),
         other => guest_fault(vm, frame, other),
+    }
+}
+
+/// Performs a trapped access on the emulated device at its address, or faults the guest.
+fn emulate(vm: &'static Vm, frame: &mut TrapFrame, access: super::exit::MmioAccess) {
+    let Some((device, offset)) = super::mmio::find(&vm.devices, access.ipa) else {
+        guest_fault(vm, frame, ExitReason::Mmio(access));
+    };
+    let here = percpu::current();
+    let accessor = super::mmio::Accessor {
+        vm: vm.id,
+        vcpu: here.vcpu.load(core::sync::atomic::Ordering::Relaxed),
+        core: percpu::current_id(),
+    };
+    let register = usize::from(access.register);
+    let result = if access.write {
+        device.write(accessor, offset, access.size, frame.reg(register))
+    } else {
+        device.read(accessor, offset, access.size).map(|raw| {
+            let value = super::mmio::load_value(raw, access.size, access.sign_extend, access.sixty_four);
+            frame.set_reg(register, value);
+        })
+    };
+    match result {
+        Ok(()) => frame.elr += 4,
+        Err(error) => {
+            log::debug!("vm '{}': {} {:?} at +{offset:#x}", vm.name, device.name(), error);
+            guest_fault(vm, frame, ExitReason::Mmio(access));
+        }
     }
 }
 
