@@ -37,7 +37,7 @@ pub struct Vm {
     pub stage2: PageTable,
     state: AtomicU8,
     /// Its console line.
-    pub(super) console: ConsoleLine,
+    pub(super) console: alloc::sync::Arc<ConsoleLine>,
     /// Devices emulated for it (console UART, interrupt controller), found by IPA on a fault.
     pub devices: Vec<alloc::boxed::Box<dyn super::mmio::EmulatedDevice>>,
 }
@@ -120,6 +120,16 @@ pub fn create(id: usize, config: VmConfig) -> Result<Vm, CreateError> {
             .map_err(CreateError::Map)?;
     }
     let entry = config.entry.unwrap_or(config.ipa_base + config.load_offset);
+    let console = alloc::sync::Arc::new(ConsoleLine::new());
+    let mut devices: Vec<alloc::boxed::Box<dyn super::mmio::EmulatedDevice>> = Vec::new();
+    let uart_window = AddressRange::new(super::uart::GUEST_UART_BASE, super::uart::GUEST_UART_SIZE);
+    let uart_free = !config.devices.iter().any(|d| AddressRange::new(d.base, d.size).overlaps(&uart_window))
+        && !AddressRange::new(config.ipa_base, ram.size).overlaps(&uart_window);
+    if uart_free {
+        let (line, name) = (console.clone(), config.name.clone());
+        let sink = move |byte: u8| line.push(&name, &[byte]);
+        devices.push(alloc::boxed::Box::new(super::uart::Pl011::new(super::uart::GUEST_UART_BASE, sink)));
+    }
     Ok(Vm {
         id,
         name: config.name.clone(),
@@ -128,8 +138,8 @@ pub fn create(id: usize, config: VmConfig) -> Result<Vm, CreateError> {
         ram,
         stage2,
         state: AtomicU8::new(VmState::Created as u8),
-        console: ConsoleLine::new(),
-        devices: Vec::new(),
+        console,
+        devices,
         config,
     })
 }

@@ -3,6 +3,7 @@
 pub mod exit;
 pub mod hypercall;
 pub mod mmio;
+pub mod uart;
 pub mod psci;
 
 #[cfg(target_arch = "aarch64")]
