@@ -17,9 +17,9 @@ CONFIG_DTB  := $(BUILD)/partitions.dtb
 RUN_TIMEOUT ?= 120
 LOG         ?= info
 OBJCOPY     := aarch64-linux-gnu-objcopy
-GUESTS      := hello
+GUESTS      := hello attacker bench
 
-.PHONY: all deps image guests config run test test-host test-qemu clean help
+.PHONY: bench all deps image guests config run test test-host test-qemu clean help
 
 all: image
 
@@ -69,3 +69,8 @@ test: image
 
 clean:
 	rm -rf build target
+
+# Deterministic cost table (instruction counts under -icount) and footprint.
+bench: image
+	@OUT=$(OUT) bash scripts/test-configs.sh
+	@OUT=$(OUT) bash scripts/bench.sh

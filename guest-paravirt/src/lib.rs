@@ -19,6 +19,7 @@ pub mod exception;
 pub mod fatal;
 pub mod paravirt;
 pub mod print;
+pub mod rtos;
 pub mod time;
 
 #[cfg(all(target_os = "none", not(test)))]

@@ -18,6 +18,6 @@ mod raw_node;
 mod writer;
 
 pub use error::DtError;
-pub use platform::{GuestMemory, Gic, PassthroughDevice, PsciMethod, Uart, VirtualPlatform};
+pub use platform::{Gic, GuestMemory, PassthroughDevice, PsciMethod, Uart, VirtualPlatform};
 pub use raw_node::RawNode;
 pub use writer::FdtWriter;

@@ -3,7 +3,7 @@
 /// Major version of this ABI; a guest refuses to run on a different major.
 pub const ABI_VERSION_MAJOR: u64 = 0;
 /// Minor version of this ABI; grows when functions are added.
-pub const ABI_VERSION_MINOR: u64 = 1;
+pub const ABI_VERSION_MINOR: u64 = 2;
 
 /// SMCCC bits: fast call (bit 31), SMC64 (bit 30), owning entity 6 (bits 29:24).
 const BASE: u32 = 0xC600_0000;
@@ -21,16 +21,38 @@ pub enum Function {
     WhoAmI,
     /// Returns the hypervisor's system counter frequency in `x1` (Hz) and the current count in `x2`.
     Clock,
+    /// Registers the caller's real-time page (see [`crate::rt_page`]): `x1` = its guest-physical
+    /// address (4 KiB aligned, [`crate::rt_page::RT_PAGE_SIZE`] bytes in guest RAM). The
+    /// hypervisor copies the task set and scheduler from it; returns `[task count, page version,
+    /// 0]`. Registering again replaces the task set and forgets earlier reports.
+    RtRegister,
+    /// Reports the affordable downtime at a scheduling event: `x1` = A in ns
+    /// ([`crate::rt_page::RT_UNBOUNDED`] when unbounded), `x2` = the event time t_u in ns of the
+    /// virtual counter, `x3` = the report's sequence number (strictly increasing), `x4` = the
+    /// generation of the checkpoint committed at t_u (0 = none). Returns `[0; 3]`.
+    RtReport,
+    /// Sets the recovery point: `x1` = the guest-physical entry address a vCPU is restarted at
+    /// after a blackout, `x2` = the value it receives in `x0`, `x3` = the generation of the
+    /// checkpoint committed now (0 = none yet). Returns `[0; 3]`.
+    RtCheckpoint,
+    /// Reports one deadline miss: `x1` = task index, `x2` = the missed job's release time in ns,
+    /// `x3` = the job's number (0 for the task's first job). Returns `[total misses reported by
+    /// this VM, 0, 0]`.
+    RtDeadlineMiss,
 }
 
 impl Function {
     /// Every function, for tables and tests.
-    pub const ALL: [Function; 5] = [
+    pub const ALL: [Function; 9] = [
         Function::Version,
         Function::ConsoleWrite,
         Function::ConsolePutChar,
         Function::WhoAmI,
         Function::Clock,
+        Function::RtRegister,
+        Function::RtReport,
+        Function::RtCheckpoint,
+        Function::RtDeadlineMiss,
     ];
 
     /// The 32-bit function ID the guest puts in `x0`.
@@ -41,6 +63,10 @@ impl Function {
             Function::ConsolePutChar => 0x02,
             Function::WhoAmI => 0x03,
             Function::Clock => 0x04,
+            Function::RtRegister => 0x10,
+            Function::RtReport => 0x11,
+            Function::RtCheckpoint => 0x12,
+            Function::RtDeadlineMiss => 0x13,
         }
     }
 
@@ -60,6 +86,10 @@ impl Function {
             Function::ConsolePutChar => "console_putc",
             Function::WhoAmI => "who_am_i",
             Function::Clock => "clock",
+            Function::RtRegister => "rt_register",
+            Function::RtReport => "rt_report",
+            Function::RtCheckpoint => "rt_checkpoint",
+            Function::RtDeadlineMiss => "rt_deadline_miss",
         }
     }
 }
@@ -80,5 +110,17 @@ mod tests {
         assert_eq!(Function::from_id(0x8400_0000), None, "PSCI is not ours");
         assert_eq!(Function::from_id(0xC600_00ff), None);
         assert_eq!(Function::from_id(u64::MAX), None);
+    }
+
+    #[test]
+    fn real_time_functions_have_their_fixed_ids() {
+        assert_eq!(Function::RtRegister.id(), 0xC600_0010);
+        assert_eq!(Function::RtReport.id(), 0xC600_0011);
+        assert_eq!(Function::RtCheckpoint.id(), 0xC600_0012);
+        assert_eq!(Function::RtDeadlineMiss.id(), 0xC600_0013);
+        let mut ids: std::vec::Vec<u32> = Function::ALL.iter().map(|f| f.id()).collect();
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), Function::ALL.len());
     }
 }

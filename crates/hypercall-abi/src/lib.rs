@@ -5,11 +5,17 @@
 //! (zero or positive on success, a negative [`Error`] code otherwise) and results in `x1..x3`.
 //! Kairos function IDs are fast SMC64 calls in the vendor-specific hypervisor service range
 //! (owning entity 6), so they never collide with PSCI or other standard services.
+//!
+//! The real-time functions (`Rt*`) and the page they share are described in [`rt_page`].
 #![no_std]
 #![forbid(unsafe_code)]
 
+#[cfg(test)]
+extern crate std;
+
 mod error;
 mod function;
+pub mod rt_page;
 
 pub use error::Error;
 pub use function::{Function, ABI_VERSION_MAJOR, ABI_VERSION_MINOR};

@@ -86,3 +86,45 @@ pub const DEFAULT_LOAD_OFFSET: u64 = 0x8_0000;
 pub const DEFAULT_ADDRESS_CELLS: u32 = 2;
 /// `#size-cells` when the hypervisor node does not say (Devicetree Specification default).
 pub const DEFAULT_SIZE_CELLS: u32 = 1;
+
+/// Name of the VM node's child that describes its real-time task set (also `/kairos/tasks` in
+/// the guest's device tree).
+pub const TASKS_NODE: &str = "tasks";
+/// Tasks node: scheduler (string, one of [`SCHEDULERS`]).
+pub const SCHEDULER: &str = "kairos,scheduler";
+/// Tasks node: print per-event costs and state samples (empty property).
+pub const DEBUG: &str = "kairos,debug";
+/// Tasks node: fault injection, `<at-us duration-us>`: the guest blacks itself out at its first
+/// scheduling event at or after `at-us` for `duration-us`, then resumes through its recovery entry.
+pub const INJECT_BLACKOUT_US: &str = "kairos,inject-blackout-us";
+/// Task node: worst-case execution time C in microseconds (one cell).
+pub const WCET_US: &str = "kairos,wcet-us";
+/// Task node: period T (minimum inter-arrival time if sporadic) in microseconds (one cell).
+pub const PERIOD_US: &str = "kairos,period-us";
+/// Task node: relative deadline D in microseconds (one cell), `C <= D <= T`.
+pub const DEADLINE_US: &str = "kairos,deadline-us";
+/// Task node: fixed priority, lower is more urgent (one cell; scheduler "fp" only).
+pub const PRIORITY: &str = "kairos,priority";
+/// Task node: release of the first job in microseconds (one cell, default 0).
+pub const OFFSET_US: &str = "kairos,offset-us";
+/// Task node: the task is sporadic (empty property).
+pub const SPORADIC: &str = "kairos,sporadic";
+/// Task node: the task stops after this many jobs (one cell, at least 1).
+pub const JOBS: &str = "kairos,jobs";
+
+/// Every `kairos,*` property a tasks node may carry.
+pub const TASK_SET_PROPERTIES: &[&str] = &[SCHEDULER, DEBUG, INJECT_BLACKOUT_US];
+/// Every `kairos,*` property a task node may carry.
+pub const TASK_PROPERTIES: &[&str] = &[
+    WCET_US,
+    PERIOD_US,
+    DEADLINE_US,
+    PRIORITY,
+    OFFSET_US,
+    SPORADIC,
+    JOBS,
+];
+/// Accepted values of [`SCHEDULER`], in the order of [`crate::SchedulerPolicy`].
+pub const SCHEDULERS: &[&str] = &["edf", "rm", "dm", "fp"];
+/// Most tasks one VM may have (the size of the real-time page's task table).
+pub const MAX_TASKS: usize = 32;

@@ -106,6 +106,24 @@ pub enum ErrorKind {
     InterruptTaken { intid: u32, owner: String },
     /// Placement found no free, 2 MiB-aligned RAM of this size.
     NoRoomForMemory { size: u64 },
+    /// A time that must not be zero (a period, a WCET, a deadline, a blackout) is zero.
+    ZeroDuration,
+    /// A count that must be at least 1 (`kairos,jobs`) is zero.
+    ZeroCount,
+    /// A task's WCET exceeds its relative deadline (C > D).
+    WcetAboveDeadline { wcet_us: u64, deadline_us: u64 },
+    /// A task's relative deadline exceeds its period (D > T).
+    DeadlineAbovePeriod { deadline_us: u64, period_us: u64 },
+    /// `kairos,priority` on a task whose scheduler derives or ignores priorities.
+    PriorityNotUsed { scheduler: String },
+    /// A tasks node without any task.
+    NoTasks,
+    /// More tasks than the real-time page holds.
+    TooManyTasks { count: usize, max: usize },
+    /// U = sum C/T exceeds 1: no scheduler meets every deadline on one core.
+    Overloaded { utilization_ppm: u64 },
+    /// A node that must not have children (a task node) has one.
+    UnexpectedChildNode,
 }
 
 impl ConfigError {
@@ -272,6 +290,29 @@ impl fmt::Display for ErrorKind {
             NoRoomForMemory { size } => {
                 write!(f, "no free 2 MiB-aligned RAM left for {size:#x} bytes")
             }
+            ZeroDuration => write!(f, "time is zero"),
+            ZeroCount => write!(f, "count is zero (at least 1)"),
+            WcetAboveDeadline { wcet_us, deadline_us } => write!(
+                f,
+                "WCET {wcet_us} us exceeds the relative deadline {deadline_us} us (need C <= D)"
+            ),
+            DeadlineAbovePeriod { deadline_us, period_us } => write!(
+                f,
+                "relative deadline {deadline_us} us exceeds the period {period_us} us (need D <= T)"
+            ),
+            PriorityNotUsed { scheduler } => write!(
+                f,
+                "priorities are given only with kairos,scheduler = \"fp\" (this set uses \"{scheduler}\")"
+            ),
+            NoTasks => write!(f, "no task (one child node per task)"),
+            TooManyTasks { count, max } => write!(f, "{count} tasks, at most {max}"),
+            Overloaded { utilization_ppm } => write!(
+                f,
+                "utilization {}.{:06} exceeds 1: no schedule meets every deadline",
+                utilization_ppm / 1_000_000,
+                utilization_ppm % 1_000_000
+            ),
+            UnexpectedChildNode => write!(f, "unexpected child node"),
         }
     }
 }

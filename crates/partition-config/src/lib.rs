@@ -24,6 +24,7 @@ mod parse;
 mod place;
 mod platform;
 mod range;
+mod tasks;
 mod validate;
 mod vm_node;
 
@@ -38,6 +39,9 @@ pub use platform::{
     ImageCatalog, NoImages, PlatformView, StaticImages, FIRST_SPI_INTID, MAX_SPI_INTID,
 };
 pub use range::{Range, PAGE_SIZE, PLACEMENT_ALIGN};
+pub use tasks::{
+    parse_tasks, tasks_from_dtb, BlackoutInjection, SchedulerPolicy, TaskConfig, TaskSetConfig,
+};
 
 /// An error about the blob as a whole, reported against the root node.
 fn blob_error(kind: ErrorKind) -> ConfigError {
@@ -45,7 +49,7 @@ fn blob_error(kind: ErrorKind) -> ConfigError {
 }
 
 /// Opens `dtb` after checking its structure, and runs `read` on it.
-fn with_fdt<T>(
+pub(crate) fn with_fdt<T>(
     dtb: &[u8],
     read: impl FnOnce(&fdt::Fdt<'_>) -> Result<T, ConfigError>,
 ) -> Result<T, ConfigError> {

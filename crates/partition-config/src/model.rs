@@ -5,6 +5,7 @@ use alloc::vec::Vec;
 
 use crate::error::ConfigError;
 use crate::range::Range;
+use crate::tasks::TaskSetConfig;
 
 /// The partition configuration as the hypervisor uses it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,6 +54,8 @@ pub struct VmConfig {
     pub migrate: MigratePolicy,
     /// Names of the node's child nodes (such as `tasks`), left for later stages to read.
     pub child_nodes: Vec<String>,
+    /// The real-time task set of the `tasks` child, if the VM has one.
+    pub tasks: Option<TaskSetConfig>,
 }
 
 impl VmConfig {

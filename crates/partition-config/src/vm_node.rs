@@ -122,6 +122,18 @@ pub(crate) fn parse_vm(
         let name = one_of(cells::string(v)?, MIGRATE_VALUES)?;
         Ok(MigratePolicy::from_name(name).unwrap_or_default())
     });
+    let tasks = match node.children().find(|child| child.name == TASKS_NODE) {
+        Some(child) => {
+            match crate::tasks::parse_tasks(child, &crate::locate::child_path(path, child.name)) {
+                Ok(tasks) => Some(tasks),
+                Err(mut problems) => {
+                    errors.list.append(&mut problems);
+                    None
+                }
+            }
+        }
+        None => None,
+    };
     let (Some(cpus), Some(memory_size), Some(image), true) =
         (cpus, memory_size, image, errors.list.is_empty())
     else {
@@ -147,5 +159,6 @@ pub(crate) fn parse_vm(
             .children()
             .map(|child| String::from(child.name))
             .collect(),
+        tasks,
     })
 }

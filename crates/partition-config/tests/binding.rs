@@ -22,7 +22,7 @@ fn every_property_is_read() {
          kairos,migratable;
          kairos,migrate = \"if-no-miss\";
          linux,something-else = <1>;
-         tasks { t0 { period = <10>; }; };",
+         tasks { kairos,scheduler = \"edf\"; t0 { kairos,wcet-us = <1>; kairos,period-us = <10>; }; };",
     ));
     assert!(config.errors.is_empty(), "{:#?}", config.errors);
     let vm = &config.vms[0];
@@ -46,6 +46,7 @@ fn every_property_is_read() {
     assert!(vm.migratable);
     assert_eq!(vm.migrate, MigratePolicy::IfNoMiss);
     assert_eq!(vm.child_nodes, ["tasks"]);
+    assert_eq!(vm.tasks.as_ref().map(|tasks| tasks.tasks.len()), Some(1));
 }
 
 #[test]
@@ -62,6 +63,7 @@ fn defaults_apply_and_memory_is_placed() {
         (OnFault::Inject, MigratePolicy::Always, false)
     );
     assert!(vm.devices.is_empty() && vm.interrupts.is_empty() && vm.child_nodes.is_empty());
+    assert_eq!(vm.tasks, None);
     assert_eq!(
         (vm.memory_base, vm.memory_fixed),
         (Some(0x4120_0000), false)

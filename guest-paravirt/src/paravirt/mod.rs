@@ -10,8 +10,10 @@ mod host_hypervisor;
 mod hypercall;
 pub mod psci;
 mod queries;
+mod realtime;
 
 pub use console::{console_write, console_write_bytes, ConsoleWriter};
 pub use hypercall::hypercall;
 pub use hypercall_abi::{Error, Function, CONSOLE_WRITE_MAX};
 pub use queries::{clock, version, who_am_i, AbiVersion, Clock, Identity};
+pub use realtime::{rt_checkpoint, rt_deadline_miss, rt_register, rt_report};

@@ -73,8 +73,9 @@ pub extern "C" fn primary_main(dtb: u64) -> ! {
     crate::console::emit(crate::console::event("cpu_online").u64("mpidr", mpidr).u64("el", 2));
 
     smp::start_secondaries(platform, me);
-    let configs = config::load(platform, blob.unwrap_or(&[]), dtb);
-    let vms = crate::vm::create_all(configs);
+    let (configs, config_blob) = config::load(platform, blob.unwrap_or(&[]), dtb);
+    let gic_version = match platform.gic { platform::Gic::V2 { .. } => 2, platform::Gic::V3 { .. } => 3 };
+    let vms = crate::vm::create_all(configs, gic_version, config_blob);
     if vms.is_empty() {
         log::error!("no VM could be started");
     }

@@ -36,10 +36,30 @@ pub struct Vm {
     /// Its stage-2 translation.
     pub stage2: PageTable,
     state: AtomicU8,
+    /// Its device tree, written into its RAM at `dtb_ipa` at every (re)start.
+    pub dtb: Vec<u8>,
+    /// Where the device tree sits in guest-physical memory (x0 of vCPU 0 at entry).
+    pub dtb_ipa: u64,
+    /// Its vCPUs' power states and start requests, one per configured core.
+    pub vcpus: Vec<super::vcpu::VcpuSlot>,
+    /// How many times its fault policy restarted it.
+    pub restarts: core::sync::atomic::AtomicU32,
     /// Its console line.
     pub(super) console: alloc::sync::Arc<ConsoleLine>,
     /// Devices emulated for it (console UART, interrupt controller), found by IPA on a fault.
     pub devices: Vec<alloc::boxed::Box<dyn super::mmio::EmulatedDevice>>,
+}
+
+impl super::psci::VcpuTable for Vm {
+    fn count(&self) -> usize {
+        self.vcpus.len()
+    }
+    fn power(&self, index: usize) -> super::psci::VcpuPower {
+        self.vcpus[index].power()
+    }
+    fn valid_entry(&self, ipa: u64) -> bool {
+        ipa % 4 == 0 && self.ram_span(ipa, 4).is_some()
+    }
 }
 
 impl Vm {
@@ -77,16 +97,67 @@ pub enum CreateError {
     NotPlaced,
     /// The image bytes are not available.
     MissingImage,
+    /// The device tree could not be written.
+    DeviceTree(guest_dt::DtError),
+    /// Neither below the image nor at the top of RAM is there room for the device tree.
+    NoRoomForDeviceTree,
     /// The image does not fit in the VM's RAM at its load offset.
     ImageTooLarge,
     /// The stage-2 map could not be built.
     Map(crate::mm::MapError),
 }
 
-/// Builds one VM: copies the image into its zeroed RAM and maps RAM and passthrough devices.
-pub fn create(id: usize, config: VmConfig) -> Result<Vm, CreateError> {
+/// Builds one VM: copies the image into its zeroed RAM, writes its device tree, and maps RAM
+/// and passthrough devices.
+pub fn create(id: usize, config: VmConfig, gic_version: u8, config_blob: &[u8]) -> Result<Vm, CreateError> {
     let base = config.memory_base.ok_or(CreateError::NotPlaced)?;
     let ram = AddressRange::new(base, config.memory_size);
+    load_image(&config, ram)?;
+
+    let mut stage2 = PageTable::new(Regime::Stage2);
+    stage2
+        .map(config.ipa_base, ram.base, ram.size, MemoryKind::Normal, Access::ReadWriteExecute)
+        .map_err(CreateError::Map)?;
+    for device in &config.devices {
+        stage2
+            .map(device.base, device.base, device.size, MemoryKind::Device, Access::ReadWrite)
+            .map_err(CreateError::Map)?;
+    }
+    let entry = config.entry.unwrap_or(config.ipa_base + config.load_offset);
+    let console = alloc::sync::Arc::new(ConsoleLine::new());
+    let dtb = super::guest_dt::build(&config, id, gic_version, true, config_blob).map_err(CreateError::DeviceTree)?;
+    let dtb_ipa = dtb_placement(&config, dtb.len() as u64).ok_or(CreateError::NoRoomForDeviceTree)?;
+    write_dtb(&config, ram, &dtb, dtb_ipa);
+    let mut devices: Vec<alloc::boxed::Box<dyn super::mmio::EmulatedDevice>> = Vec::new();
+    let uart_window = AddressRange::new(super::uart::GUEST_UART_BASE, super::uart::GUEST_UART_SIZE);
+    let uart_free = !config.devices.iter().any(|d| AddressRange::new(d.base, d.size).overlaps(&uart_window))
+        && !AddressRange::new(config.ipa_base, ram.size).overlaps(&uart_window);
+    if uart_free {
+        let (line, name) = (console.clone(), config.name.clone());
+        let sink = move |byte: u8| line.push(&name, &[byte]);
+        devices.push(alloc::boxed::Box::new(super::uart::Pl011::new(super::uart::GUEST_UART_BASE, sink)));
+    }
+    let vcpus = config.cpus.iter().map(|_| super::vcpu::VcpuSlot::new()).collect();
+    Ok(Vm {
+        dtb,
+        dtb_ipa,
+        vcpus,
+        id,
+        name: config.name.clone(),
+        ipa_base: config.ipa_base,
+        entry,
+        ram,
+        stage2,
+        state: AtomicU8::new(VmState::Created as u8),
+        restarts: core::sync::atomic::AtomicU32::new(0),
+        console,
+        devices,
+        config,
+    })
+}
+
+/// Fills the VM's RAM: its image at the load offset, zeros everywhere else.
+pub fn load_image(config: &VmConfig, ram: AddressRange) -> Result<(), CreateError> {
     let image: &[u8] = match &config.image {
         ImageSource::Builtin(name) => crate::images::builtin(name).ok_or(CreateError::MissingImage)?,
         // SAFETY: validation checked the range lies in RAM outside the hypervisor and every VM;
@@ -109,47 +180,38 @@ pub fn create(id: usize, config: VmConfig) -> Result<Vm, CreateError> {
         core::ptr::write_bytes(memory.add(image_end), 0, ram.size as usize - image_end);
     }
     crate::arch::aarch64::cpu::clean_dcache_range(ram.base, ram.size);
+    crate::arch::aarch64::cpu::invalidate_icache();
+    Ok(())
+}
 
-    let mut stage2 = PageTable::new(Regime::Stage2);
-    stage2
-        .map(config.ipa_base, ram.base, ram.size, MemoryKind::Normal, Access::ReadWriteExecute)
-        .map_err(CreateError::Map)?;
-    for device in &config.devices {
-        stage2
-            .map(device.base, device.base, device.size, MemoryKind::Device, Access::ReadWrite)
-            .map_err(CreateError::Map)?;
+/// Where the device tree goes: below the image if it fits there, else at the top of RAM.
+fn dtb_placement(config: &VmConfig, length: u64) -> Option<u64> {
+    let image_size = match &config.image {
+        ImageSource::Builtin(name) => crate::images::builtin(name).map_or(0, |bytes| bytes.len() as u64),
+        ImageSource::Memory(range) => range.size,
+    };
+    if length <= config.load_offset {
+        return Some(config.ipa_base);
     }
-    let entry = config.entry.unwrap_or(config.ipa_base + config.load_offset);
-    let console = alloc::sync::Arc::new(ConsoleLine::new());
-    let mut devices: Vec<alloc::boxed::Box<dyn super::mmio::EmulatedDevice>> = Vec::new();
-    let uart_window = AddressRange::new(super::uart::GUEST_UART_BASE, super::uart::GUEST_UART_SIZE);
-    let uart_free = !config.devices.iter().any(|d| AddressRange::new(d.base, d.size).overlaps(&uart_window))
-        && !AddressRange::new(config.ipa_base, ram.size).overlaps(&uart_window);
-    if uart_free {
-        let (line, name) = (console.clone(), config.name.clone());
-        let sink = move |byte: u8| line.push(&name, &[byte]);
-        devices.push(alloc::boxed::Box::new(super::uart::Pl011::new(super::uart::GUEST_UART_BASE, sink)));
-    }
-    Ok(Vm {
-        id,
-        name: config.name.clone(),
-        ipa_base: config.ipa_base,
-        entry,
-        ram,
-        stage2,
-        state: AtomicU8::new(VmState::Created as u8),
-        console,
-        devices,
-        config,
-    })
+    let top = (config.ipa_base + config.memory_size - length) & !0xfff;
+    (top >= config.ipa_base + config.load_offset + image_size).then_some(top)
+}
+
+/// Copies the device tree into the VM's RAM at `ipa`.
+pub fn write_dtb(config: &VmConfig, ram: AddressRange, dtb: &[u8], ipa: u64) {
+    let offset = ipa - config.ipa_base;
+    // SAFETY: `dtb_placement` put [ipa, ipa + len) inside the VM's RAM, clear of its image; the
+    // RAM is the VM's alone and identity-mapped at EL2.
+    unsafe { core::ptr::copy_nonoverlapping(dtb.as_ptr(), (ram.base + offset) as *mut u8, dtb.len()) };
+    crate::arch::aarch64::cpu::clean_dcache_range(ram.base + offset, dtb.len() as u64);
 }
 
 /// Builds every VM, reporting those that fail; returns the ones that were built.
-pub fn create_all(configs: Vec<VmConfig>) -> Vec<Vm> {
+pub fn create_all(configs: Vec<VmConfig>, gic_version: u8, config_blob: &[u8]) -> Vec<Vm> {
     let mut vms = Vec::new();
     for config in configs {
         let name = config.name.clone();
-        match create(vms.len(), config) {
+        match create(vms.len(), config, gic_version, config_blob) {
             Ok(vm) => {
                 log::info!(
                     "vm {} '{}': cores {:?}, {} MiB at {:#x} (guest {:#x}), entry {:#x}",
@@ -162,7 +224,9 @@ pub fn create_all(configs: Vec<VmConfig>) -> Vec<Vm> {
                         .field("ram", crate::trace::Value::Hex(vm.ram.base))
                         .u64("size", vm.ram.size)
                         .field("entry", crate::trace::Value::Hex(vm.entry))
-                        .u64("stage2_tables", vm.stage2.table_count() as u64),
+                        .u64("stage2_tables", vm.stage2.table_count() as u64)
+                        .field("dtb", crate::trace::Value::Hex(vm.dtb_ipa))
+                        .u64("dtb_bytes", vm.dtb.len() as u64),
                 );
                 vms.push(vm);
             }

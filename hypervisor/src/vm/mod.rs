@@ -1,9 +1,12 @@
 //! Virtual machines: the decoded exits and hypercalls (pure), and on the target the VM table,
 //! creation from the partition config and the per-core run loop.
 pub mod exit;
+pub mod guest_dt;
 pub mod hypercall;
+pub mod inject;
 pub mod mmio;
 pub mod uart;
+pub mod vcpu;
 pub mod psci;
 
 #[cfg(target_arch = "aarch64")]

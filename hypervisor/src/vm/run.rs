@@ -32,20 +32,40 @@ fn placement(core: usize) -> Option<(&'static Vm, usize)> {
     })
 }
 
-/// Waits for the VM table, then runs this core's vCPU; cores without one go idle.
+/// Waits for the VM table, then runs this core's vCPU whenever it is started; cores without
+/// one go idle.
 pub fn run_this_core() -> ! {
     cpu::wait_until(u64::MAX, || VMS.is_completed());
     let core = percpu::current_id();
     let Some((vm, vcpu)) = placement(core) else { idle() };
-    if vcpu != 0 {
-        // Secondary vCPUs wait for PSCI CPU_ON from the guest (not offered yet).
-        idle();
-    }
     let here = percpu::current();
     here.vm.store(vm.id, Ordering::Relaxed);
     here.vcpu.store(vcpu, Ordering::Relaxed);
+    if vcpu == 0 {
+        vm.vcpus[0].request_start(vm.entry, vm.dtb_ipa);
+    }
+    wait_and_enter(vm, vcpu)
+}
+
+/// Waits (WFE) until vCPU `vcpu` of `vm` is asked to start, then enters it.
+fn wait_and_enter(vm: &'static Vm, vcpu: usize) -> ! {
+    loop {
+        if vm.state() == VmState::Stopped {
+            idle();
+        }
+        if let Some((entry, context)) = vm.vcpus[vcpu].take_start() {
+            enter_vcpu(vm, vcpu, entry, context);
+        }
+        cpu::wait_for_event();
+    }
+}
+
+/// Enters vCPU `vcpu` of `vm` on this core at `entry` with `x0 = context`.
+fn enter_vcpu(vm: &'static Vm, vcpu: usize, entry: u64, context: u64) -> ! {
+    let core = percpu::current_id();
+    vm.vcpus[vcpu].set_power(super::psci::VcpuPower::On);
     vm.set_state(VmState::Running);
-    here.set_state(percpu::CoreState::Running);
+    percpu::current().set_state(percpu::CoreState::Running);
     regs::allow_el1_counter();
     regs::enter_guest_context(vm.stage2.root_address() | (vm.vmid() << 48), regs::vtcr(), vcpu as u64);
     crate::console::emit(
@@ -53,14 +73,36 @@ pub fn run_this_core() -> ! {
             .u64("vm", vm.id as u64)
             .str("name", &vm.name)
             .u64("vcpu", vcpu as u64)
-            .field("entry", crate::trace::Value::Hex(vm.entry)),
+            .field("entry", crate::trace::Value::Hex(entry)),
     );
-    let frame = &BOOT_FRAMES[core];
-    *frame.lock() = TrapFrame::boot(vm.entry, 0);
-    let pointer = &*frame.lock() as *const TrapFrame;
+    // The guard must be gone before `enter` (which never returns): the pointer stays valid
+    // because the frame lives in the static, and only this core uses its slot.
+    let pointer = {
+        let mut frame = BOOT_FRAMES[core].lock();
+        *frame = TrapFrame::boot(entry, context);
+        &*frame as *const TrapFrame
+    };
     // SAFETY: the frame lives in a static, not on the stack being reset, and describes EL1h at
-    // the VM's entry with the stage-2 map loaded above.
+    // an entry inside the VM's memory with its stage-2 map loaded above.
     unsafe { exception::enter(pointer, stack_top(core)) }
+}
+
+/// CPU_OFF: this vCPU stops; the VM stops with its last vCPU, else the core waits for CPU_ON.
+pub fn stop_vcpu() -> ! {
+    let Some(vm) = current_vm() else { idle() };
+    let vcpu = percpu::current().vcpu.load(Ordering::Relaxed);
+    vm.vcpus[vcpu].set_power(super::psci::VcpuPower::Off);
+    if vm.vcpus.iter().all(|slot| slot.power() == super::psci::VcpuPower::Off) {
+        stop_current("cpu_off");
+    }
+    percpu::current().set_state(percpu::CoreState::Online);
+    wait_and_enter(vm, vcpu)
+}
+
+/// CPU_ON from a guest: asks the core of vCPU `vcpu` to start it, and wakes it.
+pub fn start_vcpu(vm: &'static Vm, vcpu: usize, entry: u64, context: u64) {
+    vm.vcpus[vcpu].request_start(entry, context);
+    cpu::send_event();
 }
 
 /// Start frames of each core's vCPU, kept outside the stacks that `enter` resets.
@@ -74,6 +116,33 @@ fn stack_top(core: usize) -> u64 {
     stacks + ((slot + 1) * percpu::STACK_SIZE) as u64
 }
 
+/// Most restarts the fault policy grants a VM before it stops it for good.
+pub const RESTART_LIMIT: u32 = 3;
+
+/// Restarts the VM on this core from its image (its fault policy says so), or stops it once it
+/// has used up its restarts.
+pub fn restart_current(reason: &str) -> ! {
+    let Some(vm) = current_vm() else { idle() };
+    let count = vm.restarts.fetch_add(1, Ordering::AcqRel) + 1;
+    if count > RESTART_LIMIT {
+        stop_current("restart_limit");
+    }
+    vm.console.finish(&vm.name);
+    log::warn!("vm {} '{}' restarting ({reason}), restart {count} of {RESTART_LIMIT}", vm.id, vm.name);
+    crate::console::emit(
+        crate::console::event("vm_restarted").u64("vm", vm.id as u64).str("name", &vm.name).u64("count", u64::from(count)),
+    );
+    if let Err(error) = super::create::load_image(&vm.config, vm.ram) {
+        log::error!("vm '{}' cannot be reloaded: {error:?}", vm.name);
+        stop_current("reload_failed");
+    }
+    super::create::write_dtb(&vm.config, vm.ram, &vm.dtb, vm.dtb_ipa);
+    for slot in vm.vcpus.iter().skip(1) {
+        slot.set_power(super::psci::VcpuPower::Off);
+    }
+    enter_vcpu(vm, 0, vm.entry, vm.dtb_ipa)
+}
+
 /// The VM running on this core, if any.
 pub fn current_vm() -> Option<&'static Vm> {
     let id = percpu::current().vm.load(Ordering::Relaxed);
@@ -84,6 +153,7 @@ pub fn current_vm() -> Option<&'static Vm> {
 pub fn stop_current(reason: &str) -> ! {
     if let Some(vm) = current_vm() {
         vm.console.finish(&vm.name);
+        vm.vcpus.iter().for_each(|slot| slot.set_power(super::psci::VcpuPower::Off));
         if vm.set_state(VmState::Stopped) {
             log::info!("vm {} '{}' stopped: {reason}", vm.id, vm.name);
             crate::console::emit(
@@ -119,7 +189,11 @@ pub fn finish() -> ! {
         cpu::park(); // another core is already powering off
     }
     log::info!("all VMs stopped; powering off");
-    crate::console::emit(crate::console::event("system_off").u64("vms", vms().len() as u64));
+    crate::console::emit(
+        crate::console::event("system_off")
+            .u64("vms", vms().len() as u64)
+            .u64("heap_used", crate::heap::used() as u64),
+    );
     psci::system_off();
     cpu::park()
 }

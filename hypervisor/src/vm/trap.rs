@@ -4,7 +4,9 @@ use super::exit::{decode, ExitReason, TrapFrame};
 use super::hypercall::{dispatch, GuestContext};
 use super::psci::{self, PsciAction};
 use super::run::{current_vm, stop_current};
+use super::inject::{inject_abort, AbortKind};
 use super::Vm;
+use partition_config::OnFault;
 use crate::arch::aarch64::{cpu, percpu, regs};
 use hypercall_abi::{encode_result, Error};
 
@@ -15,6 +17,9 @@ pub extern "C" fn guest_sync(frame: &mut TrapFrame) {
     let Some(vm) = current_vm() else {
         panic!("guest exit {reason:?} on a core without a VM");
     };
+    if vm.state() == super::VmState::Stopped {
+        stop_current("vm_stopped"); // another vCPU powered the VM off
+    }
     match reason {
         ExitReason::Hypercall { .. } => call(vm, frame),
         ExitReason::SecureMonitorCall { .. } => {
@@ -35,7 +40,8 @@ pub extern "C" fn guest_sync(frame: &mut TrapFrame) {
 /// Performs a trapped access on the emulated device at its address, or faults the guest.
 fn emulate(vm: &'static Vm, frame: &mut TrapFrame, access: super::exit::MmioAccess) {
     let Some((device, offset)) = super::mmio::find(&vm.devices, access.ipa) else {
-        guest_fault(vm, frame, ExitReason::Mmio(access));
+        let outside = ExitReason::DataAbort { ipa: access.ipa, write: access.write, status: 0x07 };
+        return guest_fault(vm, frame, outside);
     };
     let here = percpu::current();
     let accessor = super::mmio::Accessor {
@@ -65,11 +71,15 @@ fn emulate(vm: &'static Vm, frame: &mut TrapFrame, access: super::exit::MmioAcce
 fn call(vm: &'static Vm, frame: &mut TrapFrame) {
     let function = frame.x[0];
     if psci::is_psci(function) {
-        match psci::handle(function, frame.x[1]) {
+        match psci::handle(function, [frame.x[1], frame.x[2], frame.x[3]], vm) {
             PsciAction::Return(value) => frame.x[0] = value as u64,
+            PsciAction::StartVcpu { vcpu, entry, context } => {
+                super::run::start_vcpu(vm, vcpu, entry, context);
+                frame.x[0] = psci::status::SUCCESS as u64;
+            }
             PsciAction::StopVm => stop_current("system_off"),
-            PsciAction::ResetVm => stop_current("system_reset"),
-            PsciAction::StopVcpu => stop_current("cpu_off"),
+            PsciAction::ResetVm => super::run::restart_current("system_reset"),
+            PsciAction::StopVcpu => super::run::stop_vcpu(),
         }
         return;
     }
@@ -128,17 +138,24 @@ fn wait_for_guest_timer() {
     }
 }
 
-/// The guest did something the hypervisor does not allow or emulate.
-fn guest_fault(vm: &'static Vm, frame: &TrapFrame, reason: ExitReason) -> ! {
-    log::warn!("vm '{}' fault at pc {:#x}: {reason:?}", vm.name, frame.elr);
-    let (kind, address) = match reason {
-        ExitReason::Mmio(access) => ("mmio_unmapped", access.ipa),
-        ExitReason::DataAbort { ipa, .. } => ("data_abort", ipa),
-        ExitReason::InstructionAbort { ipa, .. } => ("instruction_abort", ipa),
-        ExitReason::SystemRegister { iss } => ("system_register", u64::from(iss)),
-        ExitReason::Other { class, .. } => ("unknown_exception", u64::from(class)),
-        _ => ("unexpected", 0),
+/// The guest did something the hypervisor does not allow or emulate: trace it and apply the
+/// VM's fault policy (reflect an abort into the guest, stop it, or restart it).
+fn guest_fault(vm: &'static Vm, frame: &mut TrapFrame, reason: ExitReason) {
+    let (kind, address, abort) = match reason {
+        ExitReason::Mmio(access) => ("mmio_denied", access.ipa, Some(AbortKind::Data { write: access.write })),
+        ExitReason::DataAbort { ipa, write, .. } => ("outside_map", ipa, Some(AbortKind::Data { write })),
+        ExitReason::InstructionAbort { ipa, .. } => ("instruction_abort", ipa, Some(AbortKind::Instruction)),
+        ExitReason::SystemRegister { iss } => ("system_register", u64::from(iss), None),
+        ExitReason::Other { class, .. } => ("unknown_exception", u64::from(class), None),
+        _ => ("unexpected", 0, None),
     };
+    let policy = vm.config.on_fault;
+    let action = match (policy, abort) {
+        (OnFault::Inject, Some(_)) => "inject",
+        (OnFault::Restart, _) => "restart",
+        _ => "stop",
+    };
+    log::warn!("vm '{}' {kind} at {address:#x} (pc {:#x}): {action}", vm.name, frame.elr);
     crate::console::emit(
         crate::console::event("vm_fault")
             .u64("vm", vm.id as u64)
@@ -146,9 +163,16 @@ fn guest_fault(vm: &'static Vm, frame: &TrapFrame, reason: ExitReason) -> ! {
             .str("kind", kind)
             .field("address", crate::trace::Value::Hex(address))
             .field("pc", crate::trace::Value::Hex(frame.elr))
-            .str("action", "stop"),
+            .str("action", action),
     );
-    stop_current(kind)
+    match (action, abort) {
+        ("inject", Some(abort)) => {
+            let injection = inject_abort(frame, abort, regs::far_el2(), regs::vbar_el1());
+            regs::set_el1_abort(injection.esr, injection.far, injection.elr, injection.spsr);
+        }
+        ("restart", _) => super::run::restart_current(kind),
+        _ => stop_current(kind),
+    }
 }
 
 /// An interrupt while a guest ran (no interrupt controller is driven yet).

@@ -78,6 +78,12 @@ pub fn clean_dcache_range(start: u64, length: u64) {
     unsafe { core::arch::asm!("dsb sy", options(nostack)) };
 }
 
+/// Invalidates every instruction cache to the point of unification (after writing code).
+pub fn invalidate_icache() {
+    // SAFETY: instruction-cache invalidation only discards cached instructions.
+    unsafe { core::arch::asm!("ic ialluis", "dsb ish", "isb", options(nostack)) };
+}
+
 /// This core's MPIDR affinity fields (Aff3..Aff0), without the flag bits.
 pub fn mpidr() -> u64 {
     let value: u64;

@@ -88,3 +88,27 @@ pub fn vtcr() -> u64 {
     let ps = super::mmu::physical_address_range_code();
     t0sz | (sl0 << 6) | (0b01 << 8) | (0b01 << 10) | (0b11 << 12) | (ps << 16) | (1 << 31)
 }
+
+/// The guest's exception vector base.
+pub fn vbar_el1() -> u64 {
+    read_sysreg!("vbar_el1")
+}
+
+/// Sets the EL1 fault registers of an abort the hypervisor injects into the guest.
+pub fn set_el1_abort(esr: u64, far: u64, elr: u64, spsr: u64) {
+    // SAFETY: these EL1 registers belong to the guest running on this core; the hypervisor is
+    // delivering an exception to it, exactly as the hardware would.
+    unsafe {
+        core::arch::asm!(
+            "msr esr_el1, {esr}",
+            "msr far_el1, {far}",
+            "msr elr_el1, {elr}",
+            "msr spsr_el1, {spsr}",
+            esr = in(reg) esr,
+            far = in(reg) far,
+            elr = in(reg) elr,
+            spsr = in(reg) spsr,
+            options(nostack),
+        );
+    }
+}

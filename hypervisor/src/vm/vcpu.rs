@@ -1,0 +1,54 @@
+//! A VM's vCPU slots: power state and pending start request, shared between the cores of the VM
+//! (CPU_ON on one core starts a vCPU waiting on another).
+
+use super::psci::VcpuPower;
+use core::sync::atomic::{AtomicU8, Ordering};
+
+/// One vCPU's power state and start request.
+pub struct VcpuSlot {
+    power: AtomicU8,
+    start: spin::Mutex<Option<(u64, u64)>>,
+}
+
+impl VcpuSlot {
+    /// An off vCPU.
+    pub const fn new() -> Self {
+        VcpuSlot { power: AtomicU8::new(1), start: spin::Mutex::new(None) }
+    }
+
+    /// Its power state.
+    pub fn power(&self) -> VcpuPower {
+        match self.power.load(Ordering::Acquire) {
+            0 => VcpuPower::On,
+            2 => VcpuPower::OnPending,
+            _ => VcpuPower::Off,
+        }
+    }
+
+    /// Records a new power state.
+    pub fn set_power(&self, power: VcpuPower) {
+        let value = match power {
+            VcpuPower::On => 0,
+            VcpuPower::Off => 1,
+            VcpuPower::OnPending => 2,
+        };
+        self.power.store(value, Ordering::Release);
+    }
+
+    /// Asks the vCPU's core to start it at `entry` with x0 = `context`.
+    pub fn request_start(&self, entry: u64, context: u64) {
+        *self.start.lock() = Some((entry, context));
+        self.set_power(VcpuPower::OnPending);
+    }
+
+    /// Takes a pending start request, if any.
+    pub fn take_start(&self) -> Option<(u64, u64)> {
+        self.start.lock().take()
+    }
+}
+
+impl Default for VcpuSlot {
+    fn default() -> Self {
+        Self::new()
+    }
+}
