@@ -35,6 +35,16 @@ impl ConsoleLine {
         }
     }
 
+    /// Prints an unfinished line now (a prompt the guest waits at); the rest of that line
+    /// will follow on a line of its own.
+    pub fn flush_partial(&self, name: &str) {
+        if let Some(mut line) = self.bytes.try_lock() {
+            if !line.is_empty() {
+                flush(name, &mut line);
+            }
+        }
+    }
+
     /// Prints what is left of the line (when the VM stops).
     pub fn finish(&self, name: &str) {
         let mut line = self.bytes.lock();
@@ -54,4 +64,22 @@ fn flush(name: &str, line: &mut Vec<u8>) {
     }
     crate::console::write_line(&text);
     line.clear();
+}
+
+/// The console of one VM as its emulated UART sees it.
+pub struct VmConsole {
+    /// The VM's name, printed before each line.
+    pub name: alloc::string::String,
+    /// Its line buffer.
+    pub line: alloc::sync::Arc<ConsoleLine>,
+}
+
+impl super::uart::ConsoleSink for VmConsole {
+    fn put(&self, byte: u8) {
+        self.line.push(&self.name, &[byte]);
+    }
+
+    fn flush(&self) {
+        self.line.flush_partial(&self.name);
+    }
 }

@@ -133,8 +133,7 @@ pub fn create(id: usize, config: VmConfig, gic_version: u8, config_blob: &[u8]) 
     let uart_free = !config.devices.iter().any(|d| AddressRange::new(d.base, d.size).overlaps(&uart_window))
         && !AddressRange::new(config.ipa_base, ram.size).overlaps(&uart_window);
     if uart_free {
-        let (line, name) = (console.clone(), config.name.clone());
-        let sink = move |byte: u8| line.push(&name, &[byte]);
+        let sink = super::console_line::VmConsole { name: config.name.clone(), line: console.clone() };
         devices.push(alloc::boxed::Box::new(super::uart::Pl011::new(super::uart::GUEST_UART_BASE, sink)));
     }
     let vcpus = config.cpus.iter().map(|_| super::vcpu::VcpuSlot::new()).collect();
