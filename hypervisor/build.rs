@@ -10,7 +10,7 @@ fn main() {
         println!("cargo:rerun-if-env-changed={var}");
     }
 
-    if env::var("TARGET").unwrap_or_default() == "aarch64-unknown-none" {
+    if env::var("TARGET").unwrap_or_default().starts_with("aarch64-unknown-none") {
         let load = env::var("KAIROS_LOAD_ADDR").unwrap_or_else(|_| "0x40080000".into());
         let script = workspace.join("linker.ld");
         println!("cargo:rerun-if-changed={}", script.display());

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what building and testing Kairos needs, when it is missing: the Rust target
-# aarch64-unknown-none, QEMU >= 10 (bookworm-backports on Debian 12), dtc and aarch64 binutils.
+# aarch64-unknown-none(-softfloat), QEMU >= 10 (bookworm-backports on Debian 12), dtc and aarch64 binutils.
 # Safe to run again: it only acts on what is absent.
 set -euo pipefail
 
@@ -22,10 +22,14 @@ qemu_major() {
     qemu-system-aarch64 --version | sed -n 's/.*version \([0-9]*\)\..*/\1/p' | head -1
 }
 
-if ! rustup target list --installed 2>/dev/null | grep -qx aarch64-unknown-none; then
-    log "adding Rust target aarch64-unknown-none"
-    rustup target add aarch64-unknown-none
-fi
+# Guests use the hard-float target; the hypervisor the soft-float one, so that EL2 code never
+# touches the FP/SIMD registers a guest owns.
+for target in aarch64-unknown-none aarch64-unknown-none-softfloat; do
+    if ! rustup target list --installed 2>/dev/null | grep -qx "$target"; then
+        log "adding Rust target $target"
+        rustup target add "$target"
+    fi
+done
 
 packages=()
 command -v dtc >/dev/null || packages+=(device-tree-compiler)

@@ -5,6 +5,10 @@
 //! code, the exception vectors and the panic handler. Everything that talks to the hypervisor goes
 //! through [`paravirt`]; nothing here touches a device directly.
 //!
+//! [`rtos`] is a small real-time kernel that reports its slack to the hypervisor (image `rtos`,
+//! interface in `PARAVIRT.md`, C binding in `include/kairos.h`); [`recovery`] is its restart
+//! entry after a blackout, [`heap`] the allocator of the images.
+//!
 //! Build the `hello` image with `cargo build -p guest-paravirt --release --target
 //! aarch64-unknown-none` (`build.rs` links it with `guest.ld` at 0x4008_0000), then turn it into
 //! a raw arm64 Image with `aarch64-linux-gnu-objcopy -O binary <elf> hello.bin`.
@@ -14,11 +18,15 @@
 //! boot, vector and timer code is not built.
 #![cfg_attr(not(test), no_std)]
 
+extern crate alloc;
+
 pub mod arch;
 pub mod exception;
 pub mod fatal;
+pub mod heap;
 pub mod paravirt;
 pub mod print;
+pub mod recovery;
 pub mod rtos;
 pub mod time;
 

@@ -12,6 +12,8 @@ pub enum Command {
     /// Fault injection: panic the hypervisor on the console's core, to show that a hypervisor
     /// fault parks that core alone.
     Crash,
+    /// Fault injection: make `core` fail (stop silently, or signal its own failure).
+    Fault { core: usize, kind: partition_config::FaultKind },
     /// An empty line.
     Nothing,
 }
@@ -23,6 +25,8 @@ pub enum CommandError<'a> {
     Unknown(&'a str),
     /// The command takes no arguments but got some.
     UnexpectedArgument(&'a str),
+    /// An argument is missing or malformed; the text says what was expected.
+    Usage(&'static str),
 }
 
 /// One line per command, for `help`.
@@ -31,6 +35,7 @@ pub const HELP: &[&str] = &[
     "status     cores and VMs",
     "poweroff   stop every VM and power off",
     "crash      fault injection: panic this core (the others go on)",
+    "fault <core> stop|signal   fault injection: the core fails silently or signals it",
 ];
 
 /// Parses a typed line.
@@ -42,6 +47,16 @@ pub fn parse(line: &str) -> Result<Command, CommandError<'_>> {
         "status" => Command::Status,
         "poweroff" | "quit" => Command::PowerOff,
         "crash" => Command::Crash,
+        "fault" => {
+            const USAGE: &str = "fault <core> stop|signal";
+            let core = words.next().and_then(|w| w.parse().ok()).ok_or(CommandError::Usage(USAGE))?;
+            let kind = match words.next() {
+                Some("stop") => partition_config::FaultKind::Stop,
+                Some("signal") => partition_config::FaultKind::Signal,
+                _ => return Err(CommandError::Usage(USAGE)),
+            };
+            Command::Fault { core, kind }
+        }
         other => return Err(CommandError::Unknown(other)),
     };
     match words.next() {
@@ -61,6 +76,10 @@ mod tests {
         assert_eq!(parse("help"), Ok(Command::Help));
         assert_eq!(parse("poweroff"), Ok(Command::PowerOff));
         assert_eq!(parse("crash"), Ok(Command::Crash));
+        let stop = partition_config::FaultKind::Stop;
+        assert_eq!(parse("fault 2 stop"), Ok(Command::Fault { core: 2, kind: stop }));
+        assert_eq!(parse("fault x stop"), Err(CommandError::Usage("fault <core> stop|signal")));
+        assert_eq!(parse("fault 1 melt"), Err(CommandError::Usage("fault <core> stop|signal")));
         assert_eq!(parse("reboot"), Err(CommandError::Unknown("reboot")));
         assert_eq!(parse("status now"), Err(CommandError::UnexpectedArgument("now")));
     }

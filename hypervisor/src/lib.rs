@@ -10,6 +10,9 @@
 extern crate alloc;
 
 pub mod command;
+pub mod health;
+#[cfg(target_arch = "aarch64")]
+pub mod migration;
 pub mod images;
 pub mod mm;
 pub mod trace;

@@ -1,31 +1,33 @@
-//! The interactive console on the boot core: reads typed lines between events, runs commands,
-//! and powers off once every VM has stopped.
+//! The interactive console on the boot core: reads typed lines between events and runs them.
 
-use crate::arch::aarch64::{cpu, percpu};
+use crate::arch::aarch64::percpu;
 use crate::command::{parse, Command, CommandError, HELP};
 use alloc::{format, string::String};
 
-/// Serves the console until the machine powers off.
-pub fn run() -> ! {
-    let mut line = String::new();
-    loop {
-        if crate::vm::all_stopped() {
-            crate::vm::run::finish();
-        }
-        while let Some(byte) = crate::console::read_byte() {
+/// The line being typed.
+static LINE: spin::Mutex<String> = spin::Mutex::new(String::new());
+
+/// Reads what was typed since the last call and runs every completed command.
+pub fn poll() {
+    while let Some(byte) = crate::console::read_byte() {
+        let complete = {
+            let mut line = LINE.lock();
             match byte {
-                b'\r' | b'\n' => {
-                    execute(&line);
-                    line.clear();
-                }
+                b'\r' | b'\n' => Some(core::mem::take(&mut *line)),
                 0x7f | 0x08 => {
                     line.pop();
+                    None
                 }
-                byte if (0x20..0x7f).contains(&byte) && line.len() < 80 => line.push(byte as char),
-                _ => {}
+                byte if (0x20..0x7f).contains(&byte) && line.len() < 80 => {
+                    line.push(byte as char);
+                    None
+                }
+                _ => None,
             }
+        };
+        if let Some(line) = complete {
+            execute(&line);
         }
-        cpu::wait_for_event();
     }
 }
 
@@ -39,7 +41,15 @@ fn execute(line: &str) {
             crate::vm::run::finish();
         }
         Ok(Command::Crash) => panic!("crash requested on the console"),
+        Ok(Command::Fault { core, kind }) => {
+            if crate::health::inject(core, kind) {
+                crate::console::write_line(&format!("fault {kind:?} requested on core {core}"));
+            } else {
+                crate::console::write_line(&format!("no core {core}"));
+            }
+        }
         Err(CommandError::Unknown(word)) => crate::console::write_line(&format!("unknown command '{word}' (try help)")),
+        Err(CommandError::Usage(usage)) => crate::console::write_line(&format!("usage: {usage}")),
         Err(CommandError::UnexpectedArgument(word)) => {
             crate::console::write_line(&format!("unexpected argument '{word}'"))
         }

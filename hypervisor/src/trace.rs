@@ -67,6 +67,15 @@ impl Event {
         self.field(key, Value::Str(value))
     }
 
+    /// Adds a field whose value is already valid JSON (an array, say).
+    pub fn raw(mut self, key: &str, json: &str) -> Event {
+        self.line.push(',');
+        write_string(&mut self.line, key);
+        self.line.push(':');
+        self.line.push_str(json);
+        self
+    }
+
     /// Closes the object and returns the line.
     pub fn finish(mut self) -> String {
         self.line.push('}');

@@ -28,6 +28,57 @@ pub fn config(name: &str) -> PathBuf {
     built(&format!("test-configs/{name}.dtb"))
 }
 
+/// One of Debian's real board DTBs (`broadcom/bcm2711-rpi-4-b.dtb`, `freescale/imx8mp-evk.dtb`,
+/// from the arm64 linux-image package), which `make test` fetches into `<build>/real-dtbs/` with
+/// `scripts/fetch-real-dtbs.sh`. Missing (no network when it ran, say), the test fails saying so.
+pub fn real_dtb(name: &str) -> PathBuf {
+    let build = std::env::var_os("KAIROS_BUILD_DIR").map(PathBuf::from).unwrap_or_else(|| root().join("build"));
+    let dir = build.join("real-dtbs");
+    let path = dir.join(name);
+    assert!(
+        path.exists(),
+        "{} is missing: Debian's real device trees could not be fetched. `make test` runs \
+         scripts/fetch-real-dtbs.sh, which downloads the arm64 linux-image package from Debian's \
+         archive (network needed); its log is {}",
+        path.display(),
+        dir.join("fetch.log").display()
+    );
+    path
+}
+
+/// A path for a scratch file of this test process, removed when the value is dropped.
+pub struct Scratch(pub PathBuf);
+
+impl Scratch {
+    /// `<temp>/kairos-<pid>-<n>-<name>`, unique within the process.
+    pub fn new(name: &str) -> Scratch {
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Scratch(std::env::temp_dir().join(format!("kairos-{}-{n}-{name}", std::process::id())))
+    }
+
+    /// The path.
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// Runs a host tool (dtc, fdtput, fdtoverlay, mkimage, ...) and fails the test if it fails.
+pub fn tool(program: &str, args: &[&str]) -> String {
+    let output = Command::new(program)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("{program} not found ({e}): run `make test`, which installs it"));
+    assert!(output.status.success(), "{program} {args:?} failed: {}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
 /// A QEMU invocation being assembled.
 pub struct Qemu {
     args: Vec<String>,
@@ -56,7 +107,45 @@ impl Qemu {
             "-kernel",
             image.to_str().unwrap(),
         ];
-        Qemu { args: args.iter().map(|s| s.to_string()).collect(), timeout: Duration::from_secs(60), input: Vec::new() }
+        Qemu { args: args.iter().map(|s| s.to_string()).collect(), timeout: Duration::from_secs(60), input: Vec::new() }.icount()
+    }
+
+    /// QEMU raspi4b (4 Cortex-A72, 2 GiB, the 54 MHz counter the Pi firmware sets; no PSCI, so
+    /// `-semihosting` for the exit) booting the rpi4 `kernel8.img` with the platform DTB `dtb`,
+    /// the console on serial port `console`: 0 is the PL011 (UART0), 1 the mini UART (UART1,
+    /// where Debian's DTB puts stdout-path).
+    pub fn raspi4b(dtb: &Path, console: usize) -> Qemu {
+        let image = built("rpi4/boot/kernel8.img");
+        let mut args: Vec<String> = [
+            "-M", "raspi4b", "-smp", "4", "-global", "cortex-a72-arm-cpu.cntfrq=54000000", "-semihosting",
+            "-display", "none", "-monitor", "none", "-nic", "none",
+        ]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        args.extend(serial_ports(console));
+        args.extend(["-dtb".into(), dtb.to_str().unwrap().into(), "-kernel".into(), image.to_str().unwrap().into()]);
+        Qemu { args, timeout: Duration::from_secs(60), input: Vec::new() }.icount()
+    }
+
+    /// QEMU imx8mp-evk (4 Cortex-A53, 2 GiB, PSCI by SMC) booting the imx8mp Image with the
+    /// platform DTB `dtb`; the console, UART2, is the second serial port.
+    pub fn imx8mp(dtb: &Path) -> Qemu {
+        let image = built("imx8mp/boot/Image");
+        let mut args: Vec<String> = ["-M", "imx8mp-evk", "-smp", "4", "-m", "2G", "-display", "none", "-monitor", "none"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        args.extend(serial_ports(1));
+        args.extend(["-dtb".into(), dtb.to_str().unwrap().into(), "-kernel".into(), image.to_str().unwrap().into()]);
+        Qemu { args, timeout: Duration::from_secs(60), input: Vec::new() }.icount()
+    }
+
+    /// Boots `image` instead of the board's own (for load-address and entry checks).
+    pub fn kernel(mut self, image: &Path) -> Qemu {
+        let at = self.args.iter().position(|a| a == "-kernel").expect("-kernel") + 1;
+        self.args[at] = image.to_str().unwrap().into();
+        self
     }
 
     /// Hands `dtb` to the hypervisor as the initrd (the boot loader's config handover).
@@ -71,8 +160,25 @@ impl Qemu {
         self
     }
 
-    /// Deterministic time: one instruction per nanosecond, idle skipped.
+    /// A 1 GHz system counter, so that under `icount` one tick is one instruction.
+    pub fn cntfrq_1ghz(mut self) -> Qemu {
+        if let Some(position) = self.args.iter().position(|a| a == "-cpu") {
+            let cpu = &mut self.args[position + 1];
+            if !cpu.contains("cntfrq") {
+                cpu.push_str(",cntfrq=1000000000");
+            }
+        }
+        self
+    }
+
+    /// Deterministic time: one instruction per nanosecond, idle skipped. Every constructor
+    /// turns it on: the hypervisor's heartbeat watchdog measures time on the system counter,
+    /// and without `-icount` the host's scheduling of QEMU's vCPU threads (tens of ms under a
+    /// loaded CI machine) would look like dead cores.
     pub fn icount(self) -> Qemu {
+        if self.args.iter().any(|a| a == "-icount") {
+            return self;
+        }
         self.arg("-icount").arg("shift=0,sleep=off")
     }
 
@@ -140,6 +246,16 @@ impl Qemu {
         let output = String::from_utf8_lossy(&shared.lock().unwrap()).into_owned();
         Run { output, stderr, status, timed_out, elapsed: start.elapsed() }
     }
+}
+
+/// `-serial` arguments that put serial port `console` on stdio and the ports before it nowhere.
+fn serial_ports(console: usize) -> Vec<String> {
+    let mut args = Vec::new();
+    for _ in 0..console {
+        args.extend(["-serial".to_string(), "null".to_string()]);
+    }
+    args.extend(["-serial".to_string(), "stdio".to_string()]);
+    args
 }
 
 /// What one QEMU run printed and how it ended.

@@ -120,6 +120,13 @@ pub struct RtTask {
 }
 
 /// One task's state in a slot (64 bytes). Times in ns.
+///
+/// A task's active jobs (released, not completed) form a FIFO: only the oldest, the *head*,
+/// can have executed; the others still need their whole WCET. Job `k` of the FIFO (0 = head) of
+/// a periodic task was released at `head_release_ns + k * period_ns`; for a sporadic task the
+/// last one at `latest_release_ns` and the others at the earliest that allows (a reader wanting
+/// a safe bound takes `head_release_ns + k * period_ns`). A job whose absolute deadline
+/// (`release + deadline_ns`) is at or before the slot's `time_ns` has been counted missed.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[repr(C)]
 pub struct RtTaskState {
@@ -127,18 +134,20 @@ pub struct RtTaskState {
     /// (the latest release + T; the job may come later, and a reader takes the later of this and
     /// `time_ns`). [`RT_UNBOUNDED`] if the task releases no more jobs.
     pub next_release_ns: u64,
-    /// Release time of the task's latest job, [`RT_UNBOUNDED`] before its first. That job is
-    /// active (released, neither completed nor missed) iff `remaining_ns > 0`; its absolute
-    /// deadline is `release_ns + deadline_ns`.
-    pub release_ns: u64,
-    /// Execution the active job still needs (0 if no job is active).
-    pub remaining_ns: u64,
+    /// Release time of the head job; [`RT_UNBOUNDED`] when no job is active.
+    pub head_release_ns: u64,
+    /// Execution the head job still needs (0 when no job is active).
+    pub head_remaining_ns: u64,
+    /// Release time of the latest job, [`RT_UNBOUNDED`] before the first.
+    pub latest_release_ns: u64,
     /// Jobs released so far.
-    pub released: u64,
-    /// Jobs completed by their deadline.
-    pub completed: u64,
-    /// Jobs that missed their deadline.
-    pub missed: u64,
+    pub released: u32,
+    /// Active jobs (0 = none; the head is job number `released - pending`).
+    pub pending: u32,
+    /// Jobs completed (late ones included).
+    pub completed: u32,
+    /// Jobs that missed their deadline (counted at the deadline).
+    pub missed: u32,
     /// Worst response time of a completed job.
     pub worst_response_ns: u64,
     /// Response time of the last completed job.
@@ -161,7 +170,7 @@ pub struct RtSlot {
     pub running: u32,
     /// Tasks described (equals `header.task_count`).
     pub task_count: u32,
-    /// Guest-defined bits (the Kairos RTOS: bit `i` = task `i`'s active job has run its code).
+    /// Guest-defined bits (the Kairos RTOS: bit `i` = task `i`'s head job has run its code).
     pub flags: u64,
     /// Reserved, zero.
     pub reserved: [u64; 2],
@@ -215,9 +224,11 @@ impl RtPage {
         };
         const STATE: RtTaskState = RtTaskState {
             next_release_ns: 0,
-            release_ns: 0,
-            remaining_ns: 0,
+            head_release_ns: 0,
+            head_remaining_ns: 0,
+            latest_release_ns: 0,
             released: 0,
+            pending: 0,
             completed: 0,
             missed: 0,
             worst_response_ns: 0,
@@ -285,11 +296,13 @@ const _: () = {
     assert!(offset_of!(RtTask, flags) == 36);
     assert!(offset_of!(RtTask, job_limit) == 40);
     assert!(size_of::<RtTaskState>() == 64);
-    assert!(offset_of!(RtTaskState, release_ns) == 8);
-    assert!(offset_of!(RtTaskState, remaining_ns) == 16);
-    assert!(offset_of!(RtTaskState, released) == 24);
-    assert!(offset_of!(RtTaskState, completed) == 32);
-    assert!(offset_of!(RtTaskState, missed) == 40);
+    assert!(offset_of!(RtTaskState, head_release_ns) == 8);
+    assert!(offset_of!(RtTaskState, head_remaining_ns) == 16);
+    assert!(offset_of!(RtTaskState, latest_release_ns) == 24);
+    assert!(offset_of!(RtTaskState, released) == 32);
+    assert!(offset_of!(RtTaskState, pending) == 36);
+    assert!(offset_of!(RtTaskState, completed) == 40);
+    assert!(offset_of!(RtTaskState, missed) == 44);
     assert!(offset_of!(RtTaskState, worst_response_ns) == 48);
     assert!(offset_of!(RtTaskState, last_response_ns) == 56);
     assert!(size_of::<RtSlot>() == 2112);
@@ -406,11 +419,13 @@ impl RtTaskState {
     pub fn from_bytes(bytes: &[u8; 64]) -> RtTaskState {
         RtTaskState {
             next_release_ns: u64_at(bytes, 0),
-            release_ns: u64_at(bytes, 8),
-            remaining_ns: u64_at(bytes, 16),
-            released: u64_at(bytes, 24),
-            completed: u64_at(bytes, 32),
-            missed: u64_at(bytes, 40),
+            head_release_ns: u64_at(bytes, 8),
+            head_remaining_ns: u64_at(bytes, 16),
+            latest_release_ns: u64_at(bytes, 24),
+            released: u32_at(bytes, 32),
+            pending: u32_at(bytes, 36),
+            completed: u32_at(bytes, 40),
+            missed: u32_at(bytes, 44),
             worst_response_ns: u64_at(bytes, 48),
             last_response_ns: u64_at(bytes, 56),
         }
@@ -543,7 +558,7 @@ mod tests {
         let slot = RtSlot::from_bytes(&slot_bytes);
         assert_eq!(slot.generation, 7);
         assert_eq!(slot.running, RT_NO_TASK);
-        assert_eq!(slot.tasks[1].remaining_ns, 33);
+        assert_eq!(slot.tasks[1].head_remaining_ns, 33);
     }
 
     #[test]

@@ -48,6 +48,10 @@ pub enum ErrorKind {
     },
     /// A `kairos,*` property that the binding does not define.
     UnknownProperty,
+    /// A number outside its allowed range.
+    OutOfRange { value: u64, min: u64, max: u64 },
+    /// `kairos,fault-plan` is not a list of `<core at-us kind>` triplets.
+    BadFaultPlan { cells: usize },
     /// `kairos,cpus` is empty.
     NoCores,
     /// A logical CPU index at or above the platform's core count.
@@ -214,6 +218,10 @@ impl fmt::Display for ErrorKind {
                 )
             }
             UnknownProperty => write!(f, "unknown property (not part of the kairos binding)"),
+            OutOfRange { value, min, max } => write!(f, "{value} is outside {min}..={max}"),
+            BadFaultPlan { cells } => {
+                write!(f, "{cells} cells: expected <core at-us kind> triplets (kind 0 stop, 1 signal)")
+            }
             NoCores => write!(f, "no cores given"),
             CoreDoesNotExist { core, cpu_count } => {
                 write!(f, "core {core} does not exist (platform has {cpu_count})")

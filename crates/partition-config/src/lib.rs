@@ -18,6 +18,7 @@ mod cells;
 mod conflicts;
 mod dtb_check;
 mod error;
+pub mod health;
 mod locate;
 mod model;
 mod parse;
@@ -33,6 +34,7 @@ use alloc::string::String;
 pub use cells::ValueType;
 pub use dtb_check::{check as check_dtb, DtbDefect, MAX_DEPTH};
 pub use error::{ConfigError, ErrorKind};
+pub use health::{FaultKind, HealthConfig, MigrationMode, PlannedFault};
 pub use model::{Config, ImageSource, MigratePolicy, OnFault, VmConfig};
 pub use place::place;
 pub use platform::{
@@ -84,7 +86,7 @@ pub fn load(dtb: &[u8], platform: &PlatformView<'_>) -> Result<Config, ConfigErr
     let parsed = with_fdt(dtb, |fdt| {
         let (path, node) =
             locate::hypervisor_node(fdt).ok_or_else(|| blob_error(ErrorKind::NoHypervisorNode))?;
-        parse::parse_hypervisor(&path, node)
+        parse::parse_hypervisor(&path, node, platform.cpu_count)
     })?;
     let mut errors = parsed.errors;
     let mut valid = alloc::vec::Vec::with_capacity(parsed.vms.len());
@@ -101,6 +103,7 @@ pub fn load(dtb: &[u8], platform: &PlatformView<'_>) -> Result<Config, ConfigErr
     let mut config = Config {
         vms,
         log_level: parsed.log_level,
+        health: parsed.health,
         errors,
     };
     place(&mut config, platform);

@@ -14,6 +14,8 @@ pub struct Config {
     pub vms: Vec<VmConfig>,
     /// `kairos,log-level` of the hypervisor node, if given and valid.
     pub log_level: Option<String>,
+    /// Heartbeat, migration mode and fault plan of the hypervisor node.
+    pub health: crate::health::HealthConfig,
     /// Every problem found; a VM named here by its node was dropped (except for problems with
     /// the hypervisor node itself, which drop nothing).
     pub errors: Vec<ConfigError>,

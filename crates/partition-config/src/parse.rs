@@ -16,6 +16,8 @@ use crate::vm_node::parse_vm;
 pub(crate) struct Parsed {
     /// `kairos,log-level`, if present and valid.
     pub log_level: Option<String>,
+    /// Heartbeat, migration mode and fault plan (defaults where absent or invalid).
+    pub health: crate::health::HealthConfig,
     /// VMs whose properties all decoded, in device-tree order.
     pub vms: Vec<VmConfig>,
     /// Problems found so far (VMs named here are not in `vms`).
@@ -24,17 +26,21 @@ pub(crate) struct Parsed {
 
 /// Reads the hypervisor node at `path`. Errors that leave nothing to configure (bad cell sizes,
 /// no VM node) are returned as `Err`.
-pub(crate) fn parse_hypervisor(path: &str, node: FdtNode<'_, '_>) -> Result<Parsed, ConfigError> {
+pub(crate) fn parse_hypervisor(path: &str, node: FdtNode<'_, '_>, cpu_count: usize) -> Result<Parsed, ConfigError> {
     let cells = CellSizes {
         address: cell_count(path, node, ADDRESS_CELLS, DEFAULT_ADDRESS_CELLS)?,
         size: cell_count(path, node, SIZE_CELLS, DEFAULT_SIZE_CELLS)?,
     };
     let mut errors = NodeErrors::new(path);
     let mut log_level = None;
+    let mut health = crate::health::HealthConfig::default();
     for property in node.properties() {
         if property.name == LOG_LEVEL {
             let value = cells::string(property.value).and_then(|v| one_of(v, LOG_LEVELS));
             log_level = errors.take(LOG_LEVEL, value).map(String::from);
+        } else if crate::health::is_health_property(property.name) {
+            let result = crate::health::read(&mut health, property.name, property.value, cpu_count);
+            errors.take(property.name, result);
         } else if property.name.starts_with(VENDOR_PREFIX) {
             errors.push(property.name, ErrorKind::UnknownProperty);
         }
@@ -59,6 +65,7 @@ pub(crate) fn parse_hypervisor(path: &str, node: FdtNode<'_, '_>) -> Result<Pars
     }
     Ok(Parsed {
         log_level,
+        health,
         vms,
         errors,
     })

@@ -92,6 +92,14 @@ impl Platform {
         })
     }
 
+    /// Only the console UART of `dtb` (as [`Platform::console`] would give it), so that a
+    /// boot loader's DTB that [`Platform::from_dtb`] rejects can still be reported on it.
+    pub fn console_of(dtb: &[u8]) -> Result<Option<Console>, PlatformError> {
+        let blob = validate::check(dtb)?;
+        let fdt = open(&blob.bytes)?;
+        console::console(&tree::Tree::build(&fdt)?)
+    }
+
     /// Reads one device's translated `reg` and GIC interrupts from `dtb`; `path` is an
     /// absolute node path (`/soc/serial@7e201000`) or an alias (`serial0`).
     pub fn device(dtb: &[u8], path: &str) -> Result<Device, PlatformError> {

@@ -13,7 +13,9 @@ use core::cmp::Ordering;
 /// max(0, y mod pi - (pi - theta))`, 0 for `y < 0`. Requires `theta <= pi`, `pi > 0`.
 pub fn sbf(theta: Time, pi: Time, t: Time) -> Time {
     let gap = pi - theta;
-    let Some(y) = t.checked_sub(gap) else { return 0 };
+    let Some(y) = t.checked_sub(gap) else {
+        return 0;
+    };
     (y / pi) * theta + (y % pi).saturating_sub(gap)
 }
 
@@ -75,10 +77,19 @@ fn analytic_limit(set: &TaskSet, theta: Time, pi: Time) -> Option<Time> {
     let carry: u128 = set
         .tasks()
         .iter()
-        .map(|t| ceil_div_u128(u128::from(t.wcet) * u128::from(t.period - t.deadline), u128::from(t.period)))
+        .map(|t| {
+            ceil_div_u128(
+                u128::from(t.wcet) * u128::from(t.period - t.deadline),
+                u128::from(t.period),
+            )
+        })
         .sum();
     let gap = 2 * u128::from(pi - theta) * bandwidth_ppm;
-    u64::try_from(ceil_div_u128(carry * 1_000_000 + gap, bandwidth_ppm - u_ppm)).ok()
+    u64::try_from(ceil_div_u128(
+        carry * 1_000_000 + gap,
+        bandwidth_ppm - u_ppm,
+    ))
+    .ok()
 }
 
 /// FP check: for each task, some scheduling point `t` in `P_i` has `rbf_i(t) <= sbf(t)`.
@@ -88,7 +99,11 @@ fn fits_fp(set: &TaskSet, theta: Time, pi: Time) -> bool {
         let hp = &set.by_priority()[..rank];
         let request = |t: Time| -> u128 {
             u128::from(set.task(i).wcet)
-                + hp.iter().map(|&j| u128::from(ceil_div(t, set.task(j).period)) * u128::from(set.task(j).wcet)).sum::<u128>()
+                + hp.iter()
+                    .map(|&j| {
+                        u128::from(ceil_div(t, set.task(j).period)) * u128::from(set.task(j).wcet)
+                    })
+                    .sum::<u128>()
         };
         let ok = |t: Time| request(t) <= u128::from(sbf(theta, pi, t));
         ok(deadline)

@@ -46,10 +46,21 @@ impl DowntimeModel {
     /// moved (false: in-place remapping, no copy term). Rounded up: measured <= predicted as
     /// long as every calibrated term is itself an upper bound.
     pub fn predict(&self, vm_bytes: u64, copy: bool) -> DowntimeBreakdown {
-        let copy = if copy { copy_time(vm_bytes, self.copy_bytes_per_sec) } else { 0 };
-        let total = [self.detect, self.decide, self.state, copy, self.remap, self.restore]
-            .iter()
-            .fold(0 as Time, |acc, &term| acc.saturating_add(term));
+        let copy = if copy {
+            copy_time(vm_bytes, self.copy_bytes_per_sec)
+        } else {
+            0
+        };
+        let total = [
+            self.detect,
+            self.decide,
+            self.state,
+            copy,
+            self.remap,
+            self.restore,
+        ]
+        .iter()
+        .fold(0 as Time, |acc, &term| acc.saturating_add(term));
         DowntimeBreakdown {
             total,
             detect: self.detect,
@@ -67,7 +78,9 @@ impl DowntimeModel {
         let fixed = self.predict(0, false).total;
         let budget = affordable.checked_sub(fixed)?;
         // Largest b with ceil(b * 1e9 / B) <= budget, i.e. b * 1e9 <= budget * B.
-        Some(saturate(u128::from(budget) * u128::from(self.copy_bytes_per_sec) / 1_000_000_000))
+        Some(saturate(
+            u128::from(budget) * u128::from(self.copy_bytes_per_sec) / 1_000_000_000,
+        ))
     }
 }
 
@@ -79,7 +92,10 @@ fn copy_time(bytes: u64, bytes_per_sec: u64) -> Time {
     if bytes_per_sec == 0 {
         return Time::MAX;
     }
-    saturate(ceil_div_u128(u128::from(bytes) * 1_000_000_000, u128::from(bytes_per_sec)))
+    saturate(ceil_div_u128(
+        u128::from(bytes) * 1_000_000_000,
+        u128::from(bytes_per_sec),
+    ))
 }
 
 /// Bandwidth from a boot-time measurement (`bytes` copied in `elapsed` ns), rounded down so the
@@ -96,7 +112,14 @@ mod tests {
     use super::*;
 
     fn model() -> DowntimeModel {
-        DowntimeModel { detect: 1_000, decide: 200, state: 300, copy_bytes_per_sec: 3, remap: 40, restore: 5 }
+        DowntimeModel {
+            detect: 1_000,
+            decide: 200,
+            state: 300,
+            copy_bytes_per_sec: 3,
+            remap: 40,
+            restore: 5,
+        }
     }
 
     #[test]
@@ -109,14 +132,20 @@ mod tests {
 
     #[test]
     fn zero_bandwidth_saturates() {
-        let m = DowntimeModel { copy_bytes_per_sec: 0, ..model() };
+        let m = DowntimeModel {
+            copy_bytes_per_sec: 0,
+            ..model()
+        };
         assert_eq!(m.predict(4096, true).total, Time::MAX);
         assert_eq!(m.predict(0, true).total, 1_545);
     }
 
     #[test]
     fn max_copy_bytes_inverts_predict() {
-        let m = DowntimeModel { copy_bytes_per_sec: 1_000_000_007, ..model() };
+        let m = DowntimeModel {
+            copy_bytes_per_sec: 1_000_000_007,
+            ..model()
+        };
         for affordable in [1_545u64, 10_000, 123_456_789] {
             let bytes = m.max_copy_bytes(affordable).unwrap();
             assert!(m.predict(bytes, true).total <= affordable);

@@ -23,12 +23,12 @@ pub fn lcm(a: u64, b: u64) -> Option<u64> {
 
 /// `ceil(a / b)` for `b > 0`.
 pub fn ceil_div(a: u64, b: u64) -> u64 {
-    a / b + u64::from(a % b != 0)
+    a / b + u64::from(!a.is_multiple_of(b))
 }
 
 /// `ceil(a / b)` in 128-bit arithmetic for `b > 0`.
 pub fn ceil_div_u128(a: u128, b: u128) -> u128 {
-    a / b + u128::from(a % b != 0)
+    a / b + u128::from(!a.is_multiple_of(b))
 }
 
 /// Converts a 128-bit time to [`Time`], saturating at `Time::MAX`.
@@ -85,7 +85,9 @@ fn exact_sum(terms: &[(u64, u64)]) -> Option<(u128, u128)> {
         let (n, d) = (u128::from(n), u128::from(d));
         let g = gcd_u128(den, d);
         let new_den = (den / g).checked_mul(d)?;
-        let new_num = num.checked_mul(d / g)?.checked_add(n.checked_mul(den / g)?)?;
+        let new_num = num
+            .checked_mul(d / g)?
+            .checked_add(n.checked_mul(den / g)?)?;
         let r = gcd_u128(new_num, new_den).max(1);
         num = new_num / r;
         den = new_den / r;

@@ -8,19 +8,48 @@ use alloc::vec::Vec;
 
 /// Misses per task caused by a blackout `[state.now, state.now + blackout_len)`, as a guest
 /// following the rules of [`crate::simulate`] would observe them (exact for a schedulable set).
-pub fn predict_misses(set: &TaskSet, state: &SimState, blackout_len: Time) -> Result<Vec<u32>, StateError> {
+pub fn predict_misses(
+    set: &TaskSet,
+    state: &SimState,
+    blackout_len: Time,
+) -> Result<Vec<u32>, StateError> {
     Ok(predict(set, state, blackout_len)?.misses_per_task)
 }
 
+/// Default event budget of [`predict`]: bounds its time (about 20 ms on a host in a debug
+/// build) and memory (at most this many pending jobs, 40 bytes each), so a hypervisor never
+/// spends unbounded effort on an absurd downtime or a corrupt state.
+pub const PREDICT_MAX_EVENTS: u64 = 100_000;
+
 /// [`predict_misses`] with the whole simulation result (first miss, lateness, whether the
-/// schedule was back in sync before the cap: `stopped_idle`).
-///
-/// The run stops at the first idle instant after the blackout (from there on it is the
-/// schedule without blackout) or at the cap `now + len + recovery_bound`.
-pub fn predict(set: &TaskSet, state: &SimState, blackout_len: Time) -> Result<SimResult, StateError> {
-    let blackout = Blackout { start: state.now, length: blackout_len };
-    let cap = blackout.end().saturating_add(recovery_bound(set, state, blackout_len));
-    simulate_until_idle(set, state, blackout.end(), cap, Some(blackout))
+/// schedule was back in sync: `stopped_idle`), with the default event budget.
+pub fn predict(
+    set: &TaskSet,
+    state: &SimState,
+    blackout_len: Time,
+) -> Result<SimResult, StateError> {
+    predict_with_budget(set, state, blackout_len, PREDICT_MAX_EVENTS)
+}
+
+/// [`predict`] with an explicit event budget. The run stops at the first idle instant after
+/// the blackout (from there on it is the schedule without blackout), at the cap
+/// `now + len + recovery_bound`, or after `max_events`; in the last two cases
+/// (`stopped_idle == false`) the counts are those observed so far, a lower bound.
+pub fn predict_with_budget(
+    set: &TaskSet,
+    state: &SimState,
+    blackout_len: Time,
+    max_events: u64,
+) -> Result<SimResult, StateError> {
+    let blackout = Blackout {
+        start: state.now,
+        length: blackout_len,
+    };
+    let cap = blackout
+        .end()
+        .saturating_add(recovery_bound(set, state, blackout_len));
+    let end = blackout.end();
+    simulate_until_idle(set, state, end, cap, max_events, Some(blackout))
 }
 
 /// How long after a blackout the schedule may need to reach an idle instant:
@@ -38,9 +67,11 @@ pub fn recovery_bound(set: &TaskSet, state: &SimState, blackout_len: Time) -> Ti
         0
     };
     let period_max = set.tasks().iter().map(|t| t.period).max().unwrap_or(0);
-    let cycle = set
-        .hyperperiod()
-        .unwrap_or_else(|| period_max.saturating_mul(64).saturating_mul(set.len() as u64));
+    let cycle = set.hyperperiod().unwrap_or_else(|| {
+        period_max
+            .saturating_mul(64)
+            .saturating_mul(set.len() as u64)
+    });
     saturate(drain + u128::from(cycle))
 }
 

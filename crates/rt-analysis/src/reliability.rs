@@ -18,7 +18,9 @@ pub fn without_migration(r: f64, n: u32) -> f64 {
 /// At least `k` of `n` cores alive: `sum_{i=k..n} C(n, i) R^i (1 - R)^(n - i)`
 /// (1 for `k = 0`, 0 for `k > n`).
 pub fn k_out_of_n(r: f64, n: u32, k: u32) -> f64 {
-    (k..=n).map(|i| binomial(n, i) * power(r, i) * power(1.0 - r, n - i)).sum()
+    (k..=n)
+        .map(|i| binomial(n, i) * power(r, i) * power(1.0 - r, n - i))
+        .sum()
 }
 
 /// Mean time to failure of a k-out-of-n system of exponential cores:
@@ -33,7 +35,9 @@ pub fn with_coverage(r: f64, n: u32, k: u32, c: f64) -> f64 {
     if k > n {
         return 0.0;
     }
-    (0..=n - k).map(|j| binomial(n, j) * power(c, j) * power(r, n - j) * power(1.0 - r, j)).sum()
+    (0..=n - k)
+        .map(|j| binomial(n, j) * power(c, j) * power(r, n - j) * power(1.0 - r, j))
+        .sum()
 }
 
 /// Binomial coefficient `C(n, k)` as a float (exact up to 2^53).
@@ -76,7 +80,11 @@ mod tests {
             let two_cores = r * r + 2.0 * c * r * (1.0 - r);
             assert!(close(with_coverage(r, 2, 1, c), two_cores, 1e-15));
         }
-        assert!(close(with_coverage(r, 4, 2, 1.0), k_out_of_n(r, 4, 2), 1e-15));
+        assert!(close(
+            with_coverage(r, 4, 2, 1.0),
+            k_out_of_n(r, 4, 2),
+            1e-15
+        ));
         assert!(close(k_out_of_n(r, 5, 0), 1.0, 1e-12));
         assert!(close(k_out_of_n(r, 3, 3), without_migration(r, 3), 1e-15));
         assert_eq!(k_out_of_n(r, 2, 3), 0.0);
@@ -104,7 +112,10 @@ mod tests {
             }
         }
         let estimate = f64::from(survived) / f64::from(trials);
-        assert!(close(estimate, with_coverage(r, n, k, c), 0.005), "{estimate}");
+        assert!(
+            close(estimate, with_coverage(r, n, k, c), 0.005),
+            "{estimate}"
+        );
     }
 
     #[test]
@@ -114,12 +125,16 @@ mod tests {
         let trials = 100_000;
         let mut total = 0.0;
         for _ in 0..trials {
-            let mut lifetimes: [f64; 4] = core::array::from_fn(|_| -(1.0 - rng.next_f64()).ln() / lambda);
+            let mut lifetimes: [f64; 4] =
+                core::array::from_fn(|_| -(1.0 - rng.next_f64()).ln() / lambda);
             lifetimes.sort_by(f64::total_cmp);
             total += lifetimes[(n - k) as usize];
         }
         let estimate = total / f64::from(trials);
         let expected = mttf_k_out_of_n(lambda, n, k);
-        assert!(close(estimate, expected, 0.02 * expected), "{estimate} vs {expected}");
+        assert!(
+            close(estimate, expected, 0.02 * expected),
+            "{estimate} vs {expected}"
+        );
     }
 }

@@ -45,6 +45,9 @@ pub struct SimResult {
     pub max_lateness: Time,
     /// True when the run stopped at an idle instant (see [`simulate_until_idle`]).
     pub stopped_idle: bool,
+    /// Events processed: job releases plus scheduling instants (completions, preemptions,
+    /// blackout edges). Pending jobs never outnumber the start state's plus this.
+    pub events: u64,
     /// The state when the run stopped (`end.now` is the stop instant).
     pub end: SimState,
 }
@@ -63,21 +66,22 @@ pub fn simulate(
     until: Time,
     blackout: Option<Blackout>,
 ) -> Result<SimResult, StateError> {
-    run(set, start, until, blackout, None)
+    run(set, start, until, blackout, None, u64::MAX)
 }
 
 /// Simulates from `start` until the first instant at or after `idle_after` at which no job is
-/// pending, or until `cap`. After such an instant a run with a blackout that ended by then
-/// coincides with the run without it (its backlog is never smaller), so no later miss is due
-/// to the blackout.
+/// pending, or until `cap`, or after `max_events` events. After such an idle instant a run with
+/// a blackout that ended by then coincides with the run without it (its backlog is never
+/// smaller), so no later miss is due to the blackout.
 pub fn simulate_until_idle(
     set: &TaskSet,
     start: &SimState,
     idle_after: Time,
     cap: Time,
+    max_events: u64,
     blackout: Option<Blackout>,
 ) -> Result<SimResult, StateError> {
-    run(set, start, cap, blackout, Some(idle_after))
+    run(set, start, cap, blackout, Some(idle_after), max_events)
 }
 
 struct Job {
@@ -91,6 +95,7 @@ fn run(
     until: Time,
     blackout: Option<Blackout>,
     idle_after: Option<Time>,
+    max_events: u64,
 ) -> Result<SimResult, StateError> {
     start.validate(set)?;
     let tasks = set.tasks();
@@ -100,7 +105,10 @@ fn run(
         .active
         .iter()
         .filter(|j| j.remaining > 0)
-        .map(|&state| Job { state, counted: state.is_late(now) })
+        .map(|&state| Job {
+            state,
+            counted: state.is_late(now),
+        })
         .collect();
     let mut result = SimResult {
         misses_per_task: alloc::vec![0; tasks.len()],
@@ -108,22 +116,36 @@ fn run(
         completions: 0,
         max_lateness: 0,
         stopped_idle: false,
-        end: SimState { now, active: Vec::new(), next_release: Vec::new() },
+        events: 0,
+        end: SimState {
+            now,
+            active: Vec::new(),
+            next_release: Vec::new(),
+        },
     };
     loop {
         for (i, task) in tasks.iter().enumerate() {
             while next_release[i] <= now && next_release[i] != Time::MAX {
                 let release = next_release[i];
                 let abs_deadline = release.saturating_add(task.deadline);
-                jobs.push(Job { state: JobState { task: i, release, abs_deadline, remaining: task.wcet }, counted: false });
+                jobs.push(Job {
+                    state: JobState {
+                        task: i,
+                        release,
+                        abs_deadline,
+                        remaining: task.wcet,
+                    },
+                    counted: false,
+                });
                 next_release[i] = release.saturating_add(task.period);
+                result.events += 1;
             }
         }
         if idle_after.is_some_and(|x| now >= x) && jobs.is_empty() {
             result.stopped_idle = true;
             break;
         }
-        if now >= until {
+        if now >= until || result.events >= max_events {
             break;
         }
         let dark = blackout.is_some_and(|b| b.start <= now && now < b.end());
@@ -149,13 +171,18 @@ fn run(
             }
         }
         now = next;
+        result.events += 1;
     }
     for job in &jobs {
         if job.state.abs_deadline <= now {
             record_miss(&mut result, job);
         }
     }
-    result.end = SimState { now, active: jobs.into_iter().map(|j| j.state).collect(), next_release };
+    result.end = SimState {
+        now,
+        active: jobs.into_iter().map(|j| j.state).collect(),
+        next_release,
+    };
     Ok(result)
 }
 
@@ -163,9 +190,11 @@ fn record_miss(result: &mut SimResult, job: &Job) {
     if job.counted {
         return;
     }
-    let JobState { task, abs_deadline, .. } = job.state;
+    let JobState {
+        task, abs_deadline, ..
+    } = job.state;
     result.misses_per_task[task] += 1;
-    if result.first_miss.map_or(true, |(_, d)| abs_deadline < d) {
+    if result.first_miss.is_none_or(|(_, d)| abs_deadline < d) {
         result.first_miss = Some((task, abs_deadline));
     }
 }

@@ -29,7 +29,8 @@ impl JobState {
 ///
 /// Convention: `active` holds every job released at or before `now` that has work left;
 /// `next_release[i]` is the next release of task `i` after those (for a sporadic task, the
-/// earliest allowed one). A `next_release` before `now` is read as `now`.
+/// earliest allowed one). A `next_release` before `now` is read as `now`; `Time::MAX` means the
+/// task releases nothing more (e.g. a sporadic task that is known not to be triggered again).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SimState {
     /// The instant the snapshot describes.
@@ -43,7 +44,11 @@ pub struct SimState {
 impl SimState {
     /// The state before anything runs: time 0, no job, first releases at the tasks' offsets.
     pub fn initial(set: &TaskSet) -> Self {
-        Self { now: 0, active: Vec::new(), next_release: set.tasks().iter().map(|t| t.offset).collect() }
+        Self {
+            now: 0,
+            active: Vec::new(),
+            next_release: set.tasks().iter().map(|t| t.offset).collect(),
+        }
     }
 
     /// Checks the snapshot against `set` (see [`validate`]).
@@ -81,9 +86,16 @@ impl fmt::Display for StateError {
 }
 
 /// Checks that `next_release` has one entry per task and every job names a task of `set`.
-pub fn validate(set: &TaskSet, active: &[JobState], next_release: &[Time]) -> Result<(), StateError> {
+pub fn validate(
+    set: &TaskSet,
+    active: &[JobState],
+    next_release: &[Time],
+) -> Result<(), StateError> {
     if next_release.len() != set.len() {
-        return Err(StateError::NextReleaseLength { expected: set.len(), found: next_release.len() });
+        return Err(StateError::NextReleaseLength {
+            expected: set.len(),
+            found: next_release.len(),
+        });
     }
     match active.iter().position(|job| job.task >= set.len()) {
         Some(job) => Err(StateError::UnknownTask { job }),

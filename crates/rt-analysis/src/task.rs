@@ -1,7 +1,7 @@
 //! The task model: periodic/sporadic tasks with constrained deadlines, and a validated task set.
 
 use crate::math::{compare_ratio_sum, lcm, ratio_sum_ppm_ceil};
-use crate::{Time, TaskSetError};
+use crate::{TaskSetError, Time};
 use alloc::vec::Vec;
 use core::cmp::Ordering;
 
@@ -26,7 +26,14 @@ pub struct Task {
 impl Task {
     /// A periodic task with implicit deadline, no offset and priority 0.
     pub const fn periodic(wcet: Time, period: Time) -> Self {
-        Self { wcet, period, deadline: period, offset: 0, priority: 0, sporadic: false }
+        Self {
+            wcet,
+            period,
+            deadline: period,
+            offset: 0,
+            priority: 0,
+            sporadic: false,
+        }
     }
 
     /// The same task with a constrained relative deadline.
@@ -92,7 +99,10 @@ impl TaskSet {
             by_priority.sort_by_key(|&i| (tasks[i].priority, i));
             for pair in by_priority.windows(2) {
                 if tasks[pair[0]].priority == tasks[pair[1]].priority {
-                    return Err(TaskSetError::DuplicatePriority { task: pair[1], other: pair[0] });
+                    return Err(TaskSetError::DuplicatePriority {
+                        task: pair[1],
+                        other: pair[0],
+                    });
                 }
             }
         }
@@ -100,9 +110,16 @@ impl TaskSet {
         for (position, &i) in by_priority.iter().enumerate() {
             rank[i] = position;
         }
-        let set = Self { tasks, scheduler, by_priority, rank };
+        let set = Self {
+            tasks,
+            scheduler,
+            by_priority,
+            rank,
+        };
         if compare_ratio_sum(&set.utilization_terms(), 1, 1) == Ordering::Greater {
-            return Err(TaskSetError::Overloaded { utilization_ppm: set.utilization_ppm() });
+            return Err(TaskSetError::Overloaded {
+                utilization_ppm: set.utilization_ppm(),
+            });
         }
         Ok(set)
     }

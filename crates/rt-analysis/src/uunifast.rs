@@ -14,7 +14,13 @@ pub struct XorShift64Star {
 impl XorShift64Star {
     /// A generator from `seed` (a zero seed is replaced by a fixed non-zero one).
     pub fn new(seed: u64) -> Self {
-        Self { state: if seed == 0 { 0x9E37_79B9_7F4A_7C15 } else { seed } }
+        Self {
+            state: if seed == 0 {
+                0x9E37_79B9_7F4A_7C15
+            } else {
+                seed
+            },
+        }
     }
 
     /// Next 64 random bits.
@@ -62,7 +68,15 @@ pub fn uunifast(rng: &mut XorShift64Star, n: usize, total: f64) -> Vec<f64> {
 }
 
 /// The period menu {1, 2, 5, 10, 20, 50, 100} ms (hyperperiod 100 ms), in ns.
-pub const PERIOD_MENU: [Time; 7] = [1_000_000, 2_000_000, 5_000_000, 10_000_000, 20_000_000, 50_000_000, 100_000_000];
+pub const PERIOD_MENU: [Time; 7] = [
+    1_000_000,
+    2_000_000,
+    5_000_000,
+    10_000_000,
+    20_000_000,
+    50_000_000,
+    100_000_000,
+];
 
 /// How periods are drawn.
 #[derive(Clone, Copy, Debug)]
@@ -119,7 +133,14 @@ pub fn generate(rng: &mut XorShift64Star, spec: &Generate<'_>) -> Result<TaskSet
                 Deadlines::Constrained => rng.between(wcet, period),
             };
             let offset = if spec.offsets { rng.below(period) } else { 0 };
-            Task { wcet, period, deadline, offset, priority: 0, sporadic: false }
+            Task {
+                wcet,
+                period,
+                deadline,
+                offset,
+                priority: 0,
+                sporadic: false,
+            }
         })
         .collect();
     if spec.scheduler == Scheduler::FixedPriority {
@@ -131,7 +152,11 @@ pub fn generate(rng: &mut XorShift64Star, spec: &Generate<'_>) -> Result<TaskSet
 fn draw_period(rng: &mut XorShift64Star, periods: Periods<'_>) -> Time {
     match periods {
         Periods::Menu(menu) => menu[rng.below(menu.len() as u64) as usize],
-        Periods::LogUniform { min, max, granularity } => {
+        Periods::LogUniform {
+            min,
+            max,
+            granularity,
+        } => {
             let (low, high) = (libm::log(min as f64), libm::log(max as f64));
             let period = libm::exp(low + rng.next_f64() * (high - low)) as Time;
             (period / granularity * granularity).clamp(min.max(granularity), max)

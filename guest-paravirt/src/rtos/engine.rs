@@ -7,15 +7,26 @@
 //!
 //! 1. the running job completes if its remaining time is 0 (a job finishing exactly at its
 //!    deadline meets it);
-//! 2. every active job whose absolute deadline is now or past is **missed**: counted once,
-//!    reported, and dropped (its remaining work is abandoned);
-//! 3. every task whose next release is now releases a job (remaining = C);
-//! 4. the ready job with the earliest absolute deadline (EDF) or the lowest priority number
-//!    (fixed priority) runs, ties to the lower task index.
+//! 2. every active job whose absolute deadline is this instant is **missed**: counted once and
+//!    reported now, at its deadline. It stays active and runs to completion, late (no abort);
+//! 3. every task whose next release is now releases a job (remaining = C), queued behind the
+//!    task's earlier jobs;
+//! 4. among the tasks' oldest active jobs, the one with the earliest absolute deadline runs
+//!    (EDF; ties: earlier release, then lower task index) or the one with the lowest priority
+//!    number (fixed priority; ties: earlier release).
 //!
-//! This is the rule of `rt-analysis`'s simulator, so a miss the hypervisor predicts from a
-//! checkpoint is a miss the guest observes. The core is pure: the guest's run-time loop feeds it
-//! the virtual counter, and the host tests feed it numbers.
+//! These are the rules of `rt-analysis`'s simulator (`rt_analysis::simulate`), so the misses the
+//! hypervisor predicts from a checkpoint are the misses the guest observes. The core is pure:
+//! the guest's run-time loop feeds it the virtual counter, the host tests feed it numbers.
+//!
+//! Recovery re-sync ([`Schedule::resume`]): restored to its checkpoint at `t_u`, the guest
+//! treats `[t_u, t_r)` (`t_r` = when it runs again) as a blackout: releases due in it happen at
+//! their nominal times (the jobs are late, not skipped: deadlines stay `release + D`), a job
+//! whose deadline falls in it is counted missed at that deadline, and nothing executes. Work
+//! done after `t_u` by the core that died is lost and done again; a completion is counted only
+//! by a committed state, so none is lost or counted twice.
+
+use alloc::vec::Vec;
 
 use hypercall_abi::rt_page::RT_MAX_TASKS;
 
@@ -54,12 +65,15 @@ pub enum ScheduleError {
 }
 
 /// The whole scheduler state: parameters, per-task state, the time, the running job.
+///
+/// The tables are allocated once, when the schedule is made (small on the stack, which a vCPU
+/// has 16 KiB of); nothing allocates afterwards.
 #[derive(Clone, Debug)]
 pub struct Schedule {
     policy: Policy,
     count: usize,
-    params: [TaskParams; RT_MAX_TASKS],
-    states: [TaskState; RT_MAX_TASKS],
+    params: Vec<TaskParams>,
+    states: Vec<TaskState>,
     origin: Time,
     now: Time,
     running: Option<usize>,
@@ -71,13 +85,11 @@ impl Schedule {
         if params.is_empty() || params.len() > RT_MAX_TASKS {
             return Err(ScheduleError::TaskCount(params.len()));
         }
-        let mut table = [TaskParams::default(); RT_MAX_TASKS];
-        table[..params.len()].copy_from_slice(params);
         Ok(Schedule {
             policy,
             count: params.len(),
-            params: table,
-            states: [TaskState::default(); RT_MAX_TASKS],
+            params: params.to_vec(),
+            states: alloc::vec![TaskState::default(); params.len()],
             origin,
             now: origin,
             running: None,
@@ -119,25 +131,45 @@ impl Schedule {
         self.states[task].next_release(task, &self.params[task], self.origin)
     }
 
-    /// The next event instant (at or after `now`), [`NEVER`] if nothing will ever happen.
+    /// The next event instant, [`NEVER`] if nothing will ever happen: a release (at or after
+    /// `now`), a deadline after `now` (those at `now` are handled), or the running job's
+    /// completion.
     pub fn next_event(&self, cpu: Cpu) -> Time {
         let mut next = NEVER;
         for task in 0..self.count {
-            let (params, state) = (&self.params[task], &self.states[task]);
-            next = next.min(self.next_release(task));
-            if let Some(deadline) = state.active_deadline(params) {
-                next = next.min(deadline);
-            }
+            next = next.min(self.next_release(task)).min(self.next_deadline(task));
         }
         match (cpu, self.running) {
-            (Cpu::Available, Some(task)) => next.min(self.now + self.states[task].remaining),
+            (Cpu::Available, Some(task)) => next.min(self.now + self.states[task].head_remaining),
             _ => next,
         }
+    }
+
+    /// The earliest deadline after `now` of task `task`'s active jobs ([`NEVER`] if none).
+    fn next_deadline(&self, task: usize) -> Time {
+        let (params, state) = (&self.params[task], &self.states[task]);
+        state
+            .active_jobs(task, params)
+            .map(|(_, release)| release + params.deadline)
+            .find(|&deadline| deadline > self.now)
+            .unwrap_or(NEVER)
     }
 
     /// True when no job is active and no task will release again.
     pub fn finished(&self) -> bool {
         self.states().iter().all(|state| !state.active()) && self.next_event(Cpu::Available) == NEVER
+    }
+
+    /// Every active job as `(task, job number, release, absolute deadline, remaining)`, task by
+    /// task, oldest first.
+    pub fn active_jobs(&self) -> impl Iterator<Item = (usize, u64, Time, Time, Time)> + '_ {
+        (0..self.count).flat_map(move |task| {
+            let (params, state) = (&self.params[task], &self.states[task]);
+            state.active_jobs(task, params).map(move |(job, release)| {
+                let remaining = if job == state.head_job() { state.head_remaining } else { params.wcet };
+                (task, job, release, release + params.deadline, remaining)
+            })
+        })
     }
 
     /// Runs the schedule from `now` to `target`, handling every event instant up to and
@@ -152,7 +184,7 @@ impl Schedule {
             let step = next.min(target);
             if cpu == Cpu::Available {
                 if let Some(task) = self.running {
-                    self.states[task].remaining -= step - self.now;
+                    self.states[task].head_remaining -= step - self.now;
                 }
             }
             self.now = step;
@@ -177,35 +209,29 @@ impl Schedule {
     fn handle_events(&mut self, cpu: Cpu, observer: &mut impl Observer) {
         let now = self.now;
         if let Some(task) = self.running {
-            let state = &mut self.states[task];
-            if state.remaining == 0 {
-                let release = state.latest_release.unwrap_or(now);
-                let response = now - release;
-                state.completed += 1;
-                state.worst_response = state.worst_response.max(response);
-                state.last_response = response;
-                state.started = false;
-                observer.completed(task, state.released - 1, release, now);
+            let (params, state) = (&self.params[task], &mut self.states[task]);
+            if state.active() && state.head_remaining == 0 {
+                let (job, release) = (state.head_job(), state.head_release);
+                state.complete_head(task, params, now);
+                observer.completed(task, job, release, now);
             }
         }
         for task in 0..self.count {
-            let params = self.params[task];
-            let state = &mut self.states[task];
-            if state.active_deadline(&params).is_some_and(|deadline| deadline <= now) {
+            let (params, state) = (&self.params[task], &mut self.states[task]);
+            let due = state
+                .active_jobs(task, params)
+                .take_while(|&(_, release)| release + params.deadline <= now)
+                .filter(|&(_, release)| release + params.deadline == now)
+                .last();
+            if let Some((job, release)) = due {
                 state.missed += 1;
-                state.remaining = 0;
-                state.started = false;
-                observer.missed(task, state.released - 1, state.latest_release.unwrap_or(now), now);
+                observer.missed(task, job, release, now);
             }
         }
         for task in 0..self.count {
             if self.next_release(task) == now {
-                let params = self.params[task];
-                let state = &mut self.states[task];
-                state.latest_release = Some(now);
-                state.remaining = params.wcet;
-                state.started = false;
-                state.released += 1;
+                let (params, state) = (&self.params[task], &mut self.states[task]);
+                state.release(params, now);
                 observer.released(task, state.released - 1, now);
             }
         }
@@ -219,16 +245,18 @@ impl Schedule {
     pub fn set_running_remaining(&mut self, remaining: Time) {
         if let Some(task) = self.running {
             let state = &mut self.states[task];
-            state.remaining = remaining;
+            state.head_remaining = remaining;
             state.started = true;
         }
     }
 
-    /// Replaces the dynamic state with a checkpoint's: the time, each task's state and the
-    /// running task. The parameters and the origin stay.
-    pub fn restore(&mut self, time: Time, states: &[TaskState], running: Option<usize>) {
-        let count = states.len().min(self.count);
-        self.states[..count].copy_from_slice(&states[..count]);
+    /// Replaces the dynamic state with a checkpoint's: the time, each task's state (in task
+    /// order; tasks beyond the ones given keep theirs) and the running task. The parameters and
+    /// the origin stay.
+    pub fn restore(&mut self, time: Time, states: impl IntoIterator<Item = TaskState>, running: Option<usize>) {
+        for (slot, state) in self.states.iter_mut().zip(states) {
+            *slot = state;
+        }
         self.now = time;
         self.running = running.filter(|&task| task < self.count && self.states[task].active());
     }
@@ -324,18 +352,23 @@ mod tests {
         let mut log = Log::default();
         schedule.advance_to(0, Cpu::Available, &mut log);
         schedule.advance_to(2, Cpu::Available, &mut log); // not an event: just progress
-        assert_eq!(schedule.states()[0].remaining, 2);
+        assert_eq!(schedule.states()[0].head_remaining, 2);
         log.0.clear();
         schedule.resume(25, &mut log);
-        // Job 0 missed at 10, job 1 released at 10 and missed at 20, job 2 released at 20
-        // (deadline 30) runs from 25 and completes at 29.
+        // Job 0 missed at 10 (still pending), job 1 released at 10 and missed at 20, job 2
+        // released at 20. From 25 the backlog runs in order: job 0 ends at 27, job 1 at 31,
+        // job 2 at 35 (after its deadline 30, where it is counted missed).
         assert_eq!(log.0, [('m', 0, 0, 10), ('r', 0, 1, 10), ('m', 0, 1, 20), ('r', 0, 2, 20)]);
         assert_eq!(schedule.running(), Some(0));
         assert_eq!(schedule.now(), 25);
-        run(&mut schedule, 30, &mut log);
-        assert_eq!(log.0[4..], [('c', 0, 2, 29), ('r', 0, 3, 30)]);
+        run(&mut schedule, 40, &mut log);
+        assert_eq!(
+            log.0[4..],
+            [('c', 0, 0, 27), ('m', 0, 2, 30), ('r', 0, 3, 30), ('c', 0, 1, 31), ('c', 0, 2, 35), ('c', 0, 3, 39), ('r', 0, 4, 40)]
+        );
         let state = schedule.states()[0];
-        assert_eq!((state.released, state.completed, state.missed), (4, 1, 2));
+        assert_eq!((state.released, state.completed, state.missed), (5, 4, 3));
+        assert_eq!(state.worst_response, 27);
     }
 
     #[test]
@@ -350,12 +383,21 @@ mod tests {
     }
 
     #[test]
+    fn active_jobs_list_the_backlog_oldest_first() {
+        let mut schedule = Schedule::new(Policy::Edf, &[task(4, 10), task(1, 5)], 0).unwrap();
+        schedule.advance_to(0, Cpu::Available, &mut Silent);
+        schedule.resume(12, &mut Silent);
+        let jobs: Vec<_> = schedule.active_jobs().collect();
+        assert_eq!(jobs, [(0, 0, 0, 10, 4), (0, 1, 10, 20, 4), (1, 0, 0, 5, 1), (1, 1, 5, 10, 1), (1, 2, 10, 15, 1)]);
+    }
+
+    #[test]
     fn restore_takes_the_checkpointed_state() {
         let mut schedule = Schedule::new(Policy::Edf, &[task(4, 10), task(1, 5)], 0).unwrap();
         run(&mut schedule, 7, &mut Log::default());
         let (time, states, running) = (schedule.now(), schedule.states().to_vec(), schedule.running());
         run(&mut schedule, 40, &mut Log::default());
-        schedule.restore(time, &states, running);
+        schedule.restore(time, states.iter().copied(), running);
         assert_eq!((schedule.now(), schedule.states(), schedule.running()), (time, &states[..], running));
     }
 

@@ -1,7 +1,8 @@
 //! Which active job runs: the ready-queue order of EDF and of fixed priorities.
 //!
-//! With at most 32 tasks and one active job per task, the queue is the task table itself and
-//! selection is one linear scan: O(n), no allocation, the same bound at every event.
+//! Jobs of one task run in release order, so only each task's head job competes: the queue is
+//! the task table itself and selection is one linear scan over at most 32 heads (O(n), no
+//! allocation, the same bound at every event).
 
 use super::task::{TaskParams, TaskState};
 
@@ -14,13 +15,15 @@ pub enum Policy {
     FixedPriority,
 }
 
-/// The order key of task `index`'s active job under `policy`: the smallest key runs.
-pub fn key(policy: Policy, index: usize, params: &TaskParams, state: &TaskState) -> (u64, usize) {
+/// The order key of task `index`'s head job under `policy`: the smallest key runs. EDF: the
+/// absolute deadline, then the release, then the task index; fixed priority: the priority, then
+/// the release (the rules of `rt-analysis`'s simulator).
+pub fn key(policy: Policy, index: usize, params: &TaskParams, state: &TaskState) -> (u64, u64, usize) {
     let urgency = match policy {
-        Policy::Edf => state.active_deadline(params).unwrap_or(u64::MAX),
+        Policy::Edf => state.head_deadline(params).unwrap_or(u64::MAX),
         Policy::FixedPriority => u64::from(params.priority),
     };
-    (urgency, index)
+    (urgency, state.head_release, index)
 }
 
 /// The task whose active job runs now, or `None` if no job is active.
@@ -43,7 +46,7 @@ mod tests {
     }
 
     fn active(release: u64) -> TaskState {
-        TaskState { latest_release: Some(release), remaining: 1, ..TaskState::default() }
+        TaskState { latest_release: Some(release), pending: 1, head_release: release, head_remaining: 1, released: 1, ..TaskState::default() }
     }
 
     #[test]
@@ -58,10 +61,13 @@ mod tests {
     }
 
     #[test]
-    fn edf_ties_go_to_the_lower_index() {
-        let params = [task(10, 0), task(5, 0)];
-        let states = [active(0), active(5)];
-        assert_eq!(pick(Policy::Edf, &params, &states), Some(0), "both due at 10");
+    fn edf_ties_go_to_the_earlier_release_then_the_lower_index() {
+        let params = [task(5, 0), task(10, 0)];
+        let states = [active(5), active(0)];
+        assert_eq!(pick(Policy::Edf, &params, &states), Some(1), "both due at 10: released first");
+        let params = [task(10, 0), task(10, 0)];
+        let states = [active(3), active(3)];
+        assert_eq!(pick(Policy::Edf, &params, &states), Some(0), "same release: lower index");
     }
 
     #[test]

@@ -53,65 +53,126 @@ pub fn sporadic_gap(task: usize, job: u64, period: Time) -> Time {
     x % (period / 2 + 1)
 }
 
-/// One task's run-time state. At most one job per task is active: a job that reaches its
-/// deadline unfinished is counted missed and dropped (see [`super::engine`]), and with `D <= T`
-/// that happens before the next release.
+/// One task's run-time state. The task's active jobs form a FIFO (jobs of one task run in
+/// release order under both policies): only the oldest, the head, can have executed.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct TaskState {
-    /// Release time of the latest job (`None` before the first).
-    pub latest_release: Option<Time>,
-    /// Execution the active job still needs; 0 when no job is active.
-    pub remaining: Time,
     /// Jobs released.
     pub released: u64,
-    /// Jobs completed by their deadline.
+    /// Release time of the latest job (`None` before the first).
+    pub latest_release: Option<Time>,
+    /// Active jobs: released, not completed (late ones included).
+    pub pending: u64,
+    /// Release time of the head job (meaningful when `pending > 0`).
+    pub head_release: Time,
+    /// Execution the head job still needs (meaningful when `pending > 0`).
+    pub head_remaining: Time,
+    /// The head job's code has run (its body was called).
+    pub started: bool,
+    /// Jobs completed, late ones included.
     pub completed: u64,
-    /// Jobs that missed their deadline.
+    /// Jobs that missed their deadline, counted at the deadline.
     pub missed: u64,
     /// Worst response time of a completed job.
     pub worst_response: Time,
     /// Response time of the last completed job.
     pub last_response: Time,
-    /// The active job's code has run (its body was called).
-    pub started: bool,
 }
 
 impl TaskState {
     /// Whether a job of the task is active.
     pub fn active(&self) -> bool {
-        self.remaining > 0
+        self.pending > 0
     }
 
-    /// The active job's absolute deadline, if a job is active.
-    pub fn active_deadline(&self, params: &TaskParams) -> Option<Time> {
-        self.latest_release.filter(|_| self.active()).map(|release| release + params.deadline)
+    /// The head job's number (0 for the task's first job).
+    pub fn head_job(&self) -> u64 {
+        self.released - self.pending
     }
 
-    /// The task's state in a page slot; `next_release` as [`TaskState::earliest_next_release`].
+    /// The head job's absolute deadline, if a job is active.
+    pub fn head_deadline(&self, params: &TaskParams) -> Option<Time> {
+        self.active().then(|| self.head_release + params.deadline)
+    }
+
+    /// Release time of job number `job` given that of job `job - 1` (`previous`).
+    fn following_release(task: usize, params: &TaskParams, previous: Time, job: u64) -> Time {
+        let gap = if params.sporadic { sporadic_gap(task, job, params.period) } else { 0 };
+        previous + params.period + gap
+    }
+
+    /// The active jobs as `(job number, release)`, head first.
+    pub fn active_jobs(&self, task: usize, params: &TaskParams) -> impl Iterator<Item = (u64, Time)> + '_ {
+        let params = *params;
+        let first = self.head_job();
+        (0..self.pending).scan(self.head_release, move |release, k| {
+            if k > 0 {
+                *release = Self::following_release(task, &params, *release, first + k);
+            }
+            Some((first + k, *release))
+        })
+    }
+
+    /// Releases a job at `time`.
+    pub fn release(&mut self, params: &TaskParams, time: Time) {
+        if self.pending == 0 {
+            self.head_release = time;
+            self.head_remaining = params.wcet;
+            self.started = false;
+        }
+        self.pending += 1;
+        self.released += 1;
+        self.latest_release = Some(time);
+    }
+
+    /// Completes the head job at `time`; the next active job (if any) becomes the head.
+    pub fn complete_head(&mut self, task: usize, params: &TaskParams, time: Time) {
+        let response = time - self.head_release;
+        self.completed += 1;
+        self.worst_response = self.worst_response.max(response);
+        self.last_response = response;
+        self.pending -= 1;
+        self.started = false;
+        if self.pending > 0 {
+            let next = self.head_job() ;
+            self.head_release = Self::following_release(task, params, self.head_release, next);
+            self.head_remaining = params.wcet;
+        } else {
+            self.head_release = 0;
+            self.head_remaining = 0;
+        }
+    }
+
+    /// The task's state in a page slot.
     pub fn to_page(&self, params: &TaskParams, origin: Time) -> RtTaskState {
         RtTaskState {
             next_release_ns: self.earliest_next_release(params, origin),
-            release_ns: self.latest_release.unwrap_or(RT_UNBOUNDED),
-            remaining_ns: self.remaining,
-            released: self.released,
-            completed: self.completed,
-            missed: self.missed,
+            head_release_ns: if self.active() { self.head_release } else { RT_UNBOUNDED },
+            head_remaining_ns: if self.active() { self.head_remaining } else { 0 },
+            latest_release_ns: self.latest_release.unwrap_or(RT_UNBOUNDED),
+            released: self.released as u32,
+            pending: self.pending as u32,
+            completed: self.completed as u32,
+            missed: self.missed as u32,
             worst_response_ns: self.worst_response,
             last_response_ns: self.last_response,
         }
     }
 
-    /// The state back from a page slot (`started` is kept elsewhere, in the slot's flags).
+    /// The state back from a page slot (`started` is kept in the slot's flags).
     pub fn from_page(state: &RtTaskState, started: bool) -> TaskState {
+        let active = state.pending > 0;
         TaskState {
-            latest_release: (state.release_ns != RT_UNBOUNDED).then_some(state.release_ns),
-            remaining: state.remaining_ns,
-            released: state.released,
-            completed: state.completed,
-            missed: state.missed,
+            released: u64::from(state.released),
+            latest_release: (state.latest_release_ns != RT_UNBOUNDED).then_some(state.latest_release_ns),
+            pending: u64::from(state.pending),
+            head_release: if active { state.head_release_ns } else { 0 },
+            head_remaining: if active { state.head_remaining_ns } else { 0 },
+            started: started && active,
+            completed: u64::from(state.completed),
+            missed: u64::from(state.missed),
             worst_response: state.worst_response_ns,
             last_response: state.last_response_ns,
-            started: started && state.remaining_ns > 0,
         }
     }
 
@@ -127,9 +188,7 @@ impl TaskState {
             return NEVER;
         }
         match self.latest_release {
-            Some(latest) if params.sporadic => {
-                latest + params.period + sporadic_gap(task, self.released, params.period)
-            }
+            Some(latest) if params.sporadic => Self::following_release(task, params, latest, self.released),
             _ => origin + params.offset + self.released * params.period,
         }
     }
@@ -214,25 +273,45 @@ mod tests {
         let params = TaskParams { offset: 3, ..periodic(2, 10) };
         let mut state = TaskState::default();
         assert_eq!(state.next_release(0, &params, 100), 103);
-        state.latest_release = Some(103);
-        state.released = 1;
+        state.release(&params, 103);
         assert_eq!(state.next_release(0, &params, 100), 113);
         assert_eq!(state.earliest_next_release(&params, 100), 113);
+        assert_eq!((state.pending, state.head_release, state.head_remaining), (1, 103, 2));
     }
 
     #[test]
     fn sporadic_releases_come_at_least_a_period_apart_and_repeat() {
         let params = TaskParams { sporadic: true, ..periodic(2, 1000) };
-        let mut state = TaskState { latest_release: Some(5000), released: 4, ..TaskState::default() };
-        let next = state.next_release(1, &params, 0);
-        assert!((6000..=6500).contains(&next), "{next}");
-        assert_eq!(next, state.next_release(1, &params, 0), "deterministic");
-        assert_eq!(state.earliest_next_release(&params, 0), 6000);
+        let mut state = TaskState::default();
+        assert_eq!(state.next_release(1, &params, 7), 7, "the first job at the offset");
+        state.release(&params, 7);
+        let next = state.next_release(1, &params, 7);
+        assert!((1007..=1507).contains(&next), "{next}");
+        assert_eq!(next, state.next_release(1, &params, 7), "deterministic");
+        assert_eq!(state.earliest_next_release(&params, 7), 1007);
         let gaps: Vec<Time> = (1..50).map(|job| sporadic_gap(1, job, 1000)).collect();
         assert!(gaps.iter().any(|&gap| gap != gaps[0]), "not constant");
-        state.released = 0;
-        state.latest_release = None;
-        assert_eq!(state.next_release(1, &params, 7), 7, "the first job at the offset");
+    }
+
+    #[test]
+    fn a_backlog_is_a_fifo_whose_head_alone_progresses() {
+        for sporadic in [false, true] {
+            let params = TaskParams { sporadic, ..periodic(4, 10) };
+            let mut state = TaskState::default();
+            let mut releases = Vec::new();
+            for _ in 0..3 {
+                let time = state.next_release(2, &params, 0);
+                releases.push(time);
+                state.release(&params, time);
+            }
+            assert_eq!(state.pending, 3);
+            let jobs: Vec<_> = state.active_jobs(2, &params).collect();
+            assert_eq!(jobs, [(0, releases[0]), (1, releases[1]), (2, releases[2])]);
+            state.head_remaining = 1;
+            state.complete_head(2, &params, releases[2] + 1);
+            assert_eq!((state.head_job(), state.head_release, state.head_remaining), (1, releases[1], 4));
+            assert_eq!(state.last_response, releases[2] + 1 - releases[0]);
+        }
     }
 
     #[test]
@@ -247,20 +326,22 @@ mod tests {
     fn page_state_round_trips() {
         let params = periodic(2, 10);
         let state = TaskState {
-            latest_release: Some(40),
-            remaining: 1,
             released: 5,
+            latest_release: Some(40),
+            pending: 2,
+            head_release: 30,
+            head_remaining: 1,
+            started: true,
             completed: 3,
             missed: 1,
             worst_response: 7,
             last_response: 2,
-            started: true,
         };
         let page = state.to_page(&params, 0);
-        assert_eq!((page.next_release_ns, page.release_ns, page.remaining_ns), (50, 40, 1));
+        assert_eq!((page.next_release_ns, page.head_release_ns, page.head_remaining_ns), (50, 30, 1));
         assert_eq!(TaskState::from_page(&page, true), state);
         let idle = TaskState::default();
-        assert_eq!(idle.to_page(&params, 0).release_ns, RT_UNBOUNDED);
+        assert_eq!(idle.to_page(&params, 0).head_release_ns, RT_UNBOUNDED);
         assert_eq!(TaskState::from_page(&idle.to_page(&params, 0), true), idle);
     }
 }

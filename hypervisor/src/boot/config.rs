@@ -50,7 +50,11 @@ fn choose(platform: &platform::Platform, platform_blob: &'static [u8]) -> (Sourc
 
 /// Loads, validates and places the partition config; reports every problem; returns the VMs
 /// that passed.
-pub fn load(platform: &platform::Platform, platform_blob: &'static [u8], dtb_address: u64) -> (Vec<VmConfig>, &'static [u8]) {
+pub fn load(
+    platform: &platform::Platform,
+    platform_blob: &'static [u8],
+    dtb_address: u64,
+) -> (Vec<VmConfig>, partition_config::HealthConfig, &'static [u8]) {
     let (source, blob) = choose(platform, platform_blob);
     log::info!("partition config: {} ({} bytes)", source.name(), blob.len());
     crate::console::emit(crate::console::event("config").str("source", source.name()).u64("bytes", blob.len() as u64));
@@ -78,14 +82,14 @@ pub fn load(platform: &platform::Platform, platform_blob: &'static [u8], dtb_add
         Ok(config) => config,
         Err(error) => {
             report(&error);
-            return (Vec::new(), blob);
+            return (Vec::new(), partition_config::HealthConfig::default(), blob);
         }
     };
     for error in &config.errors {
         report(error);
     }
     log::info!("{} VM(s) configured, {} rejected", config.vms.len(), config.errors.len());
-    (config.vms, blob)
+    (config.vms, config.health, blob)
 }
 
 fn report(error: &partition_config::ConfigError) {

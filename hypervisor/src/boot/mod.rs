@@ -47,7 +47,8 @@ pub extern "C" fn primary_main(dtb: u64) -> ! {
     let blob = unsafe { dtb_slice(dtb) };
     let platform = match blob.map(platform::Platform::from_dtb) {
         Some(Ok(platform)) => platform,
-        _ => cpu::park(), // no console without a platform description: nothing to say it on
+        Some(Err(error)) => unusable_dtb(blob, dtb, &error),
+        None => unusable_dtb(None, dtb, &"no flattened device tree there (bad magic or size)"),
     };
     let mpidr = cpu::mpidr();
     let me = platform.cpu_index(mpidr).unwrap_or(0).min(percpu::MAX_CPUS - 1);
@@ -72,15 +73,34 @@ pub extern "C" fn primary_main(dtb: u64) -> ! {
     percpu::current().set_state(percpu::CoreState::Online);
     crate::console::emit(crate::console::event("cpu_online").u64("mpidr", mpidr).u64("el", 2));
 
+    crate::drivers::gic::init(platform);
+    init_interrupts_this_core();
     smp::start_secondaries(platform, me);
-    let (configs, config_blob) = config::load(platform, blob.unwrap_or(&[]), dtb);
+    let (configs, health, config_blob) = config::load(platform, blob.unwrap_or(&[]), dtb);
     let gic_version = match platform.gic { platform::Gic::V2 { .. } => 2, platform::Gic::V3 { .. } => 3 };
     let vms = crate::vm::create_all(configs, gic_version, config_blob);
     if vms.is_empty() {
         log::error!("no VM could be started");
     }
+    crate::health::configure(&health, platform.cpus.len());
     crate::vm::run::publish(vms);
     crate::vm::run_this_core()
+}
+
+/// The boot loader's DTB cannot be used: say why on its console if it names one, and through
+/// semihosting (QEMU `-semihosting`, ending the run with status 1), then halt.
+fn unusable_dtb(blob: Option<&'static [u8]>, dtb: u64, error: &dyn core::fmt::Display) -> ! {
+    let message = alloc::format!("Kairos: cannot use the platform DTB at {dtb:#x}: {error}; halted");
+    let console = blob.and_then(|blob| platform::Platform::console_of(blob).ok().flatten());
+    // SAFETY: as for the console in `primary_main`: its registers come from the DTB and the early
+    // map covers them as device memory; nothing else drives it.
+    if let Some(uart) = console.and_then(|console| unsafe { crate::drivers::uart::Uart::from_console(&console) }) {
+        crate::console::init(uart);
+        crate::console::write_line(&message);
+    }
+    crate::arch::aarch64::semihosting::write(&alloc::format!("{message}\n"));
+    crate::arch::aarch64::semihosting::exit(1);
+    cpu::park()
 }
 
 /// Rust entry of a secondary core, MMU off, on its own stack.
@@ -91,10 +111,17 @@ pub extern "C" fn secondary_main(id: usize) -> ! {
     cpu::enable_event_stream(10);
     let mpidr = cpu::mpidr();
     percpu::install(id, mpidr);
+    init_interrupts_this_core();
     percpu::current().set_state(percpu::CoreState::Online);
     crate::console::emit(crate::console::event("cpu_online").u64("mpidr", mpidr).u64("el", current_el()));
     log::debug!("core {id} online (mpidr {mpidr:#x})");
     crate::vm::run_this_core()
+}
+
+/// This core's GIC CPU interface, virtual interface and hypervisor timer (after `gic::init`).
+fn init_interrupts_this_core() {
+    crate::drivers::gic::init_this_core();
+    crate::arch::aarch64::timer::init_this_core();
 }
 
 fn current_el() -> u64 {

@@ -1,2 +1,3 @@
 //! Device drivers the hypervisor keeps for itself, chosen by device-tree `compatible`.
+pub mod gic;
 pub mod uart;

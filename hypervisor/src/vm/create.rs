@@ -44,6 +44,9 @@ pub struct Vm {
     pub vcpus: Vec<super::vcpu::VcpuSlot>,
     /// How many times its fault policy restarted it.
     pub restarts: core::sync::atomic::AtomicU32,
+    /// What its paravirtual RTOS reported (task set, slack, checkpoint, misses), readable from
+    /// any core.
+    pub realtime: super::paravirt::RealTime,
     /// Its console line.
     pub(super) console: alloc::sync::Arc<ConsoleLine>,
     /// Devices emulated for it (console UART, interrupt controller), found by IPA on a fault.
@@ -80,6 +83,21 @@ impl Vm {
     /// The VMID tagging its TLB entries.
     pub fn vmid(&self) -> u64 {
         self.id as u64 + 1
+    }
+
+    /// True when one of its vCPUs is placed on `core`.
+    pub fn runs_on(&self, core: usize) -> bool {
+        self.vcpu_on(core).is_some()
+    }
+
+    /// The vCPU placed on `core`, if any.
+    pub fn vcpu_on(&self, core: usize) -> Option<usize> {
+        self.vcpus.iter().position(|slot| slot.core() == core)
+    }
+
+    /// Moves vCPU `vcpu` to `core`.
+    pub fn set_vcpu_core(&self, vcpu: usize, core: usize) {
+        self.vcpus[vcpu].set_core(core);
     }
 
     /// Translates a guest range to physical memory, if it lies wholly in the VM's RAM.
@@ -136,7 +154,8 @@ pub fn create(id: usize, config: VmConfig, gic_version: u8, config_blob: &[u8]) 
         let sink = super::console_line::VmConsole { name: config.name.clone(), line: console.clone() };
         devices.push(alloc::boxed::Box::new(super::uart::Pl011::new(super::uart::GUEST_UART_BASE, sink)));
     }
-    let vcpus = config.cpus.iter().map(|_| super::vcpu::VcpuSlot::new()).collect();
+    devices.extend(super::vgic::attach(id, &config, &mut stage2).map_err(CreateError::Map)?);
+    let vcpus = config.cpus.iter().map(|&core| super::vcpu::VcpuSlot::new(core as usize)).collect();
     Ok(Vm {
         dtb,
         dtb_ipa,
@@ -149,11 +168,15 @@ pub fn create(id: usize, config: VmConfig, gic_version: u8, config_blob: &[u8]) 
         stage2,
         state: AtomicU8::new(VmState::Created as u8),
         restarts: core::sync::atomic::AtomicU32::new(0),
+        realtime: super::paravirt::RealTime::new(),
         console,
         devices,
         config,
     })
 }
+
+/// How much memory is cleared between two heartbeats.
+const CHUNK: usize = 256 << 10;
 
 /// Fills the VM's RAM: its image at the load offset, zeros everywhere else.
 pub fn load_image(config: &VmConfig, ram: AddressRange) -> Result<(), CreateError> {
@@ -176,9 +199,17 @@ pub fn load_image(config: &VmConfig, ram: AddressRange) -> Result<(), CreateErro
         let memory = ram.base as *mut u8;
         core::ptr::copy(image.as_ptr(), memory.add(offset), image.len());
         core::ptr::write_bytes(memory, 0, offset);
-        core::ptr::write_bytes(memory.add(image_end), 0, ram.size as usize - image_end);
+        // The rest is cleared a chunk at a time, beating in between: this can take milliseconds.
+        let mut cleared = image_end;
+        while cleared < ram.size as usize {
+            let chunk = (ram.size as usize - cleared).min(CHUNK);
+            core::ptr::write_bytes(memory.add(cleared), 0, chunk);
+            crate::arch::aarch64::cpu::clean_dcache_range(ram.base + cleared as u64, chunk as u64);
+            crate::health::keepalive();
+            cleared += chunk;
+        }
     }
-    crate::arch::aarch64::cpu::clean_dcache_range(ram.base, ram.size);
+    crate::arch::aarch64::cpu::clean_dcache_range(ram.base, image_end as u64);
     crate::arch::aarch64::cpu::invalidate_icache();
     Ok(())
 }

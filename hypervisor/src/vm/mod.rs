@@ -5,8 +5,10 @@ pub mod guest_dt;
 pub mod hypercall;
 pub mod inject;
 pub mod mmio;
+pub mod paravirt;
 pub mod uart;
 pub mod vcpu;
+pub mod vgic;
 pub mod psci;
 
 #[cfg(target_arch = "aarch64")]

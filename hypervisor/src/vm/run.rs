@@ -26,16 +26,14 @@ pub fn all_stopped() -> bool {
 
 /// The VM and vCPU index placed on core `core`, if any.
 fn placement(core: usize) -> Option<(&'static Vm, usize)> {
-    vms().iter().find_map(|vm| {
-        let vcpu = vm.config.cpus.iter().position(|&c| c as usize == core)?;
-        Some((vm, vcpu))
-    })
+    vms().iter().find_map(|vm| Some((vm, vm.vcpu_on(core)?)))
 }
 
 /// Waits for the VM table, then runs this core's vCPU whenever it is started; cores without
 /// one go idle.
 pub fn run_this_core() -> ! {
     cpu::wait_until(u64::MAX, || VMS.is_completed());
+    crate::health::start();
     let core = percpu::current_id();
     let Some((vm, vcpu)) = placement(core) else { idle() };
     let here = percpu::current();
@@ -56,30 +54,39 @@ fn wait_and_enter(vm: &'static Vm, vcpu: usize) -> ! {
         if let Some((entry, context)) = vm.vcpus[vcpu].take_start() {
             enter_vcpu(vm, vcpu, entry, context);
         }
-        cpu::wait_for_event();
+        sleep();
     }
 }
 
 /// Enters vCPU `vcpu` of `vm` on this core at `entry` with `x0 = context`.
-fn enter_vcpu(vm: &'static Vm, vcpu: usize, entry: u64, context: u64) -> ! {
+pub fn enter_vcpu(vm: &'static Vm, vcpu: usize, entry: u64, context: u64) -> ! {
+    enter_frame(vm, vcpu, &TrapFrame::boot(entry, context), true)
+}
+
+/// Enters vCPU `vcpu` of `vm` on this core with the registers of `start`; `fresh` resets the
+/// EL1 state (a boot or a recovery entry) instead of keeping what was restored (live move).
+pub fn enter_frame(vm: &'static Vm, vcpu: usize, start: &TrapFrame, fresh: bool) -> ! {
     let core = percpu::current_id();
+    let here = percpu::current();
+    here.vm.store(vm.id, Ordering::Relaxed);
+    here.vcpu.store(vcpu, Ordering::Relaxed);
     vm.vcpus[vcpu].set_power(super::psci::VcpuPower::On);
     vm.set_state(VmState::Running);
     percpu::current().set_state(percpu::CoreState::Running);
     regs::allow_el1_counter();
-    regs::enter_guest_context(vm.stage2.root_address() | (vm.vmid() << 48), regs::vtcr(), vcpu as u64);
+    regs::enter_guest_context(vm.stage2.root_address() | (vm.vmid() << 48), regs::vtcr(), vcpu as u64, fresh);
     crate::console::emit(
         crate::console::event("vm_started")
             .u64("vm", vm.id as u64)
             .str("name", &vm.name)
             .u64("vcpu", vcpu as u64)
-            .field("entry", crate::trace::Value::Hex(entry)),
+            .field("entry", crate::trace::Value::Hex(start.elr)),
     );
     // The guard must be gone before `enter` (which never returns): the pointer stays valid
     // because the frame lives in the static, and only this core uses its slot.
     let pointer = {
         let mut frame = BOOT_FRAMES[core].lock();
-        *frame = TrapFrame::boot(entry, context);
+        *frame = *start;
         &*frame as *const TrapFrame
     };
     // SAFETY: the frame lives in a static, not on the stack being reset, and describes EL1h at
@@ -143,6 +150,27 @@ pub fn restart_current(reason: &str) -> ! {
     enter_vcpu(vm, 0, vm.entry, vm.dtb_ipa)
 }
 
+/// Fills the VM's memory from its image and device tree again (a reboot).
+pub fn reload(vm: &Vm) {
+    if let Err(error) = super::create::load_image(&vm.config, vm.ram) {
+        log::error!("vm '{}' cannot be reloaded: {error:?}", vm.name);
+    }
+    super::create::write_dtb(&vm.config, vm.ram, &vm.dtb, vm.dtb_ipa);
+}
+
+/// Stops `vm` from any core (its own core may be dead): it will not run again.
+pub fn stop_vm(vm: &Vm, reason: &str) {
+    vm.console.finish(&vm.name);
+    vm.vcpus.iter().for_each(|slot| slot.set_power(super::psci::VcpuPower::Off));
+    if vm.set_state(VmState::Stopped) {
+        log::warn!("vm {} '{}' stopped: {reason}", vm.id, vm.name);
+        crate::console::emit(
+            crate::console::event("vm_stopped").u64("vm", vm.id as u64).str("name", &vm.name).str("reason", reason),
+        );
+    }
+    cpu::send_event();
+}
+
 /// The VM running on this core, if any.
 pub fn current_vm() -> Option<&'static Vm> {
     let id = percpu::current().vm.load(Ordering::Relaxed);
@@ -169,15 +197,44 @@ pub fn stop_current(reason: &str) -> ! {
     idle()
 }
 
-/// A core with nothing to run: the boot core serves the console shell, the others sleep.
+/// A core with nothing to run: it beats, takes VMs that migrate to it, serves the console (the
+/// boot core, or the lowest surviving core if the boot core died), and powers the machine off
+/// once every VM has stopped.
 pub fn idle() -> ! {
-    if percpu::current_id() == crate::boot::boot_core() {
-        crate::shell::run()
-    }
+    let me = percpu::current_id();
+    percpu::current().vm.store(usize::MAX, Ordering::Relaxed);
     loop {
-        if all_stopped() {
+        if let Some(arrival) = crate::migration::take_arrival(me) {
+            crate::migration::arrive(arrival);
+        }
+        if all_stopped() && !crate::migration::pending() {
             finish();
         }
+        if me == console_core() {
+            crate::shell::poll();
+        }
+        sleep();
+    }
+}
+
+/// The core that serves the console: the boot core, or the lowest core still alive.
+fn console_core() -> usize {
+    use crate::health::detector::Health;
+    let beats = crate::health::heartbeats();
+    let boot = crate::boot::boot_core();
+    if beats.health(boot) != Health::Failed && beats.health(boot) != Health::Signalled {
+        return boot;
+    }
+    (0..percpu::MAX_CPUS).find(|&core| beats.health(core) == Health::Alive).unwrap_or(boot)
+}
+
+/// Sleeps until an interrupt (the heartbeat at the latest) and handles it; without a GIC it
+/// waits for an event instead.
+fn sleep() {
+    if crate::drivers::gic::get().is_some() && crate::arch::aarch64::timer::deadline().is_some() {
+        crate::arch::aarch64::timer::wait_for_interrupt(None);
+        super::vgic::handle_irq();
+    } else {
         cpu::wait_for_event();
     }
 }
@@ -188,6 +245,7 @@ pub fn finish() -> ! {
     if FINISHING.swap(true, Ordering::AcqRel) {
         cpu::park(); // another core is already powering off
     }
+    crate::migration::summary::print();
     log::info!("all VMs stopped; powering off");
     crate::console::emit(
         crate::console::event("system_off")

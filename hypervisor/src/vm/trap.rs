@@ -13,6 +13,8 @@ use hypercall_abi::{encode_result, Error};
 /// A trapped exception from the guest (hypercall, SMC, WFI, abort, system register).
 #[no_mangle]
 pub extern "C" fn guest_sync(frame: &mut TrapFrame) {
+    crate::health::fence_if_declared_failed();
+    percpu::current().guest_frame.store(frame as *mut TrapFrame as usize, core::sync::atomic::Ordering::Release);
     let reason = decode(regs::esr_el2(), regs::far_el2(), regs::hpfar_el2());
     let Some(vm) = current_vm() else {
         panic!("guest exit {reason:?} on a core without a VM");
@@ -29,10 +31,11 @@ pub extern "C" fn guest_sync(frame: &mut TrapFrame) {
         ExitReason::WaitForInterrupt { wfe } => {
             frame.elr += 4;
             if !wfe {
-                wait_for_guest_timer();
+                super::vgic::wait_for_interrupt();
             }
         }
         ExitReason::Mmio(access) => emulate(vm, frame, access),
+        ExitReason::SystemRegister { iss } if super::vgic::system_register(frame, iss) => {}
         other => guest_fault(vm, frame, other),
     }
 }
@@ -123,18 +126,14 @@ impl GuestContext for Caller {
     fn clock(&self) -> (u64, u64) {
         (cpu::counter_frequency(), cpu::counter())
     }
-}
 
-/// A trapped WFI: sleep until the guest's virtual timer fires (if armed), without spinning on
-/// the shared clock (WFE with the counter event stream).
-fn wait_for_guest_timer() {
-    let control = regs::cntv_ctl();
-    if control & 1 == 0 {
-        return; // timer off: a WFI may complete at any time
+    fn realtime(&self) -> &super::paravirt::RealTime {
+        &self.vm.realtime
     }
-    let deadline = regs::cntv_cval();
-    while cpu::counter() < deadline {
-        cpu::wait_for_event();
+
+    fn trace_realtime(&mut self, event: super::paravirt::RtEvent) {
+        let line = event.fields(crate::console::event(event.name()), self.vm.id as u64, &self.vm.name);
+        crate::console::emit(line);
     }
 }
 
@@ -175,9 +174,12 @@ fn guest_fault(vm: &'static Vm, frame: &mut TrapFrame, reason: ExitReason) {
     }
 }
 
-/// An interrupt while a guest ran (no interrupt controller is driven yet).
+/// An interrupt while a guest ran: forwarded to it through the vGIC, or the hypervisor's own.
 #[no_mangle]
-pub extern "C" fn guest_irq(_frame: &mut TrapFrame) {}
+pub extern "C" fn guest_irq(frame: &mut TrapFrame) {
+    percpu::current().guest_frame.store(frame as *mut TrapFrame as usize, core::sync::atomic::Ordering::Release);
+    super::vgic::handle_irq();
+}
 
 /// An SError from the guest: contained by stopping its VM.
 #[no_mangle]
@@ -207,9 +209,11 @@ pub extern "C" fn hypervisor_sync(frame: &mut TrapFrame) {
     );
 }
 
-/// An interrupt taken at EL2 (none is enabled yet).
+/// An interrupt taken at EL2 (only if EL2 unmasks interrupts; waits normally poll instead).
 #[no_mangle]
-pub extern "C" fn hypervisor_irq(_frame: &mut TrapFrame) {}
+pub extern "C" fn hypervisor_irq(_frame: &mut TrapFrame) {
+    super::vgic::handle_irq();
+}
 
 /// An SError at EL2: this core cannot trust itself; it parks.
 #[no_mangle]

@@ -6,14 +6,26 @@ use core::sync::atomic::{AtomicU8, Ordering};
 
 /// One vCPU's power state and start request.
 pub struct VcpuSlot {
+    /// The physical core it runs on (changes when it migrates).
+    core: core::sync::atomic::AtomicUsize,
     power: AtomicU8,
     start: spin::Mutex<Option<(u64, u64)>>,
 }
 
 impl VcpuSlot {
-    /// An off vCPU.
-    pub const fn new() -> Self {
-        VcpuSlot { power: AtomicU8::new(1), start: spin::Mutex::new(None) }
+    /// An off vCPU placed on `core`.
+    pub const fn new(core: usize) -> Self {
+        VcpuSlot { core: core::sync::atomic::AtomicUsize::new(core), power: AtomicU8::new(1), start: spin::Mutex::new(None) }
+    }
+
+    /// The core it runs on.
+    pub fn core(&self) -> usize {
+        self.core.load(Ordering::Acquire)
+    }
+
+    /// Moves it to `core`.
+    pub fn set_core(&self, core: usize) {
+        self.core.store(core, Ordering::Release);
     }
 
     /// Its power state.
@@ -47,8 +59,3 @@ impl VcpuSlot {
     }
 }
 
-impl Default for VcpuSlot {
-    fn default() -> Self {
-        Self::new()
-    }
-}

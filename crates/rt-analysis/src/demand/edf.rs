@@ -29,15 +29,20 @@ pub fn edf_static_slack(set: &TaskSet) -> Option<Time> {
     if tasks.is_empty() {
         return Some(Time::MAX);
     }
-    let cap = set.hyperperiod().and_then(|h| h.checked_add(set.max_deadline()));
+    let cap = set
+        .hyperperiod()
+        .and_then(|h| h.checked_add(set.max_deadline()));
     let mut jobs: Vec<u64> = alloc::vec![0; tasks.len()];
     let mut absorbed: u128 = 0;
     let mut minimum: Option<i128> = None;
     for _ in 0..MAX_STEPS {
-        let deadline_of = |t: &crate::Task, k: u64| {
-            u128::from(k) * u128::from(t.period) + u128::from(t.deadline)
-        };
-        let d = tasks.iter().zip(&jobs).map(|(t, &k)| deadline_of(t, k)).min()?;
+        let deadline_of =
+            |t: &crate::Task, k: u64| u128::from(k) * u128::from(t.period) + u128::from(t.deadline);
+        let d = tasks
+            .iter()
+            .zip(&jobs)
+            .map(|(t, &k)| deadline_of(t, k))
+            .min()?;
         let mut released_before: u128 = absorbed;
         if cap.is_some_and(|c| d > u128::from(c)) {
             return minimum.map(clamp_slack);
@@ -89,7 +94,10 @@ mod tests {
     #[test]
     fn two_tasks() {
         // L = 5: 5 - 2 = 3; L = 15: 15 - (2*2 + 3) = 8; L = 25: 25 - (3*2 + 3) = 16.
-        let set = edf(vec![Task::periodic(2, 10).with_deadline(5), Task::periodic(3, 15)]);
+        let set = edf(vec![
+            Task::periodic(2, 10).with_deadline(5),
+            Task::periodic(3, 15),
+        ]);
         assert_eq!(edf_static_slack(&set), Some(3));
     }
 
@@ -102,7 +110,10 @@ mod tests {
 
     #[test]
     fn constrained_deadlines_can_be_unschedulable() {
-        let set = edf(vec![Task::periodic(3, 10).with_deadline(4), Task::periodic(3, 10).with_deadline(4)]);
+        let set = edf(vec![
+            Task::periodic(3, 10).with_deadline(4),
+            Task::periodic(3, 10).with_deadline(4),
+        ]);
         assert_eq!(edf_static_slack(&set), None);
         assert!(!edf_schedulable(&set));
     }

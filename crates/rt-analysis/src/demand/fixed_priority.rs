@@ -42,7 +42,9 @@ pub fn fp_blocking_tolerance(set: &TaskSet, i: usize) -> Option<Time> {
 /// Static fixed-priority affordable downtime `min_i beta_i` ([`fp_blocking_tolerance`]);
 /// `None` when some task is unschedulable, `Some(Time::MAX)` for an empty set.
 pub fn fp_static_slack(set: &TaskSet) -> Option<Time> {
-    (0..set.len()).try_fold(Time::MAX, |acc, i| Some(acc.min(fp_blocking_tolerance(set, i)?)))
+    (0..set.len()).try_fold(Time::MAX, |acc, i| {
+        Some(acc.min(fp_blocking_tolerance(set, i)?))
+    })
 }
 
 /// Worst-case response time of task `i` (Joseph–Pandya / Audsley iteration
@@ -108,7 +110,10 @@ mod tests {
 
     #[test]
     fn unschedulable_task_has_no_tolerance() {
-        let set = fp(vec![Task::periodic(2, 4).with_priority(0), Task::periodic(3, 6).with_priority(1)]);
+        let set = fp(vec![
+            Task::periodic(2, 4).with_priority(0),
+            Task::periodic(3, 6).with_priority(1),
+        ]);
         assert_eq!(response_time(&set, 1), None);
         assert_eq!(fp_blocking_tolerance(&set, 1), None);
         assert_eq!(fp_static_slack(&set), None);

@@ -35,7 +35,10 @@ mod tests {
     #[test]
     fn dbf_steps_at_absolute_deadlines() {
         let set = TaskSet::new(
-            vec![Task::periodic(2, 10).with_deadline(5), Task::periodic(3, 15)],
+            vec![
+                Task::periodic(2, 10).with_deadline(5),
+                Task::periodic(3, 15),
+            ],
             Scheduler::Edf,
         )
         .unwrap();

@@ -17,11 +17,25 @@ pub fn random_set(rng: &mut XorShift64Star, scheduler: Scheduler) -> Option<Task
         _ => rng.between(17, 32),
     } as usize;
     let utilization = 0.1 + 0.85 * rng.next_f64();
+    random_set_with(rng, scheduler, tasks, utilization)
+}
+
+/// A random schedulable set with the given size and target utilization (see [`random_set`]).
+pub fn random_set_with(
+    rng: &mut XorShift64Star,
+    scheduler: Scheduler,
+    tasks: usize,
+    utilization: f64,
+) -> Option<TaskSet> {
     let spec = Generate {
         tasks,
         utilization,
         periods: Periods::Menu(&PERIOD_MENU),
-        deadlines: if rng.below(2) == 0 { Deadlines::Implicit } else { Deadlines::Constrained },
+        deadlines: if rng.below(2) == 0 {
+            Deadlines::Implicit
+        } else {
+            Deadlines::Constrained
+        },
         offsets: rng.below(2) == 0,
         scheduler,
     };
@@ -39,7 +53,11 @@ pub fn random_state(rng: &mut XorShift64Star, set: &TaskSet) -> SimState {
     let span = 2 * set.hyperperiod().expect("menu periods") + offsets;
     let t = rng.below(span);
     let run = simulate(set, &SimState::initial(set), t, None).unwrap();
-    assert_eq!(run.total_misses(), 0, "schedulable set missed without blackout");
+    assert_eq!(
+        run.total_misses(),
+        0,
+        "schedulable set missed without blackout"
+    );
     run.end
 }
 
@@ -57,4 +75,5 @@ pub struct Tally {
     pub tight: u32,
     pub max_steps: u32,
     pub total_steps: u64,
+    pub plain_steps: u64,
 }

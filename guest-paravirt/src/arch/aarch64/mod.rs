@@ -4,5 +4,12 @@
 mod start;
 #[cfg(target_os = "none")]
 mod vectors;
+#[cfg(target_os = "none")]
+mod recover;
+
+#[cfg(target_os = "none")]
+pub use recover::{jump_to_recovery_entry, recovery_entry_address};
+#[cfg(target_os = "none")]
+pub use start::stack_peak;
 
 pub mod timer;

@@ -6,7 +6,7 @@
 //! enables FP/SIMD (Rust code may use it anywhere), and calls [`guest_start`], which installs the
 //! exception vectors and calls the binary's `guest_main(dtb)`.
 
-use aarch64_cpu::registers::{CPACR_EL1, MPIDR_EL1};
+use aarch64_cpu::registers::{Readable, CPACR_EL1, MPIDR_EL1};
 use hypercall_abi::Function;
 
 use crate::paravirt::psci;
@@ -115,6 +115,7 @@ __guest_vcpu_stack_top:
 
     .pushsection .stacks, "aw", %nobits
     .balign 4096
+    .global __guest_stacks
 __guest_stacks:
     .space  {stacks_bytes}
     .popsection
@@ -144,4 +145,21 @@ extern "C" fn guest_start(dtb: u64) -> ! {
     // fails if it is missing); the stack, .bss, FP/SIMD and the vectors are ready, and this is
     // its only call.
     unsafe { guest_main(dtb) }
+}
+
+/// The most stack this vCPU has used so far, in bytes: from the top of its stack down to the
+/// lowest word that is not zero (the hypervisor hands over VM RAM zeroed, and stacks are never
+/// cleared). A diagnostic: the 16 KiB stacks sit right above `.bss`.
+pub fn stack_peak() -> u64 {
+    extern "C" {
+        static __guest_stacks: u8;
+    }
+    let index = (MPIDR_EL1.get() & MPIDR_EL1::Aff0.mask).min(VCPU_MAX - 1);
+    let base = core::ptr::addr_of!(__guest_stacks) as u64 + index * STACK_SIZE;
+    let words = (STACK_SIZE / 8) as usize;
+    let lowest = (0..words)
+        // SAFETY: every word read lies in this vCPU's stack, which is mapped guest RAM.
+        .find(|&word| unsafe { core::ptr::read_volatile((base as *const u64).add(word)) } != 0)
+        .unwrap_or(words);
+    STACK_SIZE - lowest as u64 * 8
 }

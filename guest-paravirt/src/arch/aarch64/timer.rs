@@ -1,4 +1,7 @@
 //! The EL1 virtual timer and counter: read the time, and sleep in WFI until a deadline.
+//!
+//! Every wait of the guest goes through [`sleep_until`]; should the hypervisor deliver the
+//! virtual timer as an interrupt instead of trapping WFI, only this module changes.
 
 use aarch64_cpu::{
     asm::{self, barrier},
@@ -32,4 +35,18 @@ pub fn sleep_until(deadline: u64) {
         asm::wfi();
     }
     CNTV_CTL_EL0.write(CNTV_CTL_EL0::ENABLE::CLEAR + CNTV_CTL_EL0::IMASK::SET);
+}
+
+/// The virtual counter now, in nanoseconds (see [`crate::time::ns_from_ticks`]).
+pub fn now_ns() -> u64 {
+    crate::time::ns_from_ticks(frequency_hz(), now())
+}
+
+/// Sleeps until the virtual counter reaches `deadline_ns` nanoseconds (returns at once if it
+/// has). Waiting for [`u64::MAX`] is refused: it returns at once.
+pub fn sleep_until_ns(deadline_ns: u64) {
+    if deadline_ns == u64::MAX || now_ns() >= deadline_ns {
+        return;
+    }
+    sleep_until(crate::time::ticks_from_ns(frequency_hz(), deadline_ns));
 }

@@ -26,11 +26,11 @@ kairos_primary_entry:
     mrs     x1, CurrentEL
     lsr     x1, x1, #2
     cmp     x1, #2
-    b.ne    kairos_park                  // a hypervisor needs EL2
+    b.ne    kairos_wrong_el              // a hypervisor needs EL2
     adr     x1, _start
     ldr     x2, =_start
     cmp     x1, x2
-    b.ne    kairos_park                  // loaded somewhere it was not linked for
+    b.ne    kairos_wrong_address         // loaded somewhere it was not linked for
     ldr     x1, =__bss_start
     ldr     x2, =__bss_end
 0:  cmp     x1, x2
@@ -73,6 +73,80 @@ kairos_secondary_entry:
 kairos_park:
     wfe
     b       kairos_park
+
+// Early failures, before there is a stack or a console: say why through semihosting (QEMU
+// -semihosting, a debugger) and end the run with status 1; without a host, park. Everything
+// here is PC-relative, so it works wherever the image was loaded.
+kairos_wrong_el:
+    adr     x1, kairos_msg_wrong_el
+    mov     x0, #0x04                    // SYS_WRITE0
+    bl      kairos_semihosting_call
+    b       kairos_early_exit
+kairos_wrong_address:
+    mov     x20, x1                      // where it runs
+    mov     x21, x2                      // where it is linked (LOAD_ADDR)
+    adr     x1, kairos_msg_wrong_address
+    mov     x0, #0x04
+    bl      kairos_semihosting_call
+    mov     x22, x20
+    bl      kairos_early_hex
+    adr     x1, kairos_msg_linked_for
+    mov     x0, #0x04
+    bl      kairos_semihosting_call
+    mov     x22, x21
+    bl      kairos_early_hex
+    adr     x1, kairos_msg_load_addr
+    mov     x0, #0x04
+    bl      kairos_semihosting_call
+kairos_early_exit:
+    adr     x1, kairos_exit_failure
+    mov     x0, #0x18                    // SYS_EXIT
+    bl      kairos_semihosting_call
+    b       kairos_park
+
+// Writes x22 as 0x + 16 hex digits (SYS_WRITEC from a byte in the image). Clobbers x0-x3, x9-x11.
+kairos_early_hex:
+    mov     x3, x30
+    adr     x1, kairos_hex_byte
+    mov     w2, #'0'
+    strb    w2, [x1]
+    mov     x0, #0x03                    // SYS_WRITEC
+    bl      kairos_semihosting_call
+    adr     x1, kairos_hex_byte
+    mov     w2, #'x'
+    strb    w2, [x1]
+    mov     x0, #0x03
+    bl      kairos_semihosting_call
+    mov     x2, #60
+4:  lsr     x0, x22, x2
+    and     x0, x0, #0xf
+    cmp     x0, #10
+    add     x0, x0, #'0'
+    b.lo    5f
+    add     x0, x0, #('a' - '0' - 10)
+5:  adr     x1, kairos_hex_byte
+    strb    w0, [x1]
+    mov     x0, #0x03
+    bl      kairos_semihosting_call
+    subs    x2, x2, #4
+    b.ge    4b
+    mov     x30, x3
+    ret
+
+.balign 8
+kairos_exit_failure:
+    .quad   0x20026, 1                   // ADP_Stopped_ApplicationExit, status 1
+kairos_hex_byte:
+    .byte   0
+kairos_msg_wrong_el:
+    .asciz  "Kairos: not entered at EL2 (a hypervisor needs EL2: boot the raw Image, not the ELF); halted\n"
+kairos_msg_wrong_address:
+    .asciz  "Kairos: loaded at "
+kairos_msg_linked_for:
+    .asciz  " but linked for "
+kairos_msg_load_addr:
+    .asciz  " (LOAD_ADDR in boards/<board>/board.mk); halted\n"
+.balign 4
 "#,
     rust_primary = sym crate::boot::primary_main,
     rust_secondary = sym crate::boot::secondary_main,

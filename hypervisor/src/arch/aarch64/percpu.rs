@@ -48,6 +48,8 @@ pub struct PerCpu {
     pub vm: AtomicUsize,
     /// Index of that vCPU inside its VM.
     pub vcpu: AtomicUsize,
+    /// Address of the guest frame the vectors saved for the exception being handled (0: none).
+    pub guest_frame: AtomicUsize,
 }
 
 impl PerCpu {
@@ -58,6 +60,7 @@ impl PerCpu {
             state: AtomicU8::new(CoreState::Off as u8),
             vm: AtomicUsize::new(usize::MAX),
             vcpu: AtomicUsize::new(0),
+            guest_frame: AtomicUsize::new(0),
         }
     }
 

@@ -65,9 +65,12 @@ pub fn cpu_on(mpidr: u64, entry: u64, context: u64) -> i64 {
     call(function::CPU_ON, mpidr & 0xff_00ff_ffff, entry, context)
 }
 
-/// Powers the whole machine off (QEMU exits with status 0). Returns only if PSCI is absent.
+/// Powers the whole machine off (QEMU exits with status 0): PSCI SYSTEM_OFF, or where the
+/// platform has no PSCI (Raspberry Pi 4) a semihosting exit with status 0 when a host listens
+/// (QEMU `-semihosting`). Returns only if neither worked: the caller then halts.
 pub fn system_off() {
     if present() {
         call(function::SYSTEM_OFF, 0, 0, 0);
     }
+    super::semihosting::exit(0);
 }

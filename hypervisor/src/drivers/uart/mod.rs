@@ -1,8 +1,11 @@
-//! Console UARTs: one enum over the supported models, picked from the platform description.
+//! Console UARTs: one enum over the supported models, picked by the platform description (the
+//! console node's `compatible`, see `platform::UartKind`).
 mod imx;
+mod ns16550;
 mod pl011;
 
 pub use imx::ImxUart;
+pub use ns16550::Ns16550;
 pub use pl011::Pl011;
 
 /// The hypervisor's console UART.
@@ -11,6 +14,8 @@ pub enum Uart {
     Pl011(Pl011),
     /// NXP i.MX UART (i.MX8M family).
     Imx(ImxUart),
+    /// 8250/16550-style, including the Raspberry Pi mini UART.
+    Ns16550(Ns16550),
 }
 
 impl Uart {
@@ -25,6 +30,12 @@ impl Uart {
             platform::UartKind::Pl011 => Some(Uart::Pl011(unsafe { Pl011::new(console.base as usize) })),
             // SAFETY: forwarded from the caller's contract.
             platform::UartKind::Imx => Some(Uart::Imx(unsafe { ImxUart::new(console.base as usize) })),
+            // SAFETY: forwarded from the caller's contract; the layout comes from the same node.
+            platform::UartKind::Ns16550 => Some(Uart::Ns16550(unsafe {
+                Ns16550::new(console.base as usize, console.reg_shift, console.reg_io_width)
+            })),
+            // A model the platform crate may learn later, before a driver exists here.
+            #[allow(unreachable_patterns)]
             _ => None,
         }
     }
@@ -34,6 +45,7 @@ impl Uart {
         match self {
             Uart::Pl011(uart) => uart.put_byte(byte),
             Uart::Imx(uart) => uart.put_byte(byte),
+            Uart::Ns16550(uart) => uart.put_byte(byte),
         }
     }
 
@@ -42,6 +54,7 @@ impl Uart {
         match self {
             Uart::Pl011(uart) => uart.get_byte(),
             Uart::Imx(uart) => uart.get_byte(),
+            Uart::Ns16550(uart) => uart.get_byte(),
         }
     }
 

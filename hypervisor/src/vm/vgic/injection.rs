@@ -48,7 +48,8 @@ fn indices(mut bits: u64) -> impl Iterator<Item = usize> {
 
 /// Delivers `irq` to the vCPU whose list registers these are.
 pub fn inject(lrs: &mut impl ListRegisters, queue: &mut PendingQueue, irq: VirtualIrq) -> Outcome {
-    let used = used(lrs);
+    let free = lrs.empty() & ((1u64 << lrs.count()) - 1);
+    let used = !free & ((1u64 << lrs.count()) - 1);
     let mut victim: Option<(usize, Entry)> = None;
     for index in indices(used) {
         let entry = lrs.read(index);
@@ -63,10 +64,9 @@ pub fn inject(lrs: &mut impl ListRegisters, queue: &mut PendingQueue, irq: Virtu
             victim = Some((index, entry));
         }
     }
-    if queue.holds(&irq) {
+    if !queue.is_empty() && queue.holds(&irq) {
         return Outcome::Merged; // already waiting for a register
     }
-    let free = lrs.empty() & ((1u64 << lrs.count()) - 1);
     if free != 0 {
         lrs.write(free.trailing_zeros() as usize, Entry { irq, state: State::Pending });
         return Outcome::Listed;

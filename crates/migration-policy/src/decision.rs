@@ -1,0 +1,214 @@
+//! The policy's output: one [`Decision`] per VM of the failed core, in execution order.
+
+use crate::input::MigratePolicy;
+use alloc::string::String;
+use alloc::vec::Vec;
+use rt_analysis::{Slack, Time};
+
+/// The decisions for every VM of the failed core, in the order they are carried out.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Plan {
+    /// One per VM, in execution (restoration) order.
+    pub decisions: Vec<Decision>,
+}
+
+impl Plan {
+    /// The decision about VM `vm`.
+    pub fn decision(&self, vm: usize) -> Option<&Decision> {
+        self.decisions.iter().find(|d| d.vm == vm)
+    }
+}
+
+/// The decision about one VM, with every figure it rests on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Decision {
+    /// VM id.
+    pub vm: usize,
+    /// VM name.
+    pub name: String,
+    /// Its migration policy.
+    pub policy: MigratePolicy,
+    /// `A` at the blackout start (aged report, or recomputed: see [`Report::source`]); `None` =
+    /// unbounded; `Some(0)` for a VM that reports nothing.
+    pub affordable: Option<Time>,
+    /// The raw report it rests on (`A(t_u)`, `t_u`, `t_c`); `None` without reports.
+    pub report: Option<Report>,
+    /// Predicted downtime `D`, term by term.
+    pub downtime: DowntimeTerms,
+    /// `s`: from here on the guest's schedule has no processor ([`crate::blackout_start`]).
+    pub blackout_start: Time,
+    /// Predicted blackout of the guest's schedule: `resume_at - blackout_start`.
+    pub blackout: Time,
+    /// When the VM is restored on its target (its server, if any, is released then):
+    /// `t_d + downtime.restore_offset()`.
+    pub restore_at: Time,
+    /// Latest instant it first gets the processor again: `restore_at + server_wait`.
+    pub resume_at: Time,
+    /// Misses per task ([`crate::supply`]): exact on a spare core, an attained upper bound on a
+    /// shared one. `None` when the VM reports nothing, its checkpoint does not fit its task set,
+    /// or no migration was considered (policy never, no host).
+    pub predicted_misses: Option<Vec<u32>>,
+    /// True when the prediction ran to an idle instant after the blackout; false when its event
+    /// budget ([`crate::supply::PREDICTION_EVENTS`]) cut it short (then the counts are a lower
+    /// bound) or nothing was predicted.
+    pub misses_complete: bool,
+    /// Where it goes.
+    pub target: Target,
+    /// On a shared target, every server of that core after admission (the migrant last), for
+    /// the hypervisor's time-partition table; empty otherwise.
+    pub servers: Vec<Server>,
+    /// Why.
+    pub reason: Reason,
+}
+
+/// The guest's last report, as received.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Report {
+    /// `A(t_u)`.
+    pub slack: Slack,
+    /// `t_u`.
+    pub reported_at: Time,
+    /// `t_c`, the instant of the committed checkpoint.
+    pub checkpoint_at: Time,
+    /// How [`Decision::affordable`] was obtained from it.
+    pub source: SlackSource,
+}
+
+/// How `A` at the blackout start was obtained.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SlackSource {
+    /// The report, aged from `t_u` to the blackout start (`t_u <= s`).
+    Aged,
+    /// Recomputed from the checkpoint: the report is newer than the blackout start (fail-stop
+    /// with `t_u > t_c`) and describes progress the rollback discards.
+    Recomputed,
+}
+
+/// Predicted downtime terms (ns), each an upper bound.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct DowntimeTerms {
+    /// `t_d - last_heartbeat`: observed bound of fault to detection.
+    pub detect: Time,
+    /// Fail-stop: `t_d - t_c`, work lost since the checkpoint (not in `total`); 0 for
+    /// fail-signal.
+    pub lost: Time,
+    /// Deciding all VMs of the failed core: `n x` the model's per-VM bound.
+    pub decide: Time,
+    /// Loading the checkpoint or the live vCPU state.
+    pub state: Time,
+    /// Copying the memory (0 when remapped in place).
+    pub copy: Time,
+    /// Stage 2 and interrupt routing on the target.
+    pub remap: Time,
+    /// Resuming the vCPU on the target.
+    pub restore: Time,
+    /// `state + copy + remap + restore` of the VMs restored before this one.
+    pub queue: Time,
+    /// On a shared core, the wait for the first server slot, `pi - theta`; else 0.
+    pub server_wait: Time,
+    /// `D`: the sum of all terms but `lost`, saturating.
+    pub total: Time,
+}
+
+impl DowntimeTerms {
+    /// This VM's own restoration work, `state + copy + remap + restore` (what it adds to the
+    /// queue of the VMs after it).
+    pub fn own_work(&self) -> Time {
+        sum(&[self.state, self.copy, self.remap, self.restore])
+    }
+
+    /// From detection to the restore instant: `decide + queue + own_work`.
+    pub fn restore_offset(&self) -> Time {
+        sum(&[self.decide, self.queue, self.own_work()])
+    }
+
+    /// From detection to the first processor time: `total - detect` (what the hypervisor can
+    /// measure; compare it with the measured detection-to-resume time).
+    pub fn after_detection(&self) -> Time {
+        sum(&[self.restore_offset(), self.server_wait])
+    }
+}
+
+/// Saturating sum.
+pub(crate) fn sum(terms: &[Time]) -> Time {
+    terms.iter().fold(0, |acc: Time, &t| acc.saturating_add(t))
+}
+
+/// Where a VM goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Target {
+    /// A spare core, owned whole.
+    Spare(usize),
+    /// A core shared with its residents in time partitions; the migrant's server.
+    Shared {
+        /// Target core.
+        core: usize,
+        /// `(theta, pi)`.
+        budget: (Time, Time),
+    },
+    /// Not migrated: the VM is stopped (reported, never silently lost).
+    Stop,
+}
+
+/// One periodic server `(theta, pi)` of a shared core.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Server {
+    /// The VM it serves.
+    pub vm: usize,
+    /// Budget per period.
+    pub theta: Time,
+    /// Period.
+    pub pi: Time,
+}
+
+/// Why a VM goes where it goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reason {
+    /// Blackout `<= A` and no miss predicted: migrate.
+    NoMiss,
+    /// Blackout `> A`, policy always: migrate with the predicted misses.
+    MissesAccepted,
+    /// Blackout `<= A` but misses predicted (a shared core's server supplies less than a whole
+    /// core, or the report contradicts the checkpoint), policy always: migrate.
+    SupplyMissesAccepted,
+    /// No slack report (`A` unknown, taken as 0), policy always: migrate.
+    UnreportedAccepted,
+    /// Policy if-no-miss and misses are predicted: stopped.
+    MissesForbidden,
+    /// Policy if-no-miss and the VM reports nothing, so misses cannot be excluded: stopped.
+    UnknownForbidden,
+    /// Policy never: stopped.
+    PolicyNever,
+    /// No healthy core can host it: stopped.
+    NoHost,
+    /// Its memory must be copied but the platform has no copy bandwidth: stopped.
+    NoCopyBandwidth,
+}
+
+impl Reason {
+    /// True when the VM is migrated.
+    pub fn migrates(self) -> bool {
+        matches!(
+            self,
+            Self::NoMiss
+                | Self::MissesAccepted
+                | Self::SupplyMissesAccepted
+                | Self::UnreportedAccepted
+        )
+    }
+
+    /// A stable keyword for tools.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::NoMiss => "no_miss",
+            Self::MissesAccepted => "misses_accepted",
+            Self::SupplyMissesAccepted => "supply_misses_accepted",
+            Self::UnreportedAccepted => "unreported_accepted",
+            Self::MissesForbidden => "misses_forbidden",
+            Self::UnknownForbidden => "unknown_forbidden",
+            Self::PolicyNever => "policy_never",
+            Self::NoHost => "no_host",
+            Self::NoCopyBandwidth => "no_copy_bandwidth",
+        }
+    }
+}

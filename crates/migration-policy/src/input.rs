@@ -1,0 +1,134 @@
+//! What the hypervisor hands the policy: the fault, the failed core's VMs with their real-time
+//! reports, every core with its residents, and the platform's calibrated downtime model.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+use rt_analysis::downtime::DowntimeModel;
+use rt_analysis::{SimState, Slack, TaskSet, Time};
+
+/// When a VM may be migrated off a failed core (its `kairos,migrate` property).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum MigratePolicy {
+    /// Migrate even when deadline misses are predicted: service restoration first.
+    #[default]
+    Always,
+    /// Migrate only when no deadline miss is predicted; otherwise stop the VM.
+    IfNoMiss,
+    /// Never migrate: the VM stops with its core.
+    Never,
+}
+
+impl MigratePolicy {
+    /// The property value: `"always"`, `"if-no-miss"` or `"never"`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Always => "always",
+            Self::IfNoMiss => "if-no-miss",
+            Self::Never => "never",
+        }
+    }
+}
+
+/// How the core failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FaultKind {
+    /// The core stopped silently (found by missed heartbeats); its VMs resume from their last
+    /// committed checkpoint, losing the work done since.
+    FailStop,
+    /// The core detected its own error and handed over its VMs' live state.
+    FailSignal,
+}
+
+/// One VM of the failed core.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VmInput {
+    /// VM id.
+    pub vm: usize,
+    /// VM name, for the trace.
+    pub name: String,
+    /// Size of the VM's memory in bytes.
+    pub memory_bytes: u64,
+    /// The memory must move to the target core's region (else it is remapped in place).
+    pub copy_memory: bool,
+    /// Its migration policy.
+    pub policy: MigratePolicy,
+    /// Its paravirtual RTOS reports; `None` when it reports nothing (then `A` is unknown, taken
+    /// as 0, and misses are not predicted).
+    pub realtime: Option<RealTimeInput>,
+}
+
+/// What a paravirtual RTOS registered and reported before the fault.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RealTimeInput {
+    /// Its task set and scheduler.
+    pub tasks: TaskSet,
+    /// Its last committed state, at `checkpoint.now = t_c` (fail-stop resumes from it).
+    pub checkpoint: SimState,
+    /// `A(t_u)` from its last report.
+    pub reported_slack: Slack,
+    /// `t_u`, the instant of that report.
+    pub reported_at: Time,
+    /// `(theta, pi)` if it ran in a time partition on the failed core, `None` if it owned the
+    /// core. Kept for the record: a migrant sharing a core gets a server re-dimensioned at the
+    /// platform's period ([`crate::server_budget`]).
+    pub budget: Option<(Time, Time)>,
+}
+
+/// One core of the platform, as the survivors see it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CoreInput {
+    /// Logical core index.
+    pub core: usize,
+    /// Alive and able to host VMs (false for the failed core).
+    pub healthy: bool,
+    /// VM ids running there.
+    pub residents: Vec<usize>,
+    /// Per resident (same order), its task set if it registered one.
+    pub resident_sets: Vec<Option<TaskSet>>,
+    /// Per resident, its server `(theta, pi)` if it already runs in a time partition; `None`
+    /// if it owns the core whole.
+    pub resident_budgets: Vec<Option<(Time, Time)>>,
+}
+
+impl CoreInput {
+    /// A healthy core without residents (a spare).
+    pub fn idle(core: usize) -> Self {
+        Self {
+            core,
+            healthy: true,
+            residents: Vec::new(),
+            resident_sets: Vec::new(),
+            resident_budgets: Vec::new(),
+        }
+    }
+
+    /// Resident `i`: its VM id, task set and current budget (missing entries read as `None`).
+    pub fn resident(&self, i: usize) -> (usize, Option<&TaskSet>, Option<(Time, Time)>) {
+        let set = self.resident_sets.get(i).and_then(Option::as_ref);
+        let budget = self.resident_budgets.get(i).copied().flatten();
+        (self.residents[i], set, budget)
+    }
+}
+
+/// The fault being handled.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FaultInput {
+    /// The core that failed.
+    pub failed_core: usize,
+    /// `t_d`: when it was detected; the policy runs from this instant.
+    pub detected_at: Time,
+    /// The last heartbeat seen from it: the fault happened after it.
+    pub last_heartbeat: Time,
+    /// How it failed.
+    pub kind: FaultKind,
+}
+
+/// The platform's calibrated figures.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Platform {
+    /// Upper bounds of the downtime terms; `decide` is the bound of deciding one VM. Its
+    /// `detect` term is unused: detection is observed (`t_d - last_heartbeat`).
+    pub model: DowntimeModel,
+    /// `pi`, the period of the time partitions of a shared core (e.g. 10 ms); 0 = no sharing.
+    pub server_period: Time,
+}

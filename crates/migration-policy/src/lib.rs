@@ -1,0 +1,82 @@
+//! The migration decision of Kairos: when a core fails, what happens to each of its VMs.
+//!
+//! Pure computation on integer nanoseconds, called once by a surviving core at detection time
+//! `t_d` ([`plan`]). For every VM of the failed core it predicts the downtime `D` term by term,
+//! the blackout its guest's schedule suffers, the deadline misses that blackout causes, picks a
+//! target core and applies the VM's [`MigratePolicy`]. No hardware, no `unsafe`, no floats.
+//!
+//! # Timeline of one VM (see `method.md`, sections "Migration downtime" and "Decision")
+//!
+//! * **Blackout start `s`** ([`blackout_start`]): the last instant up to which the guest's
+//!   progress survives. Fail-stop resumes from the committed checkpoint, so `s = t_c` and the
+//!   work since is lost (`lost = t_d - t_c`). Fail-signal hands over the live state, and the fault
+//!   came after every sign of life: `s = max(last_heartbeat, t_c, t_u)`. A VM without reports:
+//!   `s = last_heartbeat`.
+//! * **Restore instant `r`** = `t_d + decide + queue + state + copy + remap + restore`, where
+//!   `decide` is `n x` the model's per-VM decision bound (all `n` VMs are decided before the first
+//!   is restored) and `queue` the `state + copy + remap + restore` of the VMs restored before it.
+//! * **Resume instant** = `r + server_wait`: on a spare core the VM runs at `r`; on a shared core
+//!   its periodic server `(theta, pi)` is released at `r` and, in the worst case, gives its budget
+//!   at the end of each period, so the first slot starts at `r + (pi - theta)` ([`supply`]).
+//!   The hypervisor restores the VM (and releases its server) at [`Decision::restore_at`], not
+//!   at [`Decision::resume_at`]: a server released later would wait longer than predicted.
+//! * **Blackout** = resume instant `- s`; **D** = `detect + decide + state + copy + remap +
+//!   restore + queue + server_wait` with `detect = t_d - last_heartbeat` (an observed upper bound
+//!   of fault to detection). `lost` is reported apart. Every term is an integer upper bound
+//!   (the copy term is rounded up by [`rt_analysis::downtime`]), so `measured <= predicted`.
+//!
+//! # Verdict
+//!
+//! `A` is the guest's affordable downtime at `s`: its report aged from `t_u` to `s`
+//! ([`rt_analysis::age`]); when the report is newer than `s` (fail-stop with `t_u > t_c`) it
+//! describes a schedule the rollback discards, so `A(s)` is recomputed from the checkpoint. The
+//! method's rule "`D <= A`" is applied as **blackout `<= A(s)`** (the same thing for fail-signal
+//! when `s = last_heartbeat`; for fail-stop the lost work, not the detection latency, is what the
+//! guest loses). VMs are restored in ascending order of their latest safe resume instant `s + A`
+//! (i.e. ascending `A` aged to `t_d`; unbounded last; ties by VM id). Predicted misses come from
+//! `rt_analysis`'s simulator: exact on a spare core, an attained upper bound on a shared one,
+//! both with every job running its WCET (fail-signal: the checkpoint is advanced to `s` that
+//! way); jobs running shorter cannot miss more (work-conserving fixed-job-priority schedulers).
+//!
+//! ```
+//! use migration_policy::*;
+//! use rt_analysis::downtime::DowntimeModel;
+//!
+//! let model = DowntimeModel { decide: 100_000, state: 20_000, remap: 20_000, restore: 60_000,
+//!                             copy_bytes_per_sec: 1_000_000_000, detect: 0 };
+//! let platform = Platform { model, server_period: 10_000_000 };
+//! let fault = FaultInput { failed_core: 1, detected_at: 5_000_000, last_heartbeat: 4_000_000,
+//!                          kind: FaultKind::FailStop };
+//! let vm = VmInput { vm: 0, name: "linux".into(), memory_bytes: 1 << 20, copy_memory: false,
+//!                    policy: MigratePolicy::Always, realtime: None };
+//! let cores = [CoreInput::idle(0), CoreInput { healthy: false, ..CoreInput::idle(1) }];
+//! let plan = plan(&fault, &[vm], &cores, &platform);
+//! let decision = &plan.decisions[0];
+//! assert_eq!(decision.target, Target::Spare(0));
+//! assert_eq!(decision.reason, Reason::UnreportedAccepted);
+//! assert_eq!(decision.downtime.total, 1_000_000 + 100_000 + 100_000);
+//! ```
+#![cfg_attr(not(test), no_std)]
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+extern crate alloc;
+
+mod decision;
+mod display;
+mod input;
+mod placement;
+mod plan;
+mod slack;
+pub mod supply;
+mod trace;
+
+pub use decision::{Decision, DowntimeTerms, Plan, Reason, Report, Server, SlackSource, Target};
+pub use input::{
+    CoreInput, FaultInput, FaultKind, MigratePolicy, Platform, RealTimeInput, VmInput,
+};
+pub use placement::server_budget;
+pub use plan::plan;
+pub use slack::blackout_start;
+pub use supply::Supply;
+pub use trace::{trace_fields, TraceValue};

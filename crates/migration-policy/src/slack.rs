@@ -1,0 +1,89 @@
+//! The guest's side of the decision: where its blackout starts, its state and affordable
+//! downtime `A` there, and the latest instant it can resume without a miss.
+
+use crate::decision::{Report, SlackSource};
+use crate::input::{FaultInput, FaultKind, RealTimeInput, VmInput};
+use rt_analysis::online::affordable_downtime;
+use rt_analysis::simulate::simulate;
+use rt_analysis::{age, SimState, Slack, StateError, Time};
+
+/// The instant `s` from which the guest's schedule has no processor:
+/// * fail-stop: `t_c` (the guest resumes from its checkpoint, the work since is lost);
+/// * fail-signal: `max(last_heartbeat, t_c, t_u)` (live state is kept, and the fault came after
+///   the last heartbeat, the last commit and the last report: each proves the core alive);
+/// * no reports: `last_heartbeat`.
+pub fn blackout_start(fault: &FaultInput, realtime: Option<&RealTimeInput>) -> Time {
+    match (fault.kind, realtime) {
+        (FaultKind::FailStop, Some(rt)) => rt.checkpoint.now,
+        (FaultKind::FailSignal, Some(rt)) => fault
+            .last_heartbeat
+            .max(rt.checkpoint.now)
+            .max(rt.reported_at),
+        (_, None) => fault.last_heartbeat,
+    }
+}
+
+/// One VM's guest, assessed at its blackout start.
+pub(crate) struct Guest {
+    /// Blackout start `s`.
+    pub start: Time,
+    /// Its schedule's state at `s` (`None`: no reports, or the checkpoint does not fit the set).
+    pub state: Option<SimState>,
+    /// `A(s)`; `Finite(0)` without reports.
+    pub slack: Slack,
+    /// The report it came from.
+    pub report: Option<Report>,
+}
+
+impl Guest {
+    /// Latest resume instant without a miss, `s + A(s)` (`None` = unbounded): the restoration
+    /// deadline that orders the VMs (ascending `A` aged to one common instant).
+    pub fn deadline(&self) -> Option<Time> {
+        self.slack.finite().map(|a| self.start.saturating_add(a))
+    }
+}
+
+/// Assesses `vm`'s guest for `fault`.
+pub(crate) fn assess(fault: &FaultInput, vm: &VmInput) -> Guest {
+    let start = blackout_start(fault, vm.realtime.as_ref());
+    let Some(rt) = &vm.realtime else {
+        return Guest {
+            start,
+            state: None,
+            slack: Slack::Finite(0),
+            report: None,
+        };
+    };
+    let state = state_at(rt, start).ok();
+    let (slack, source) = if rt.reported_at <= start {
+        let aged = age(rt.reported_slack, rt.reported_at, start);
+        (aged, SlackSource::Aged)
+    } else {
+        let recomputed = state.as_ref().map_or(Slack::Finite(0), |s| {
+            affordable_downtime(&rt.tasks, s.now, &s.active, &s.next_release, Time::MAX)
+        });
+        (recomputed, SlackSource::Recomputed)
+    };
+    Guest {
+        start,
+        state,
+        slack,
+        report: Some(Report {
+            slack: rt.reported_slack,
+            reported_at: rt.reported_at,
+            checkpoint_at: rt.checkpoint.now,
+            source,
+        }),
+    }
+}
+
+/// The guest's state at `at`: the checkpoint, advanced without blackout (jobs running their
+/// full remaining WCET, the worst case) when `at` is later. Misses on the way are not the
+/// migration's and are not counted.
+fn state_at(rt: &RealTimeInput, at: Time) -> Result<SimState, StateError> {
+    rt.checkpoint.validate(&rt.tasks)?;
+    if at <= rt.checkpoint.now {
+        return Ok(rt.checkpoint.clone());
+    }
+    Ok(simulate(&rt.tasks, &rt.checkpoint, at, None)?.end)
+}

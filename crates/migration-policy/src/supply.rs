@@ -1,0 +1,152 @@
+//! The processor a migrant gets once restored, and the deadline misses its blackout causes.
+//!
+//! On a spare core the VM owns the processor from the restore instant `r`: the misses are
+//! `rt_analysis::predict` with a blackout `[s, r)`, exact under the simulator's rules.
+//!
+//! On a shared core it runs in a periodic server `(theta, pi)` released at `r` (first period
+//! `[r, r + pi)`), the servers of the core scheduled by EDF with `sum theta / pi <= 1`, so each
+//! period gives it `theta` somewhere. The worst placement is the budget at the end of every
+//! period: dark until `r + (pi - theta)` (the first-slot wait), then `theta` on, `pi - theta`
+//! off, and so on. The simulation of that pattern (chained `rt_analysis::simulate` runs, one
+//! per period) gives per task an **upper bound, attained by that pattern**, of the misses under
+//! any legal placement, provided the set fits its server (`admission::fits`, which
+//! [`crate::server_budget`] ensures). Sketch (both schedulers assign fixed job priorities): a job
+//! `J` that misses under a legal supply has a busy window (only jobs of priority `>= J`
+//! pending) starting at some `u`. If `u >= r`, the window receives at least `sbf` and `fits`
+//! rules the miss out. If `u < r`, the supply is zero before `r` in both schedules, which agree
+//! up to `r`, and the worst pattern gives no more in `[r, t]` than any legal one for every `t`:
+//! `J` misses under it too. The simulation stops at the first idle instant after the dark
+//! span, from where `fits` excludes further misses.
+//!
+//! The wait `pi - theta` assumes the server is released at `r`; a server that is already
+//! running with an arbitrary phase needs `2 (pi - theta)` (the `sbf` blackout).
+
+use alloc::vec;
+use alloc::vec::Vec;
+use rt_analysis::math::{ceil_div_u128, lcm, saturate};
+use rt_analysis::predict::{predict_with_budget, PREDICT_MAX_EVENTS};
+use rt_analysis::simulate::{simulate_until_idle, Blackout};
+use rt_analysis::{SimState, StateError, TaskSet, Time};
+
+/// How the migrant is supplied after its restore instant.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Supply {
+    /// A whole core.
+    Dedicated,
+    /// A periodic server released at the restore instant.
+    Server {
+        /// Budget per period.
+        theta: Time,
+        /// Period.
+        pi: Time,
+    },
+}
+
+impl Supply {
+    /// Worst-case wait from the restore instant to the first processor time: `pi - theta` for a
+    /// server, 0 for a whole core.
+    pub fn first_slot_wait(self) -> Time {
+        match self {
+            Self::Dedicated => 0,
+            Self::Server { theta, pi } => pi.saturating_sub(theta),
+        }
+    }
+}
+
+/// Event budget of one VM's prediction (releases plus scheduling instants, over all periods
+/// of a server simulation): `rt_analysis`'s default, which bounds the decision's run time.
+pub const PREDICTION_EVENTS: u64 = PREDICT_MAX_EVENTS;
+
+/// Predicted misses of one VM.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Prediction {
+    /// Misses per task.
+    pub misses: Vec<u32>,
+    /// True when the simulation reached an idle instant after the blackout, so the counts are
+    /// the whole prediction; false when the event budget or the safety cap cut it short (the
+    /// counts so far, a lower bound).
+    pub complete: bool,
+}
+
+/// Misses per task of `set` when its schedule, in `state` at `state.now` (the blackout start),
+/// loses the processor until `restore_at` and then gets `supply` (see the module doc), within
+/// `max_events` simulation events.
+pub fn misses_with_supply(
+    set: &TaskSet,
+    state: &SimState,
+    restore_at: Time,
+    supply: Supply,
+    max_events: u64,
+) -> Result<Prediction, StateError> {
+    let dark_until = restore_at.saturating_add(supply.first_slot_wait());
+    let (theta, pi) = match supply {
+        Supply::Server { theta, pi } if theta < pi && !set.is_empty() => (theta, pi),
+        _ => {
+            let len = dark_until.saturating_sub(state.now);
+            let run = predict_with_budget(set, state, len, max_events)?;
+            return Ok(Prediction {
+                misses: run.misses_per_task,
+                complete: run.stopped_idle,
+            });
+        }
+    };
+    state.validate(set)?;
+    let cap = cap(set, state, dark_until, theta, pi);
+    let mut prediction = Prediction {
+        misses: vec![0u32; set.len()],
+        complete: false,
+    };
+    let mut budget = max_events;
+    let mut current = state.clone();
+    let mut dark = Blackout {
+        start: state.now,
+        length: dark_until.saturating_sub(state.now),
+    };
+    let mut idle_after = dark_until;
+    loop {
+        let end = dark.end().saturating_add(theta).min(cap);
+        let run = simulate_until_idle(set, &current, idle_after, end, budget, Some(dark))?;
+        for (total, &m) in prediction.misses.iter_mut().zip(&run.misses_per_task) {
+            *total = total.saturating_add(m);
+        }
+        budget = budget.saturating_sub(run.events);
+        if run.stopped_idle || end >= cap || budget == 0 {
+            prediction.complete = run.stopped_idle;
+            return Ok(prediction);
+        }
+        current = run.end;
+        dark = Blackout {
+            start: end,
+            length: pi - theta,
+        };
+        idle_after = end;
+    }
+}
+
+/// Safety cap of the server simulation, `dark_until + drain + cycle` (saturating): the backlog
+/// (pending work, one job per task, the dark span, two periods of supply granularity) drains
+/// at rate `theta / pi - U` at least, and `cycle = lcm(H, pi)` (or `64 n T_max` if it
+/// overflows) covers the return to an idle instant. Normally the run stops idle long before.
+fn cap(set: &TaskSet, state: &SimState, dark_until: Time, theta: Time, pi: Time) -> Time {
+    let pending: u128 = state.active.iter().map(|j| u128::from(j.remaining)).sum();
+    let wcets: u128 = set.tasks().iter().map(|t| u128::from(t.wcet)).sum();
+    let dark = u128::from(dark_until.saturating_sub(state.now));
+    let backlog = pending + wcets + dark + 2 * u128::from(pi);
+    let bandwidth_ppm = u128::from(theta) * 1_000_000 / u128::from(pi);
+    let utilization_ppm = u128::from(set.utilization_ppm());
+    let drain = if bandwidth_ppm > utilization_ppm {
+        ceil_div_u128(backlog * 1_000_000, bandwidth_ppm - utilization_ppm)
+    } else {
+        0
+    };
+    let period_max = set.tasks().iter().map(|t| t.period).max().unwrap_or(0);
+    let cycle = set
+        .hyperperiod()
+        .and_then(|h| lcm(h, pi))
+        .unwrap_or_else(|| {
+            period_max
+                .saturating_mul(64)
+                .saturating_mul(set.len() as u64)
+        });
+    dark_until.saturating_add(saturate(drain + u128::from(cycle)))
+}

@@ -1,0 +1,176 @@
+//! The VM's migration policy, VMs without reports, and the decision's summary and trace.
+
+mod common;
+
+use common::*;
+use migration_policy::{
+    plan, trace_fields, CoreInput, FaultKind, MigratePolicy, Reason, Target, TraceValue, VmInput,
+};
+use rt_analysis::downtime::DowntimeModel;
+use rt_analysis::predict::predict_misses;
+
+/// One 4 ms job every 10 ms released at the checkpoint 0: A = 6 ms.
+fn guest(id: usize, policy: MigratePolicy) -> VmInput {
+    let set = edf(&[(4 * MS, 10 * MS)]);
+    vm(
+        id,
+        policy,
+        Some(reporting(set.clone(), released_at(&set, 0))),
+    )
+}
+
+fn cores() -> Vec<CoreInput> {
+    vec![CoreInput::idle(0), failed_core(1, &[0, 1])]
+}
+
+#[test]
+fn if_no_miss_migrates_within_a_and_stops_beyond_it_leaving_the_spare() {
+    let within = plan(
+        &stop_for_blackout(0, 6 * MS),
+        &[guest(0, MigratePolicy::IfNoMiss)],
+        &cores(),
+        &platform(0),
+    );
+    assert_eq!(
+        (within.decisions[0].target, within.decisions[0].reason),
+        (Target::Spare(0), Reason::NoMiss)
+    );
+
+    // Two VMs: the if-no-miss one (A = 6 ms) is first and refused; the spare stays free.
+    let beyond = stop_for_blackout(0, 7 * MS);
+    let mut second = guest(1, MigratePolicy::Always);
+    let set = edf(&[(MS, 10 * MS)]);
+    second.realtime = Some(reporting(set.clone(), released_at(&set, 0))); // A = 9 ms
+    let plan = plan(
+        &beyond,
+        &[second, guest(0, MigratePolicy::IfNoMiss)],
+        &cores(),
+        &platform(0),
+    );
+    let (refused, next) = (&plan.decisions[0], &plan.decisions[1]);
+    assert_eq!(refused.vm, 0);
+    assert_eq!(
+        (refused.target, refused.reason),
+        (Target::Stop, Reason::MissesForbidden)
+    );
+    let rt = guest(0, MigratePolicy::IfNoMiss).realtime.unwrap();
+    let simulated = predict_misses(&rt.tasks, &rt.checkpoint, refused.blackout).unwrap();
+    assert_eq!(refused.predicted_misses.as_deref(), Some(&simulated[..]));
+    assert_eq!((next.target, next.downtime.queue), (Target::Spare(0), 0));
+}
+
+#[test]
+fn never_stops_even_with_unbounded_slack() {
+    let set = edf(&[(MS, 10 * MS)]);
+    let mut rt = reporting(set.clone(), released_at(&set, 0));
+    rt.reported_slack = rt_analysis::Slack::Unbounded;
+    let mut never = guest(0, MigratePolicy::Never);
+    never.realtime = Some(rt);
+    let d = &plan(&stop_for_blackout(0, MS), &[never], &cores(), &platform(0)).decisions[0];
+    assert_eq!(
+        (d.target, d.reason, d.affordable),
+        (Target::Stop, Reason::PolicyNever, None)
+    );
+    assert_eq!(d.predicted_misses, None);
+}
+
+#[test]
+fn a_vm_without_reports() {
+    let fault = fault(FaultKind::FailStop, 1, 2 * MS, 3 * MS);
+    let silent = |policy| vm(0, policy, None);
+    let d = &plan(
+        &fault,
+        &[silent(MigratePolicy::Always)],
+        &cores(),
+        &platform(0),
+    )
+    .decisions[0];
+    assert_eq!(
+        (d.target, d.reason),
+        (Target::Spare(0), Reason::UnreportedAccepted)
+    );
+    assert_eq!(
+        (d.affordable, d.report, d.predicted_misses.as_ref()),
+        (Some(0), None, None)
+    );
+    assert_eq!((d.blackout_start, d.blackout), (2 * MS, MS + 200 * US));
+    let d = &plan(
+        &fault,
+        &[silent(MigratePolicy::IfNoMiss)],
+        &cores(),
+        &platform(0),
+    )
+    .decisions[0];
+    assert_eq!(
+        (d.target, d.reason),
+        (Target::Stop, Reason::UnknownForbidden)
+    );
+}
+
+#[test]
+fn copying_without_bandwidth_is_refused() {
+    let mut big = guest(0, MigratePolicy::Always);
+    big.copy_memory = true;
+    let platform = migration_policy::Platform {
+        model: DowntimeModel {
+            copy_bytes_per_sec: 0,
+            ..model()
+        },
+        server_period: 0,
+    };
+    let d = &plan(&stop_for_blackout(0, MS), &[big], &cores(), &platform).decisions[0];
+    assert_eq!(
+        (d.target, d.reason),
+        (Target::Stop, Reason::NoCopyBandwidth)
+    );
+}
+
+#[test]
+fn summary_line_and_trace_fields() {
+    let d = &plan(
+        &stop_for_blackout(0, 7 * MS),
+        &[guest(0, MigratePolicy::Always)],
+        &cores(),
+        &platform(0),
+    )
+    .decisions[0];
+    assert_eq!(
+        d.to_string(),
+        "vm 0 vm0 -> spare core 0: D > A: migrating anyway (policy always) \
+         (A 6000 us, D 1200 us, blackout 7000 us, misses [1])"
+    );
+    let fields = trace_fields(d);
+    let get = |key: &str| {
+        fields
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, v)| v.clone())
+    };
+    assert_eq!(get("a_ns"), Some(TraceValue::U64(6 * MS)));
+    assert_eq!(get("a_kind"), Some(TraceValue::Str("finite".into())));
+    assert_eq!(get("blackout_ns"), Some(TraceValue::U64(7 * MS)));
+    assert_eq!(get("lost_ns"), Some(TraceValue::U64(6_800 * US)));
+    assert_eq!(get("d_ns"), Some(TraceValue::U64(d.downtime.total)));
+    assert_eq!(get("misses"), Some(TraceValue::List(vec![1])));
+    assert_eq!(get("target"), Some(TraceValue::Str("spare".into())));
+    assert_eq!(get("target_core"), Some(TraceValue::U64(0)));
+    assert_eq!(
+        get("reason_code"),
+        Some(TraceValue::Str("misses_accepted".into()))
+    );
+    for key in ["ev", "t_ns", "core", "failed_core", "decide_ns"] {
+        assert!(
+            get(key).is_none(),
+            "{key} belongs to the hypervisor's event"
+        );
+    }
+    let mut keys: Vec<&str> = fields.iter().map(|(k, _)| *k).collect();
+    keys.sort_unstable();
+    keys.dedup();
+    assert_eq!(keys.len(), fields.len(), "no duplicate key");
+    assert_eq!(
+        TraceValue::Str("a\"b\\\n".into()).to_string(),
+        r#""a\"b\\\u000a""#
+    );
+    assert_eq!(TraceValue::List(vec![0, 3]).to_string(), "[0,3]");
+}

@@ -1,0 +1,131 @@
+//! A migrant on a shared core: the server's first-slot wait in D, and misses predicted with the
+//! worst legal placement of its budget (hand-checked), against a whole core.
+
+mod common;
+
+use common::*;
+use migration_policy::supply::{misses_with_supply, Supply, PREDICTION_EVENTS};
+use migration_policy::{plan, server_budget, CoreInput, FaultKind, MigratePolicy, Reason, Target};
+use rt_analysis::predict::predict_misses;
+use rt_analysis::TaskSet;
+
+fn stop_at(t_d: u64) -> migration_policy::FaultInput {
+    fault(FaultKind::FailStop, 1, t_d, t_d)
+}
+
+/// Migrant: one 2 ms job every 20 ms released at 0 (A = 18 ms); theta = ceil(2 ms / 3) at
+/// pi = 5 ms (sbf(20 ms) = 3 theta). Restored at 6 ms, the budget comes at the end of each
+/// period: [10.33, 11), [15.33, 16), [20.33, 21) ms; the job needs all three and ends at
+/// 21 ms - 1 ns > 20 ms: one miss although the blackout (10.33 ms) is within A. On a spare the
+/// same restore instant misses nothing; restored at 4 ms it ends at 19 ms - 1 ns, on time.
+#[test]
+fn a_server_can_miss_where_a_whole_core_does_not() {
+    let set = edf(&[(2 * MS, 20 * MS)]);
+    let theta = 666_667;
+    assert_eq!(server_budget(&set, 5 * MS), Some((theta, 5 * MS)));
+    let migrant = |policy| {
+        vm(
+            0,
+            policy,
+            Some(reporting(set.clone(), released_at(&set, 0))),
+        )
+    };
+    let shared = vec![
+        failed_core(1, &[0]),
+        occupied(2, &[(9, None, Some((MS, 5 * MS)))]),
+    ];
+    let late = stop_at(5_800 * US); // restore at 6 ms
+    let d = &plan(
+        &late,
+        &[migrant(MigratePolicy::Always)],
+        &shared,
+        &platform(5 * MS),
+    )
+    .decisions[0];
+    assert_eq!(
+        (d.restore_at, d.blackout),
+        (6 * MS, 6 * MS + 5 * MS - theta)
+    );
+    assert_eq!(d.affordable, Some(18 * MS));
+    assert_eq!(d.predicted_misses, Some(vec![1]));
+    assert_eq!(d.reason, Reason::SupplyMissesAccepted);
+
+    let forbidden = plan(
+        &late,
+        &[migrant(MigratePolicy::IfNoMiss)],
+        &shared,
+        &platform(5 * MS),
+    );
+    let d = &forbidden.decisions[0];
+    assert_eq!(
+        (d.target, d.reason),
+        (Target::Stop, Reason::MissesForbidden)
+    );
+    assert_eq!(
+        d.predicted_misses,
+        Some(vec![1]),
+        "the refused migration's prediction"
+    );
+
+    let spare = vec![failed_core(1, &[0]), CoreInput::idle(0)];
+    let d = &plan(
+        &late,
+        &[migrant(MigratePolicy::IfNoMiss)],
+        &spare,
+        &platform(5 * MS),
+    )
+    .decisions[0];
+    assert_eq!((d.target, d.reason), (Target::Spare(0), Reason::NoMiss));
+
+    let early = stop_at(3_800 * US); // restore at 4 ms
+    let d = &plan(
+        &early,
+        &[migrant(MigratePolicy::IfNoMiss)],
+        &shared,
+        &platform(5 * MS),
+    )
+    .decisions[0];
+    assert_eq!(
+        (d.target, d.reason),
+        (
+            Target::Shared {
+                core: 2,
+                budget: (theta, 5 * MS)
+            },
+            Reason::NoMiss
+        )
+    );
+    assert_eq!(d.predicted_misses, Some(vec![0]));
+}
+
+/// A server with the whole period is a whole core; a thinner one never misses less.
+#[test]
+fn server_prediction_is_consistent_with_the_whole_core() {
+    let set: TaskSet = edf(&[(MS, 4 * MS), (3 * MS, 20 * MS)]);
+    let state = released_at(&set, 0);
+    for restore in [MS, 3 * MS, 7 * MS] {
+        let whole = misses_with_supply(&set, &state, restore, Supply::Dedicated, PREDICTION_EVENTS)
+            .unwrap();
+        assert_eq!(whole.misses, predict_misses(&set, &state, restore).unwrap());
+        let full = Supply::Server {
+            theta: 5 * MS,
+            pi: 5 * MS,
+        };
+        let same = misses_with_supply(&set, &state, restore, full, PREDICTION_EVENTS).unwrap();
+        assert_eq!(same, whole);
+        let (theta, pi) = server_budget(&set, 5 * MS).unwrap();
+        let thin = misses_with_supply(
+            &set,
+            &state,
+            restore,
+            Supply::Server { theta, pi },
+            PREDICTION_EVENTS,
+        )
+        .unwrap();
+        assert!(thin.complete);
+        assert!(
+            thin.misses.iter().zip(&whole.misses).all(|(t, w)| t >= w),
+            "{thin:?} {whole:?}"
+        );
+    }
+}

@@ -1,0 +1,128 @@
+//! The hypervisor node's fault-tolerance properties: heartbeat period and miss threshold, how a
+//! migrating VM's memory moves, and a fault plan for reproducible fault-injection runs.
+
+use alloc::vec::Vec;
+
+use crate::cells;
+use crate::error::ErrorKind;
+
+/// `kairos,heartbeat-us`: heartbeat period in microseconds (u32).
+pub const HEARTBEAT_US: &str = "kairos,heartbeat-us";
+/// `kairos,miss-threshold`: missed heartbeats before a core is declared failed (u32).
+pub const MISS_THRESHOLD: &str = "kairos,miss-threshold";
+/// `kairos,migration`: `"in-place"` (remap the VM's memory) or `"copy"` (move it).
+pub const MIGRATION: &str = "kairos,migration";
+/// `kairos,fault-plan`: triplets `<core at-us kind>`, kind 0 = fail-stop, 1 = fail-signal.
+pub const FAULT_PLAN: &str = "kairos,fault-plan";
+
+/// Default heartbeat period: 1 ms.
+pub const DEFAULT_HEARTBEAT_NS: u64 = 1_000_000;
+/// Default miss threshold.
+pub const DEFAULT_MISS_THRESHOLD: u32 = 2;
+
+/// How a fault shows itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FaultKind {
+    /// The core stops and says nothing; its VMs resume from their last checkpoint.
+    Stop,
+    /// The core detects its own error and hands its VMs over with their live state.
+    Signal,
+}
+
+/// One planned fault.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PlannedFault {
+    /// Logical core that fails.
+    pub core: u32,
+    /// When, in nanoseconds of system-counter time.
+    pub at_ns: u64,
+    /// How.
+    pub kind: FaultKind,
+}
+
+/// How a migrating VM's memory reaches its new core.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MigrationMode {
+    /// The memory stays where it is; only the core changes (shared memory).
+    InPlace,
+    /// The memory is copied to a region of the target core (downtime grows with VM size).
+    Copy,
+}
+
+/// The fault-tolerance settings of the hypervisor node.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HealthConfig {
+    /// Heartbeat period in nanoseconds.
+    pub heartbeat_ns: u64,
+    /// Missed heartbeats before a peer is declared failed.
+    pub miss_threshold: u32,
+    /// How memory moves.
+    pub migration: MigrationMode,
+    /// Faults to inject, in time order.
+    pub fault_plan: Vec<PlannedFault>,
+}
+
+impl Default for HealthConfig {
+    fn default() -> Self {
+        HealthConfig {
+            heartbeat_ns: DEFAULT_HEARTBEAT_NS,
+            miss_threshold: DEFAULT_MISS_THRESHOLD,
+            migration: MigrationMode::InPlace,
+            fault_plan: Vec::new(),
+        }
+    }
+}
+
+/// True for the property names this module reads.
+pub fn is_health_property(name: &str) -> bool {
+    [HEARTBEAT_US, MISS_THRESHOLD, MIGRATION, FAULT_PLAN].contains(&name)
+}
+
+/// Reads one health property into `config`.
+pub fn read(config: &mut HealthConfig, name: &str, value: &[u8], cpu_count: usize) -> Result<(), ErrorKind> {
+    match name {
+        HEARTBEAT_US => {
+            let us = cells::number(value, 1)?;
+            if !(10..=1_000_000).contains(&us) {
+                return Err(ErrorKind::OutOfRange { value: us, min: 10, max: 1_000_000 });
+            }
+            config.heartbeat_ns = us * 1000;
+        }
+        MISS_THRESHOLD => {
+            let count = cells::number(value, 1)?;
+            if !(1..=100).contains(&count) {
+                return Err(ErrorKind::OutOfRange { value: count, min: 1, max: 100 });
+            }
+            config.miss_threshold = count as u32;
+        }
+        MIGRATION => {
+            config.migration = match cells::string(value)? {
+                "in-place" => MigrationMode::InPlace,
+                "copy" => MigrationMode::Copy,
+                other => return Err(ErrorKind::UnknownValue { value: other.into(), allowed: &["in-place", "copy"] }),
+            };
+        }
+        FAULT_PLAN => {
+            let cells = cells::u32_list(value)?;
+            if cells.is_empty() || cells.len() % 3 != 0 {
+                return Err(ErrorKind::BadFaultPlan { cells: cells.len() });
+            }
+            let mut plan = Vec::new();
+            for triplet in cells.chunks(3) {
+                if triplet[0] as usize >= cpu_count {
+                    return Err(ErrorKind::CoreDoesNotExist { core: triplet[0], cpu_count });
+                }
+                let kind = match triplet[2] {
+                    0 => FaultKind::Stop,
+                    1 => FaultKind::Signal,
+                    other => return Err(ErrorKind::OutOfRange { value: u64::from(other), min: 0, max: 1 }),
+                };
+                plan.push(PlannedFault { core: triplet[0], at_ns: u64::from(triplet[1]) * 1000, kind });
+            }
+            plan.sort_by_key(|fault| fault.at_ns);
+            config.fault_plan = plan;
+        }
+        _ => {}
+    }
+    Ok(())
+}

@@ -1,0 +1,55 @@
+//! The hypervisor node's fault-tolerance properties: heartbeat, threshold, migration, fault plan.
+
+mod common;
+
+use common::{good, load_body, vm};
+use partition_config::{ErrorKind, FaultKind, MigrationMode};
+
+#[test]
+fn defaults_without_properties() {
+    let config = load_body(&vm("a", &good(1)));
+    assert_eq!(config.health.heartbeat_ns, 1_000_000);
+    assert_eq!(config.health.miss_threshold, 2);
+    assert_eq!(config.health.migration, MigrationMode::InPlace);
+    assert!(config.health.fault_plan.is_empty());
+}
+
+#[test]
+fn reads_heartbeat_threshold_mode_and_plan_sorted_by_time() {
+    let body = format!(
+        "kairos,heartbeat-us = <200>; kairos,miss-threshold = <3>; kairos,migration = \"copy\";\n\
+         kairos,fault-plan = <2 9000 1>, <1 5000 0>;\n{}",
+        vm("a", &good(1))
+    );
+    let config = load_body(&body);
+    assert!(config.errors.is_empty(), "{:?}", config.errors);
+    assert_eq!(config.health.heartbeat_ns, 200_000);
+    assert_eq!(config.health.miss_threshold, 3);
+    assert_eq!(config.health.migration, MigrationMode::Copy);
+    let plan = &config.health.fault_plan;
+    assert_eq!((plan[0].core, plan[0].at_ns, plan[0].kind), (1, 5_000_000, FaultKind::Stop));
+    assert_eq!((plan[1].core, plan[1].at_ns, plan[1].kind), (2, 9_000_000, FaultKind::Signal));
+}
+
+#[test]
+fn bad_values_are_named_and_the_vms_still_load() {
+    let body = format!(
+        "kairos,heartbeat-us = <1>; kairos,migration = \"teleport\"; kairos,fault-plan = <9 10 0>;\n\
+         kairos,miss-threshold = <0>;\n{}",
+        vm("a", &good(1))
+    );
+    let config = load_body(&body);
+    assert_eq!(config.vms.len(), 1, "a bad hypervisor property drops no VM");
+    let kinds: Vec<(&str, &ErrorKind)> = config.errors.iter().map(|e| (e.property.as_str(), &e.kind)).collect();
+    assert!(kinds.iter().any(|(p, k)| *p == "kairos,heartbeat-us" && matches!(k, ErrorKind::OutOfRange { .. })));
+    assert!(kinds.iter().any(|(p, k)| *p == "kairos,migration" && matches!(k, ErrorKind::UnknownValue { .. })));
+    assert!(kinds.iter().any(|(p, k)| *p == "kairos,fault-plan" && matches!(k, ErrorKind::CoreDoesNotExist { core: 9, .. })));
+    assert!(kinds.iter().any(|(p, k)| *p == "kairos,miss-threshold" && matches!(k, ErrorKind::OutOfRange { .. })));
+}
+
+#[test]
+fn a_plan_that_is_not_triplets_is_refused() {
+    let body = format!("kairos,fault-plan = <1 10>;\n{}", vm("a", &good(1)));
+    let config = load_body(&body);
+    assert!(config.errors.iter().any(|e| e.property == "kairos,fault-plan" && matches!(e.kind, ErrorKind::BadFaultPlan { cells: 2 })));
+}

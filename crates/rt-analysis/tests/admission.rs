@@ -1,0 +1,106 @@
+//! Tests of the periodic resource model: sbf against a brute-force worst-case supply pattern,
+//! and `fits` / `min_budget` against schedulability and an unbounded-limit checker.
+
+mod common;
+
+use common::random_set;
+use rt_analysis::admission::{fits, min_budget, sbf, servers_fit};
+use rt_analysis::demand::{dbf, edf_schedulable, fp_schedulable};
+use rt_analysis::uunifast::XorShift64Star;
+use rt_analysis::{Scheduler, TaskSet, Time};
+
+/// Supply in `[theta, theta + t)` when period 0 gives its budget first and every later period
+/// gives it last: the longest starvation, `2 (pi - theta)`.
+fn brute_sbf(theta: Time, pi: Time, t: Time) -> Time {
+    let supplied = |x: Time| -> bool {
+        let (k, r) = (x / pi, x % pi);
+        if k == 0 {
+            r < theta
+        } else {
+            r >= pi - theta
+        }
+    };
+    (theta..theta + t).filter(|&x| supplied(x)).count() as Time
+}
+
+#[test]
+fn sbf_matches_the_worst_supply_pattern() {
+    for pi in 1..=9 {
+        for theta in 0..=pi {
+            for t in 0..40 {
+                assert_eq!(
+                    sbf(theta, pi, t),
+                    brute_sbf(theta, pi, t),
+                    "theta {theta} pi {pi} t {t}"
+                );
+            }
+        }
+    }
+    assert_eq!(sbf(5, 5, 123), 123);
+    assert_eq!(sbf(0, 5, 123), 0);
+}
+
+/// EDF fit checked at every deadline up to three periods of `lcm(H, pi)`, without shortcuts.
+fn brute_fits_edf(set: &TaskSet, theta: Time, pi: Time) -> bool {
+    let limit = 3 * num_lcm(set.hyperperiod().unwrap(), pi) + 2 * pi;
+    set.tasks().iter().all(|task| {
+        (0..)
+            .map(|k| task.deadline + k * task.period)
+            .take_while(|&d| d <= limit)
+            .all(|d| dbf(set, d) <= sbf(theta, pi, d))
+    })
+}
+
+fn num_lcm(a: Time, b: Time) -> Time {
+    let (mut x, mut y) = (a, b);
+    while y != 0 {
+        (x, y) = (y, x % y);
+    }
+    a / x * b
+}
+
+#[test]
+fn budgets_are_minimal_and_dedicated_servers_match_schedulability() {
+    let mut rng = XorShift64Star::new(0xAD);
+    let mut sets = 0;
+    for scheduler in [Scheduler::Edf, Scheduler::FixedPriority] {
+        for _ in 0..40 {
+            let Some(set) = random_set(&mut rng, scheduler) else {
+                continue;
+            };
+            let pi: Time = [250_000, 500_000, 1_000_000][rng.below(3) as usize];
+            let schedulable = match scheduler {
+                Scheduler::Edf => edf_schedulable(&set),
+                Scheduler::FixedPriority => fp_schedulable(&set),
+            };
+            assert_eq!(fits(&set, pi, pi), schedulable);
+            let Some(theta) = min_budget(&set, pi) else {
+                continue;
+            };
+            sets += 1;
+            assert!(fits(&set, theta, pi));
+            assert!(theta == 0 || !fits(&set, theta - 1, pi));
+            assert!(
+                u128::from(theta) * 1_000_000
+                    >= u128::from(set.utilization_ppm() - 1) * u128::from(pi)
+            );
+            if scheduler == Scheduler::Edf {
+                for candidate in [theta - 1, theta, theta + (pi - theta) / 2] {
+                    assert_eq!(
+                        fits(&set, candidate, pi),
+                        brute_fits_edf(&set, candidate, pi)
+                    );
+                }
+            }
+        }
+    }
+    assert!(sets > 30, "{sets}");
+}
+
+#[test]
+fn servers_share_a_core_by_bandwidth() {
+    assert!(servers_fit(&[(1, 2), (1, 3), (1, 6)]));
+    assert!(!servers_fit(&[(1, 2), (1, 3), (1, 5)]));
+    assert!(!servers_fit(&[(3, 2)]));
+    assert!(servers_fit(&[]));
+}

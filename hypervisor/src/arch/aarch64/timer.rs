@@ -1,0 +1,107 @@
+//! The hypervisor's own tick: the EL2 physical timer (CNTHP_*_EL2, PPI `hyp_phys_irq`, INTID 26
+//! on QEMU virt), one deadline and one handler per core. Guests keep the EL1 virtual timer.
+//!
+//! The timer also wakes a core that waits at EL2 in WFI (`wait_for_interrupt`), so nothing
+//! needs to poll the counter with WFE.
+
+use super::percpu::{self, MAX_CPUS};
+use core::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
+
+const DISARMED: u64 = u64::MAX;
+const CTL_ENABLE: u64 = 1;
+
+static INTID: AtomicU32 = AtomicU32::new(26);
+static DEADLINES: [AtomicU64; MAX_CPUS] = [const { AtomicU64::new(DISARMED) }; MAX_CPUS];
+static HANDLERS: [AtomicUsize; MAX_CPUS] = [const { AtomicUsize::new(0) }; MAX_CPUS];
+
+/// Every core, after its GIC CPU interface is on: timer off, its interrupt enabled.
+pub fn init_this_core() {
+    if let Some(timer) = crate::boot::platform().and_then(|p| p.timer.as_ref()) {
+        INTID.store(timer.hyp_phys_irq, Ordering::Relaxed);
+    }
+    program(DISARMED);
+    if let Some(gic) = crate::drivers::gic::get() {
+        let core = percpu::current_id();
+        gic.set_priority(intid(), core, crate::drivers::gic::HYPERVISOR_PRIORITY);
+        gic.enable(intid(), core);
+    }
+}
+
+/// The timer's INTID.
+pub fn intid() -> u32 {
+    INTID.load(Ordering::Relaxed)
+}
+
+/// Sets this core's handler, called at EL2 (interrupts masked) when its deadline passes.
+pub fn set_handler(handler: fn()) {
+    HANDLERS[percpu::current_id()].store(handler as usize, Ordering::Release);
+}
+
+/// Arms this core's timer at `deadline` (system counter ticks); replaces any earlier deadline.
+pub fn arm(deadline: u64) {
+    DEADLINES[percpu::current_id()].store(deadline, Ordering::Relaxed);
+    program(deadline);
+}
+
+/// Disarms this core's timer.
+pub fn disarm() {
+    DEADLINES[percpu::current_id()].store(DISARMED, Ordering::Relaxed);
+    program(DISARMED);
+}
+
+/// This core's deadline, if armed.
+pub fn deadline() -> Option<u64> {
+    Some(DEADLINES[percpu::current_id()].load(Ordering::Relaxed)).filter(|&d| d != DISARMED)
+}
+
+/// The timer interrupt (called by the interrupt dispatch): runs the handler if the deadline
+/// passed, and reprograms the hardware for whatever deadline is left.
+pub fn handle_interrupt() {
+    let core = percpu::current_id();
+    let deadline = DEADLINES[core].load(Ordering::Relaxed);
+    if deadline != DISARMED && super::cpu::counter() >= deadline {
+        DEADLINES[core].store(DISARMED, Ordering::Relaxed);
+        let handler = HANDLERS[core].load(Ordering::Acquire);
+        if handler != 0 {
+            // SAFETY: only `set_handler` stores here, always a valid `fn()`.
+            let handler: fn() = unsafe { core::mem::transmute::<usize, fn()>(handler) };
+            handler();
+        }
+    }
+    program(DEADLINES[core].load(Ordering::Relaxed));
+}
+
+/// Waits in WFI (interrupts stay masked at EL2) until an interrupt is pending for this core,
+/// or until `wake_at` (system counter ticks) if given. The caller then acknowledges what came.
+pub fn wait_for_interrupt(wake_at: Option<u64>) {
+    let deadline = DEADLINES[percpu::current_id()].load(Ordering::Relaxed);
+    let target = wake_at.map_or(deadline, |wake| wake.min(deadline));
+    if target != deadline {
+        program(target);
+    }
+    // SAFETY: WFI only waits; a pending interrupt wakes it even while masked.
+    unsafe { core::arch::asm!("dsb sy", "wfi", options(nostack, nomem)) };
+    if target != deadline {
+        program(deadline);
+    }
+}
+
+/// Loads CNTHP_CVAL_EL2/CNTHP_CTL_EL2: enabled at `deadline`, or off.
+fn program(deadline: u64) {
+    // SAFETY: the EL2 physical timer belongs to the hypervisor alone; writing it only changes
+    // when its interrupt asserts.
+    unsafe {
+        if deadline == DISARMED {
+            core::arch::asm!("msr cnthp_ctl_el2, xzr", "isb", options(nostack, nomem));
+        } else {
+            core::arch::asm!(
+                "msr cnthp_cval_el2, {deadline}",
+                "msr cnthp_ctl_el2, {enable}",
+                "isb",
+                deadline = in(reg) deadline,
+                enable = in(reg) CTL_ENABLE,
+                options(nostack, nomem),
+            );
+        }
+    }
+}

@@ -1,0 +1,251 @@
+//! The physical interrupt controller: GICv2 or GICv3, whichever the device tree describes,
+//! driven through one `Gic` value for the machine; each core also has a virtual interface
+//! (list registers) for the vCPU it runs.
+//!
+//! Physical interrupts use EOImode = 1: `priority_drop` at once, `deactivate` when handled, so
+//! an interrupt forwarded to a guest stays active until the guest deactivates it through a
+//! list register with the HW bit.
+
+mod distributor;
+mod sysreg;
+mod v2;
+mod v3;
+mod virtual_interface;
+
+pub use v2::GicV2;
+pub use v3::GicV3;
+pub use virtual_interface::VirtualInterface;
+
+use crate::arch::aarch64::percpu;
+
+/// SGI the hypervisor sends a core so that it looks at its vCPU's pending virtual interrupts.
+pub const KICK_SGI: u32 = 0;
+/// Default maintenance interrupt (PPI 9), when the device tree names none.
+pub const DEFAULT_MAINTENANCE_INTID: u32 = 25;
+/// Priority of the hypervisor's own interrupts (above those forwarded to guests).
+pub const HYPERVISOR_PRIORITY: u8 = 0x80;
+
+/// The machine's GIC.
+pub enum Gic {
+    /// GICv2 with memory-mapped CPU interface.
+    V2(GicV2),
+    /// GICv3 with system-register CPU interface.
+    V3(GicV3),
+}
+
+/// An acknowledged interrupt: its INTID, and the value that completes it (on GICv2 an SGI's
+/// acknowledge value also names the sending core).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Acknowledged {
+    /// The interrupt's INTID.
+    pub intid: u32,
+    raw: u32,
+}
+
+struct Machine {
+    gic: Gic,
+    gich: Option<usize>,
+    maintenance: u32,
+}
+
+static MACHINE: spin::Once<Machine> = spin::Once::new();
+/// The virtual interface (the same description serves every core: each reaches its own).
+static VIRTUAL_INTERFACE: spin::Once<VirtualInterface> = spin::Once::new();
+
+/// Boot core, once, before the other cores start: takes over the GIC the platform describes
+/// and resets its distributor.
+pub fn init(platform: &platform::Platform) {
+    let me = percpu::current_id();
+    let maintenance = platform.gic.maintenance_irq().unwrap_or(DEFAULT_MAINTENANCE_INTID);
+    let machine = match &platform.gic {
+        platform::Gic::V2 { dist, cpu, hyp, .. } => {
+            // SAFETY: the frames come from the DTB; the EL2 map maps all non-RAM as device
+            // memory, and the config validation keeps GIC frames away from every VM.
+            let gic = unsafe { GicV2::new(dist.base as usize, cpu.base as usize) };
+            gic.init_distributor();
+            Machine { gic: Gic::V2(gic), gich: hyp.map(|hyp| hyp.base as usize), maintenance }
+        }
+        platform::Gic::V3 { dist, redist, redist_stride, .. } => {
+            let frames: alloc::vec::Vec<(usize, usize)> =
+                redist.iter().map(|r| (r.base as usize, r.size as usize)).collect();
+            let mpidrs: alloc::vec::Vec<u64> = platform.cpus.iter().map(|c| c.mpidr).collect();
+            let stride = redist_stride.map(|s| s as usize);
+            // SAFETY: as for GICv2: DT frames, device memory, owned by the hypervisor alone.
+            let gic = unsafe { GicV3::new(dist.base as usize, &frames, stride, &mpidrs) };
+            gic.init_distributor(me);
+            Machine { gic: Gic::V3(gic), gich: None, maintenance }
+        }
+    };
+    let machine = MACHINE.call_once(|| machine);
+    log::info!("GICv{}: INTIDs up to {}, maintenance interrupt {}", machine.gic.version(), machine.gic.max_intid(), maintenance);
+}
+
+/// Every core (after `init`): its CPU interface on, its hypervisor interrupts (kick SGI,
+/// maintenance) enabled, its virtual interface reset and enabled.
+pub fn init_this_core() {
+    let Some(machine) = MACHINE.get() else { return };
+    let core = percpu::current_id();
+    let ready = match &machine.gic {
+        Gic::V2(gic) => {
+            gic.init_core(core);
+            true
+        }
+        Gic::V3(gic) => gic.init_core(core),
+    };
+    if !ready {
+        log::error!("core {core}: no GIC redistributor matches its MPIDR; interrupts stay off");
+        return;
+    }
+    for intid in [KICK_SGI, machine.maintenance] {
+        machine.gic.set_priority(intid, core, HYPERVISOR_PRIORITY);
+        machine.gic.enable(intid, core);
+    }
+    let interface = match (&machine.gic, machine.gich) {
+        // SAFETY: the GICH frame from the DTB, device memory, used by the hypervisor alone.
+        (Gic::V2(_), Some(gich)) => Some(VIRTUAL_INTERFACE.call_once(|| unsafe { VirtualInterface::v2(gich) })),
+        (Gic::V2(_), None) => None,
+        (Gic::V3(_), _) => Some(VIRTUAL_INTERFACE.call_once(VirtualInterface::v3)), // ICC_SRE_EL2 is set
+    };
+    if let Some(interface) = interface {
+        interface.reset();
+    }
+}
+
+/// The machine's GIC, once `init` ran.
+pub fn get() -> Option<&'static Gic> {
+    MACHINE.get().map(|machine| &machine.gic)
+}
+
+/// The virtual interface (list registers) of the calling core, once `init_this_core` ran;
+/// `None` on a GICv2 without GICH.
+pub fn virtual_interface() -> Option<&'static VirtualInterface> {
+    VIRTUAL_INTERFACE.get()
+}
+
+/// The maintenance interrupt's INTID.
+pub fn maintenance_intid() -> u32 {
+    MACHINE.get().map_or(DEFAULT_MAINTENANCE_INTID, |machine| machine.maintenance)
+}
+
+/// Highest INTID the GIC implements (0 before `init`); the highest SPI a VM may own.
+pub fn max_intid() -> u32 {
+    get().map_or(0, Gic::max_intid)
+}
+
+impl Gic {
+    /// 2 or 3.
+    pub fn version(&self) -> u8 {
+        match self {
+            Gic::V2(_) => 2,
+            Gic::V3(_) => 3,
+        }
+    }
+
+    /// Highest implemented INTID (from GICD_TYPER), at most 1019.
+    pub fn max_intid(&self) -> u32 {
+        match self {
+            Gic::V2(gic) => gic.max_intid(),
+            Gic::V3(gic) => gic.max_intid(),
+        }
+    }
+
+    /// Enables `intid`: an SPI everywhere, an SGI/PPI for `core` (on GICv2 only the calling
+    /// core's own SGIs/PPIs can be reached).
+    pub fn enable(&self, intid: u32, core: usize) {
+        self.set_enabled(intid, core, true);
+    }
+
+    /// Disables `intid` (as for `enable`).
+    pub fn disable(&self, intid: u32, core: usize) {
+        self.set_enabled(intid, core, false);
+    }
+
+    fn set_enabled(&self, intid: u32, core: usize, enabled: bool) {
+        match self {
+            Gic::V2(gic) if intid >= 32 || core == percpu::current_id() => gic.set_enabled(intid, enabled),
+            Gic::V2(_) => log::warn!("GICv2: PPI {intid} of core {core} cannot be reached from here"),
+            Gic::V3(gic) => gic.set_enabled(intid, core, enabled),
+        }
+    }
+
+    /// Sets the priority of `intid` (SGIs/PPIs: of `core`; GICv2: of the calling core).
+    pub fn set_priority(&self, intid: u32, core: usize, priority: u8) {
+        match self {
+            Gic::V2(gic) => gic.set_priority(intid, priority),
+            Gic::V3(gic) => gic.set_priority(intid, core, priority),
+        }
+    }
+
+    /// Routes SPI `intid` to `core` alone.
+    pub fn route_spi(&self, intid: u32, core: usize) {
+        match self {
+            Gic::V2(gic) => gic.route_spi(intid, core),
+            Gic::V3(gic) => gic.route_spi(intid, core),
+        }
+    }
+
+    /// Sets or clears the pending state of SPI `intid`.
+    pub fn set_pending(&self, intid: u32, pending: bool) {
+        match self {
+            Gic::V2(gic) => gic.set_pending(intid, pending),
+            Gic::V3(gic) => gic.set_pending(intid, pending),
+        }
+    }
+
+    /// `(pending, active)` of `intid` (SGIs/PPIs: of `core`; GICv2: of the calling core).
+    pub fn state(&self, intid: u32, core: usize) -> (bool, bool) {
+        match self {
+            Gic::V2(gic) => gic.state(intid),
+            Gic::V3(gic) => gic.state(intid, core),
+        }
+    }
+
+    /// Makes SPI `intid` edge-triggered (`true`) or level-sensitive.
+    pub fn set_edge(&self, intid: u32, edge: bool) {
+        match self {
+            Gic::V2(gic) => gic.set_edge(intid, edge),
+            Gic::V3(gic) => gic.set_edge(intid, edge),
+        }
+    }
+
+    /// Acknowledges the highest-priority pending interrupt of this core, if any.
+    pub fn acknowledge(&self) -> Option<Acknowledged> {
+        match self {
+            Gic::V2(gic) => gic.acknowledge().map(|raw| Acknowledged { intid: raw & 0x3ff, raw }),
+            Gic::V3(_) => {
+                let intid = sysreg::acknowledge() & 0xff_ffff;
+                (intid < 1020).then_some(Acknowledged { intid, raw: intid })
+            }
+        }
+    }
+
+    /// Drops the running priority (the interrupt stays active).
+    pub fn priority_drop(&self, interrupt: Acknowledged) {
+        match self {
+            Gic::V2(gic) => gic.priority_drop(interrupt.raw),
+            Gic::V3(_) => sysreg::priority_drop(interrupt.raw),
+        }
+    }
+
+    /// Deactivates an interrupt whose priority was dropped.
+    pub fn deactivate(&self, interrupt: Acknowledged) {
+        match self {
+            Gic::V2(gic) => gic.deactivate(interrupt.raw),
+            Gic::V3(_) => sysreg::deactivate(interrupt.raw),
+        }
+    }
+
+    /// Priority drop and deactivation: the interrupt is handled.
+    pub fn end_of_interrupt(&self, interrupt: Acknowledged) {
+        self.priority_drop(interrupt);
+        self.deactivate(interrupt);
+    }
+
+    /// Sends SGI `intid` to `core`.
+    pub fn send_sgi(&self, intid: u32, core: usize) {
+        match self {
+            Gic::V2(gic) => gic.send_sgi(intid, core),
+            Gic::V3(gic) => gic.send_sgi(intid, core),
+        }
+    }
+}

@@ -1,0 +1,136 @@
+//! What the policy needs, read from what the survivors hold: each VM's registered task set,
+//! last slack report and committed state (in its own memory, which outlives its core), the
+//! healthy cores and their residents, and the platform's downtime model.
+
+use crate::arch::aarch64::percpu;
+use crate::health::detector::Health;
+use crate::trace::Event;
+use crate::vm::paravirt::{active_jobs, committed_state, finite};
+use crate::vm::{vms, Vm, VmState};
+use alloc::{string::String, vec::Vec};
+use hypercall_abi::Error;
+use migration_policy::{CoreInput, Platform, RealTimeInput, TraceValue, VmInput};
+use partition_config::{FaultKind, MigratePolicy};
+use rt_analysis::{JobState, Scheduler, SimState, Slack, Task, TaskSet};
+
+/// Upper bound of the policy's own run time (measured: see `make bench`).
+pub const DECIDE_BOUND_NS: u64 = 100_000;
+/// Upper bound of taking the vCPU state (checkpoint record or live registers).
+pub const STATE_BOUND_NS: u64 = 20_000;
+/// Upper bound of re-pointing the vCPU, its interrupts and stage 2 at the target core.
+pub const REMAP_BOUND_NS: u64 = 20_000;
+/// Upper bound of waking the target core and entering the guest there.
+pub const RESTORE_BOUND_NS: u64 = 60_000;
+/// Period of the time partitions a shared core would give its VMs.
+pub const SERVER_PERIOD_NS: u64 = 10_000_000;
+
+/// The policy's view of each affected VM.
+pub fn affected_vms(affected: &[&'static Vm], _kind: FaultKind) -> Vec<VmInput> {
+    affected
+        .iter()
+        .map(|vm| VmInput {
+            vm: vm.id,
+            name: vm.name.clone(),
+            memory_bytes: vm.ram.size,
+            copy_memory: false,
+            policy: match vm.config.migrate {
+                MigratePolicy::Always => migration_policy::MigratePolicy::Always,
+                MigratePolicy::IfNoMiss => migration_policy::MigratePolicy::IfNoMiss,
+                MigratePolicy::Never => migration_policy::MigratePolicy::Never,
+            },
+            realtime: realtime(vm),
+        })
+        .collect()
+}
+
+/// The VM's task set, committed state and last report, if its RTOS registered and reported.
+pub fn realtime(vm: &Vm) -> Option<RealTimeInput> {
+    let registration = vm.realtime.registration()?;
+    let rt_tasks = &registration.tasks[..registration.task_count];
+    let tasks: Vec<Task> = rt_tasks
+        .iter()
+        .map(|task| Task {
+            wcet: task.wcet_ns,
+            period: task.period_ns,
+            deadline: task.deadline_ns,
+            offset: task.offset_ns,
+            priority: task.priority,
+            sporadic: task.sporadic(),
+        })
+        .collect();
+    let scheduler = match registration.scheduler {
+        hypercall_abi::rt_page::RtScheduler::Edf => Scheduler::Edf,
+        _ => Scheduler::FixedPriority,
+    };
+    let set = TaskSet::new(tasks, scheduler).ok()?;
+    let read = |ipa: u64, buffer: &mut [u8]| -> Result<(), Error> {
+        let physical = vm.ram_span(ipa, buffer.len() as u64).ok_or(Error::BadAddress)?;
+        crate::arch::aarch64::cpu::clean_dcache_range(physical, buffer.len() as u64);
+        // SAFETY: `ram_span` checked the span lies in this VM's RAM, identity-mapped at EL2.
+        buffer.copy_from_slice(unsafe { core::slice::from_raw_parts(physical as *const u8, buffer.len()) });
+        Ok(())
+    };
+    let (_, slot) = committed_state(registration.page_ipa, read)?;
+    let count = (slot.task_count as usize).min(rt_tasks.len());
+    let active = active_jobs(rt_tasks, &slot.tasks[..count])
+        .map(|(task, release, abs_deadline, remaining)| JobState { task, release, abs_deadline, remaining })
+        .collect();
+    let next_release = slot.tasks[..count].iter().map(|state| state.next_release_ns).collect();
+    let checkpoint = SimState { now: slot.time_ns, active, next_release };
+    let report = vm.realtime.last_report()?;
+    let reported_slack = finite(report.affordable_ns).map_or(Slack::Unbounded, Slack::Finite);
+    Some(RealTimeInput { tasks: set, checkpoint, reported_slack, reported_at: report.time_ns, budget: None })
+}
+
+/// Every core as the policy sees it: healthy or not, and who lives there.
+pub fn cores(failed: usize) -> Vec<CoreInput> {
+    let count = crate::boot::platform().map_or(0, |p| p.cpus.len()).min(percpu::MAX_CPUS);
+    let beats = crate::health::heartbeats();
+    (0..count)
+        .map(|core| {
+            let residents: Vec<&Vm> =
+                vms().iter().filter(|vm| vm.state() != VmState::Stopped && vm.runs_on(core)).collect();
+            CoreInput {
+                core,
+                healthy: core != failed && beats.health(core) == Health::Alive,
+                residents: residents.iter().map(|vm| vm.id).collect(),
+                resident_sets: residents.iter().map(|vm| realtime(vm).map(|rt| rt.tasks)).collect(),
+                resident_budgets: residents.iter().map(|_| None).collect(),
+            }
+        })
+        .collect()
+}
+
+/// The platform's downtime model.
+pub fn platform(_affected: &[&'static Vm]) -> Platform {
+    Platform {
+        model: rt_analysis::downtime::DowntimeModel {
+            detect: 0,
+            decide: DECIDE_BOUND_NS,
+            state: STATE_BOUND_NS,
+            copy_bytes_per_sec: u64::MAX,
+            remap: REMAP_BOUND_NS,
+            restore: RESTORE_BOUND_NS,
+        },
+        server_period: SERVER_PERIOD_NS,
+    }
+}
+
+/// Adds one policy trace field to an event.
+pub fn add_field(event: Event, key: &str, value: TraceValue) -> Event {
+    match value {
+        TraceValue::U64(number) => event.u64(key, number),
+        TraceValue::Str(text) => event.str(key, &text),
+        TraceValue::List(items) => {
+            let mut text = String::from("[");
+            for (index, item) in items.iter().enumerate() {
+                if index > 0 {
+                    text.push(',');
+                }
+                text.push_str(&alloc::format!("{item}"));
+            }
+            text.push(']');
+            event.raw(key, &text)
+        }
+    }
+}

@@ -1,0 +1,118 @@
+//! VM migration after a core fault: gather what the survivors know (the VMs of the failed core,
+//! their last slack reports and committed checkpoints, the healthy cores), let the pure policy
+//! (`migration-policy`) decide, and carry the plan out: each VM is handed to its target core,
+//! which resumes it at the planned instant.
+
+mod arrival;
+mod inputs;
+mod live;
+pub mod summary;
+
+pub use arrival::{arrive, pending, take_arrival};
+pub use live::{hand_over_live_state, record_fault_truth};
+
+use crate::arch::aarch64::{cpu, percpu};
+use crate::vm::{vms, Vm, VmState};
+use arrival::{post, Arrival, Resume};
+use migration_policy::{FaultInput, Target};
+use partition_config::FaultKind;
+
+/// A survivor claimed the failure of `failed` (detected at `detected_ns`, its last beat at
+/// `last_beat_ns`): decide for each of its VMs and start their moves.
+pub fn handle_failure(failed: usize, kind: FaultKind, last_beat_ns: u64, detected_ns: u64) {
+    percpu::of(failed).set_state(percpu::CoreState::Parked);
+    let kind_name = match kind {
+        FaultKind::Stop => "stop",
+        FaultKind::Signal => "signal",
+    };
+    log::warn!("core {failed} failed ({kind_name}); last heartbeat {} us ago", (detected_ns - last_beat_ns) / 1000);
+    crate::console::emit(
+        crate::console::event("fault_detected")
+            .u64("failed_core", failed as u64)
+            .str("kind", kind_name)
+            .u64("last_beat_ns", last_beat_ns)
+            .u64("latency_ns", detected_ns.saturating_sub(last_beat_ns)),
+    );
+    let fault = FaultInput {
+        failed_core: failed,
+        detected_at: detected_ns,
+        last_heartbeat: last_beat_ns,
+        kind: match kind {
+            FaultKind::Stop => migration_policy::FaultKind::FailStop,
+            FaultKind::Signal => migration_policy::FaultKind::FailSignal,
+        },
+    };
+    let affected: alloc::vec::Vec<&'static Vm> =
+        vms().iter().filter(|vm| vm.state() != VmState::Stopped && vm.runs_on(failed)).collect();
+    if affected.is_empty() {
+        log::info!("core {failed} ran no VM; nothing to migrate");
+        return;
+    }
+    let decide_start = cpu::counter();
+    let vm_inputs = inputs::affected_vms(&affected, kind);
+    let core_inputs = inputs::cores(failed);
+    let platform = inputs::platform(&affected);
+    let plan = migration_policy::plan(&fault, &vm_inputs, &core_inputs, &platform);
+    let decide_ns = cpu::ticks_to_ns(cpu::counter() - decide_start);
+    for decision in &plan.decisions {
+        let vm = &vms()[decision.vm];
+        let mut event = crate::console::event("migration_decision").u64("failed_core", failed as u64);
+        for (key, value) in migration_policy::trace_fields(decision) {
+            event = inputs::add_field(event, key, value);
+        }
+        crate::console::emit(event.u64("decide_ns", decide_ns));
+        log::info!("{decision}");
+        summary::record(summary::Row {
+            core: failed,
+            vm: vm.id,
+            name: vm.name.clone(),
+            affordable: decision.affordable,
+            predicted: decision.downtime.total,
+            measured: None,
+            predicted_misses: decision.predicted_misses.as_ref().map(|m| m.iter().sum()),
+            misses_before: vm.realtime.misses(),
+            outcome: match decision.target {
+                Target::Spare(core) => alloc::format!("moved to spare core {core}"),
+                Target::Shared { core, .. } => alloc::format!("stopped (time partition on core {core} not implemented)"),
+                Target::Stop => alloc::format!("stopped: {}", decision.reason),
+            },
+        });
+        match decision.target {
+            Target::Stop => {
+                crate::vm::run::stop_vm(vm, "not_migrated");
+            }
+            Target::Shared { core, .. } => {
+                // Admitted to a core in time partitions, but this build cannot yet run two VMs on
+                // one core: the VM is stopped and reported, never silently lost.
+                log::warn!("vm '{}': core {core} could host it in a time partition, which is not implemented; stopping it", vm.name);
+                crate::console::emit(
+                    crate::console::event("migration_aborted")
+                        .u64("vm", vm.id as u64)
+                        .str("name", &vm.name)
+                        .u64("target_core", core as u64)
+                        .str("reason", "time partitions not implemented"),
+                );
+                crate::vm::run::stop_vm(vm, "no_time_partitions");
+            }
+            Target::Spare(core) => {
+                let vcpu = vm.vcpu_on(failed).unwrap_or(0);
+                let resume = match (kind, live::take_live_state(failed)) {
+                    (FaultKind::Signal, Some(state)) => Resume::Live(state),
+                    _ => match vm.realtime.checkpoint() {
+                        Some(checkpoint) => Resume::Checkpoint { entry: checkpoint.entry, argument: checkpoint.argument },
+                        None => Resume::Reboot,
+                    },
+                };
+                post(core, Arrival {
+                    vm: vm.id,
+                    vcpu,
+                    from: failed,
+                    resume,
+                    resume_at_ns: decision.resume_at,
+                    predicted_ns: decision.downtime.total,
+                    detected_ns,
+                });
+            }
+        }
+    }
+}
