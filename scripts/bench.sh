@@ -44,3 +44,23 @@ tables=$(event_field vm_created stage2_tables)
 printf '| %-34s | %12s |\n' "stage-2 tables per VM (4 MiB VM)" "$(( ${tables:-0} * 4096 ))"
 printf '| %-34s | %12s |\n' "heap in use at power-off (1 VM)" "$(event_field system_off heap_used)"
 printf '\n(raw log: %s)\n' "$log"
+
+# Fault detection, decision and migration downtime (fail-stop and fail-signal), same clock.
+printf '\nFault tolerance (heartbeat 200 us, threshold 2; ns = instructions)\n\n'
+printf '| %-12s | %10s | %10s | %12s | %12s | %10s |\n' "scenario" "detect" "decide" "D predicted" "D measured" "resume"
+printf '|%s|%s|%s|%s|%s|%s|\n' "--------------" "------------" "------------" "--------------" "--------------" "------------"
+for scenario in migrate-slack migrate-signal migrate-demo; do
+    mlog=$OUT/bench-$scenario.log
+    timeout 120 qemu-system-aarch64 -M virt,virtualization=on,gic-version=3 -cpu cortex-a72,cntfrq=1000000000 \
+        -smp 4 -m 1G -nographic -nic none -icount shift=0,sleep=off -kernel "$image" \
+        -initrd "$OUT/test-configs/$scenario.dtb" > "$mlog" 2>&1 || true
+    field() { sed -n "s/^EVT .*\"ev\":\"$1\".*\"$2\":\"\{0,1\}\([0-9a-z]*\).*/\1/p" "$mlog" | head -1; }
+    printf '| %-12s | %10s | %10s | %12s | %12s | %10s |\n' "$scenario" "$(field fault_detected latency_ns)" \
+        "$(field migration_decision decide_ns)" "$(field migration_done predicted_ns)" \
+        "$(field migration_done measured_ns)" "$(field migration_done resume)"
+done
+
+if [ -f scripts/bench-rtos.sh ]; then
+    printf '\nParavirtual RTOS costs\n'
+    OUT=$OUT bash scripts/bench-rtos.sh || echo "bench: bench-rtos.sh failed"
+fi

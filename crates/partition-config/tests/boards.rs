@@ -38,16 +38,19 @@ fn default_partitions() {
     assert_eq!(config.log_level.as_deref(), Some("info"));
     for (core, vm) in (1..).zip(&config.vms) {
         assert_eq!(vm.cpus, [core]);
-        assert_eq!(vm.memory_size, 16 * MIB);
-        assert_eq!(vm.image, ImageSource::Builtin("hello".into()));
+        assert_eq!(vm.memory_size, 4 * MIB);
+        assert_eq!(vm.image, ImageSource::Builtin("rtos".into()));
         assert!(!vm.memory_fixed);
+        assert!(vm.tasks.is_some(), "every demo VM runs a task set");
     }
+    assert_eq!(config.health.heartbeat_ns, 200_000);
+    assert_eq!(config.health.fault_plan.len(), 2);
     let bases: Vec<u64> = config
         .vms
         .iter()
         .map(|vm| vm.memory_base.unwrap())
         .collect();
-    assert_eq!(bases, [0x4120_0000, 0x4220_0000, 0x4320_0000]);
+    assert_eq!(bases, [0x4120_0000, 0x4160_0000, 0x41a0_0000]);
 }
 
 #[test]

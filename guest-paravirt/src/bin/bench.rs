@@ -34,25 +34,9 @@ mod guest {
         core::hint::black_box(flags);
     }
 
-    /// Smallest counter delta around `work` over ROUNDS runs, minus the cost of reading the
-    /// counter twice.
-    fn measure(work: impl Fn()) -> u64 {
-        let empty = (0..ROUNDS)
-            .map(|_| {
-                let start = timer::now();
-                timer::now() - start
-            })
-            .min()
-            .unwrap_or(0);
-        let best = (0..ROUNDS)
-            .map(|_| {
-                let start = timer::now();
-                work();
-                timer::now() - start
-            })
-            .min()
-            .unwrap_or(0);
-        best.saturating_sub(empty)
+    /// Smallest counter delta around `work` over ROUNDS runs, less the counter reads.
+    fn measure(work: impl FnMut()) -> u64 {
+        timer::smallest_delta(ROUNDS, work)
     }
 
     #[no_mangle]

@@ -45,17 +45,8 @@ mod guest {
     static PAGE: PageCell = PageCell(UnsafeCell::new(unsafe { core::mem::zeroed() }));
 
     /// The smallest counter delta of `work` over [`CALLS`] runs, less the cost of the reads.
-    fn smallest(mut work: impl FnMut()) -> u64 {
-        let empty = (0..CALLS).map(|_| timer::now().wrapping_neg().wrapping_add(timer::now())).min().unwrap_or(0);
-        let best = (0..CALLS)
-            .map(|_| {
-                let start = timer::now();
-                work();
-                timer::now() - start
-            })
-            .min()
-            .unwrap_or(0);
-        best.saturating_sub(empty)
+    fn smallest(work: impl FnMut()) -> u64 {
+        timer::smallest_delta(CALLS, work)
     }
 
     /// `n` tasks with U = 0.6 in all; deadline-monotonic priorities for `FixedPriority`.

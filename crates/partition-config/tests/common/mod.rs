@@ -27,7 +27,7 @@ pub const DEVICES: &[Range] = &[
 ];
 pub const RESERVED_DEVICES: &[Range] = &[GICD, GICR, UART0];
 pub const IMAGES: StaticImages<'static> =
-    StaticImages(&[("hello", 0x3000), ("rtos-demo", MIB), ("huge", 20 * MIB)]);
+    StaticImages(&[("hello", 0x3000), ("rtos", 0x40000), ("rtos-demo", MIB), ("huge", 20 * MIB)]);
 
 /// QEMU virt with 4 cores, 1 GiB and a GICv3 with 256 SPIs.
 pub fn virt() -> PlatformView<'static> {

@@ -50,3 +50,24 @@ pub fn sleep_until_ns(deadline_ns: u64) {
     }
     sleep_until(crate::time::ticks_from_ns(frequency_hz(), deadline_ns));
 }
+
+/// The smallest counter delta around `work` over `rounds` runs, less the cost of reading the
+/// counter twice: what a benchmark reports when the question is the cost without interference.
+pub fn smallest_delta(rounds: usize, mut work: impl FnMut()) -> u64 {
+    let empty = (0..rounds)
+        .map(|_| {
+            let start = now();
+            now() - start
+        })
+        .min()
+        .unwrap_or(0);
+    let best = (0..rounds)
+        .map(|_| {
+            let start = now();
+            work();
+            now() - start
+        })
+        .min()
+        .unwrap_or(0);
+    best.saturating_sub(empty)
+}

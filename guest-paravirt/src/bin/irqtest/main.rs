@@ -67,6 +67,19 @@ mod guest {
         aarch64_cpu::asm::wfi();
     }
 
+    /// Sleeps until `done` holds. The check runs with IRQs masked so that an interrupt landing
+    /// between it and the WFI is not lost: it still wakes the WFI and is taken once unmasked.
+    fn wait_until(done: impl Fn() -> bool) {
+        loop {
+            mask_irqs();
+            if done() {
+                return enable_irqs();
+            }
+            wait_for_interrupt();
+            enable_irqs();
+        }
+    }
+
     /// The IRQ vector's handler; `entry` is the virtual counter at the vector.
     #[no_mangle]
     pub extern "C" fn irq_handler(entry: u64) {
@@ -107,10 +120,11 @@ mod guest {
             let before = TIMER_FIRED.load(SeqCst);
             CNTV_CVAL_EL0.set(timer::now() + period);
             CNTV_CTL_EL0.set(1);
+            if waiting {
+                wait_until(|| TIMER_FIRED.load(SeqCst) != before);
+            }
             while TIMER_FIRED.load(SeqCst) == before {
-                if waiting {
-                    wait_for_interrupt();
-                }
+                core::hint::spin_loop();
             }
             best = best.min(TIMER_LATENCY.load(SeqCst));
         }
@@ -125,9 +139,7 @@ mod guest {
             let before = SGI_FIRED[answer as usize].load(SeqCst);
             let start = timer::now();
             gic().send_sgi(intid, targets);
-            while SGI_FIRED[answer as usize].load(SeqCst) == before {
-                wait_for_interrupt();
-            }
+            wait_until(|| SGI_FIRED[answer as usize].load(SeqCst) != before);
             best = best.min(SGI_ENTRY.load(SeqCst) - start);
         }
         best
