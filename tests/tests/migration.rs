@@ -95,3 +95,36 @@ fn fail_signal_hands_over_the_live_state() {
     moved_without_miss(&run, 0, 0, "live");
     run.assert_line("[relaxed] DONE jobs=45 misses=0");
 }
+
+#[test]
+fn a_fault_on_the_target_core_during_the_move_is_decided_again() {
+    let run = Qemu::virt(3, 5).cntfrq_1ghz().icount().initrd(&config("migrate-target-fails")).run();
+    run.assert_clean_exit();
+    assert!(run.events_named("panic").is_empty());
+    let decisions: Vec<Value> = run.events_named("migration_decision").into_iter().filter(|e| e["vm"] == 1).collect();
+    assert_eq!(decisions.len(), 2, "decided once per failed core");
+    assert_eq!((decisions[0]["failed_core"].as_u64(), decisions[0]["target_core"].as_u64()), (Some(2), Some(0)));
+    assert_eq!((decisions[1]["failed_core"].as_u64(), decisions[1]["target_core"].as_u64()), (Some(0), Some(4)));
+    let done = one(&run.events_named("migration_done"), "vm", 1).clone();
+    assert_eq!(done["to"], 4);
+    let (measured, predicted) = (done["measured_ns"].as_u64().unwrap(), done["predicted_ns"].as_u64().unwrap());
+    assert!(measured <= predicted && measured * 10 >= predicted * 8, "measured {measured} predicted {predicted}");
+    let predicted_misses = decisions[1]["misses_total"].as_u64().unwrap();
+    assert_eq!(observed_misses(&run, 1, 0), predicted_misses, "misses as predicted by the second decision");
+    run.assert_line("[rtos1] DONE jobs=100");
+}
+
+#[test]
+fn every_core_but_one_fails_in_turn() {
+    let run = run("migrate-cascade");
+    let failed: Vec<u64> = run.events_named("fault_detected").iter().map(|e| e["failed_core"].as_u64().unwrap()).collect();
+    assert_eq!(failed, [1, 2, 3], "each fault detected once, in order");
+    assert_eq!(one(&run.events_named("migration_done"), "vm", 0)["to"], 0);
+    run.assert_line("[rtos0] DONE jobs=60 misses=0");
+    for vm in ["rtos1", "rtos2"] {
+        assert!(
+            run.events_named("vm_stopped").iter().any(|e| e["name"] == vm && e["reason"] == "not_migrated"),
+            "{vm} stopped and reported"
+        );
+    }
+}

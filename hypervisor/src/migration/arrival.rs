@@ -51,6 +51,18 @@ pub fn take_arrival(core: usize) -> Option<Arrival> {
     INBOX.get(core)?.try_lock()?.take()
 }
 
+/// On a survivor: the move posted to `core` that `core` never took (it failed first). Taken
+/// even if `core` died holding its mailbox lock (it cannot be using it any more).
+pub fn take_stranded(core: usize) -> Option<Arrival> {
+    let slot = INBOX.get(core)?;
+    if let Some(mut inbox) = slot.try_lock() {
+        return inbox.take();
+    }
+    // SAFETY: `core` is declared failed and parked (or fenced), so no one else holds this lock.
+    unsafe { slot.force_unlock() };
+    slot.try_lock()?.take()
+}
+
 /// True when a move to some core is still waiting to be taken.
 pub fn pending() -> bool {
     INBOX.iter().any(|slot| slot.try_lock().is_none_or(|slot| slot.is_some()))

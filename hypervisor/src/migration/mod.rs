@@ -42,8 +42,17 @@ pub fn handle_failure(failed: usize, kind: FaultKind, last_beat_ns: u64, detecte
             FaultKind::Signal => migration_policy::FaultKind::FailSignal,
         },
     };
-    let affected: alloc::vec::Vec<&'static Vm> =
+    let mut affected: alloc::vec::Vec<&'static Vm> =
         vms().iter().filter(|vm| vm.state() != VmState::Stopped && vm.runs_on(failed)).collect();
+    // A move to the failed core that it never took (it died first) is decided again.
+    if let Some(stranded) = arrival::take_stranded(failed) {
+        let vm = &vms()[stranded.vm];
+        log::warn!("vm '{}' was moving to core {failed}, which failed first: deciding again", vm.name);
+        vm.set_vcpu_core(stranded.vcpu, failed);
+        if vm.state() != VmState::Stopped && !affected.iter().any(|a| a.id == vm.id) {
+            affected.push(vm);
+        }
+    }
     if affected.is_empty() {
         log::info!("core {failed} ran no VM; nothing to migrate");
         return;

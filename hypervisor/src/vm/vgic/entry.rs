@@ -31,7 +31,11 @@ pub fn devices(vm: usize, config: &partition_config::VmConfig) -> Vec<Box<dyn Em
     let version = if gic.version() == 2 { Version::V2 } else { Version::V3 };
     let cores: Vec<usize> = config.cpus.iter().map(|&core| core as usize).collect();
     let timers = platform.timer.map_or([27, 30], |timer| [timer.virt_irq, timer.phys_irq]);
-    let vgic = VGICS[vm].call_once(|| Arc::new(Vgic::new(vm, version, &cores, &config.interrupts, &timers)));
+    let spis: Vec<u32> = config.interrupts.iter().copied().filter(|&intid| intid <= gic.max_intid()).collect();
+    if spis.len() != config.interrupts.len() {
+        log::error!("vm {vm}: SPIs above INTID {} do not exist on this GIC; not given", gic.max_intid());
+    }
+    let vgic = VGICS[vm].call_once(|| Arc::new(Vgic::new(vm, version, &cores, &spis, &timers)));
     let mut devices: Vec<Box<dyn EmulatedDevice>> = alloc::vec![Box::new(Distributor::new(vgic.clone(), Hardware))];
     if version == Version::V3 {
         devices.push(Box::new(Redistributors::new(vgic.clone(), Hardware)));
