@@ -64,3 +64,18 @@ if [ -f scripts/bench-rtos.sh ]; then
     printf '\nParavirtual RTOS costs\n'
     OUT=$OUT bash scripts/bench-rtos.sh || echo "bench: bench-rtos.sh failed"
 fi
+
+# Interrupt virtualization costs (the irqtest guest), GICv3 and GICv2.
+for gic in 3 2; do
+    vlog=$OUT/bench-vgic$gic.log
+    timeout 120 qemu-system-aarch64 -M virt,virtualization=on,gic-version=$gic -cpu cortex-a53,cntfrq=1000000000 \
+        -smp 1 -m 1G -nographic -nic none -icount shift=0,sleep=off -kernel "$image" \
+        -initrd "$OUT/test-configs/vgic-bench.dtb" > "$vlog" 2>&1 || true
+    printf '\nVirtual GIC, GICv%s (instructions)\n\n' "$gic"
+    printf '| %-34s | %12s | %12s |\n' "measure" "Kairos" "Bao (ref.)"
+    printf '|%s|%s|%s|\n' "------------------------------------" "--------------" "--------------"
+    for pair in vtimer_to_vector_busy:201 vtimer_to_vector_wfi:201 self_ipi_to_vector:797 gicd_ipriorityr_write:692 gicd_typer_read:225; do
+        name=${pair%%:*}
+        printf '| %-34s | %12s | %12s |\n' "$name" "$(sed -n "s/^\[irq\] BENCH $name \([0-9]*\).*/\1/p" "$vlog" | tr -d '\r' | head -1)" "${pair##*:}"
+    done
+done

@@ -8,6 +8,7 @@ pub const HEAP_SIZE: usize = 4 << 20;
 #[repr(C, align(4096))]
 struct HeapMemory([u8; HEAP_SIZE]);
 
+#[link_section = ".noinit.heap"]
 static mut HEAP_MEMORY: HeapMemory = HeapMemory([0; HEAP_SIZE]);
 
 #[global_allocator]

@@ -200,11 +200,11 @@ pub fn load_image(config: &VmConfig, ram: AddressRange) -> Result<(), CreateErro
         core::ptr::copy(image.as_ptr(), memory.add(offset), image.len());
         core::ptr::write_bytes(memory, 0, offset);
         // The rest is cleared a chunk at a time, beating in between: this can take milliseconds.
-        let mut cleared = image_end;
+        let mut cleared = image_end.next_multiple_of(4096).min(ram.size as usize);
+        core::ptr::write_bytes(memory.add(image_end), 0, cleared - image_end);
         while cleared < ram.size as usize {
             let chunk = (ram.size as usize - cleared).min(CHUNK);
-            core::ptr::write_bytes(memory.add(cleared), 0, chunk);
-            crate::arch::aarch64::cpu::clean_dcache_range(ram.base + cleared as u64, chunk as u64);
+            crate::arch::aarch64::cpu::zero_and_clean(ram.base + cleared as u64, chunk as u64);
             crate::health::keepalive();
             cleared += chunk;
         }

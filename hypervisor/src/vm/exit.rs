@@ -103,16 +103,26 @@ pub mod class {
 
 /// Decodes ESR_EL2 with FAR_EL2 and HPFAR_EL2 (read by the caller) into an exit reason.
 pub fn decode(esr: u64, far: u64, hpfar: u64) -> ExitReason {
+    decode_with(esr, || (far, hpfar))
+}
+
+/// [`decode`], reading FAR_EL2 and HPFAR_EL2 (through `fault_registers`) only for aborts, so
+/// the hypercall path does not pay for them.
+pub fn decode_with(esr: u64, fault_registers: impl FnOnce() -> (u64, u64)) -> ExitReason {
     let ec = ((esr >> 26) & 0x3f) as u8;
     let iss = (esr & 0x1ff_ffff) as u32;
-    let ipa = ((hpfar >> 4) & 0xff_ffff_ffff) << 12 | (far & 0xfff);
+    let ipa = || {
+        let (far, hpfar) = fault_registers();
+        ((hpfar >> 4) & 0xff_ffff_ffff) << 12 | (far & 0xfff)
+    };
     match ec {
         class::HVC64 => ExitReason::Hypercall { immediate: iss as u16 },
         class::SMC64 => ExitReason::SecureMonitorCall { immediate: iss as u16 },
         class::WFX => ExitReason::WaitForInterrupt { wfe: iss & 1 != 0 },
         class::SYSREG => ExitReason::SystemRegister { iss },
-        class::IABT_LOWER => ExitReason::InstructionAbort { ipa, status: (iss & 0x3f) as u8 },
+        class::IABT_LOWER => ExitReason::InstructionAbort { ipa: ipa(), status: (iss & 0x3f) as u8 },
         class::DABT_LOWER => {
+            let ipa = ipa();
             let write = iss & (1 << 6) != 0;
             let status = (iss & 0x3f) as u8;
             let translation_or_access = matches!(status & 0x3c, 0x04 | 0x08);

@@ -1,6 +1,6 @@
 //! Rust side of the EL2 vectors: decode the exit, let the VM layer decide, resume or stop.
 
-use super::exit::{decode, ExitReason, TrapFrame};
+use super::exit::{decode_with, ExitReason, TrapFrame};
 use super::hypercall::{dispatch, GuestContext};
 use super::psci::{self, PsciAction};
 use super::run::{current_vm, stop_current};
@@ -15,7 +15,7 @@ use hypercall_abi::{encode_result, Error};
 pub extern "C" fn guest_sync(frame: &mut TrapFrame) {
     crate::health::fence_if_declared_failed();
     percpu::current().guest_frame.store(frame as *mut TrapFrame as usize, core::sync::atomic::Ordering::Release);
-    let reason = decode(regs::esr_el2(), regs::far_el2(), regs::hpfar_el2());
+    let reason = decode_with(regs::esr_el2(), || (regs::far_el2(), regs::hpfar_el2()));
     let Some(vm) = current_vm() else {
         panic!("guest exit {reason:?} on a core without a VM");
     };

@@ -78,6 +78,30 @@ pub fn clean_dcache_range(start: u64, length: u64) {
     unsafe { core::arch::asm!("dsb sy", options(nostack)) };
 }
 
+/// Zeroes `[start, start + length)` (both 4 KiB aligned) with DC ZVA, a cache block per
+/// instruction, and cleans it to the point of coherency; plain stores where DC ZVA is
+/// prohibited. Memory must be normal cacheable memory mapped at EL2.
+pub fn zero_and_clean(start: u64, length: u64) {
+    let dczid: u64;
+    // SAFETY: reading DCZID_EL0 has no side effects.
+    unsafe { core::arch::asm!("mrs {}, dczid_el0", out(reg) dczid, options(nomem, nostack)) };
+    let block = 4u64 << (dczid & 0xf);
+    if dczid & (1 << 4) != 0 || start % block != 0 || length % block != 0 {
+        // SAFETY: the caller hands over this range as writable memory.
+        unsafe { core::ptr::write_bytes(start as *mut u8, 0, length as usize) };
+        clean_dcache_range(start, length);
+        return;
+    }
+    let mut address = start;
+    while address < start + length {
+        // SAFETY: DC ZVA then DC CIVAC on one block of the caller's writable range.
+        unsafe { core::arch::asm!("dc zva, {0}", "dc civac, {0}", in(reg) address, options(nostack)) };
+        address += block;
+    }
+    // SAFETY: a barrier has no side effect beyond ordering.
+    unsafe { core::arch::asm!("dsb sy", options(nostack)) };
+}
+
 /// Invalidates every instruction cache to the point of unification (after writing code).
 pub fn invalidate_icache() {
     // SAFETY: instruction-cache invalidation only discards cached instructions.

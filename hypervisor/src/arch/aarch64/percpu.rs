@@ -16,6 +16,7 @@ pub struct Stacks([[u8; STACK_SIZE]; MAX_CPUS + 1]);
 
 /// The stacks; only the entry assembly touches them (by address).
 #[no_mangle]
+#[link_section = ".noinit.stacks"]
 pub static mut STACKS: Stacks = Stacks([[0; STACK_SIZE]; MAX_CPUS + 1]);
 
 /// MPIDR affinity of each logical core, written by the primary before it starts secondaries;
