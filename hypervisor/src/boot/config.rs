@@ -74,7 +74,10 @@ pub fn load(
         ram: &ram,
         reserved: &reserved,
         devices: &devices,
-        max_spi: partition_config::MAX_SPI_INTID,
+        max_spi: match crate::drivers::gic::max_intid() {
+            0 => partition_config::MAX_SPI_INTID,
+            max => max.min(partition_config::MAX_SPI_INTID),
+        },
         reserved_devices: &kept,
         images: &crate::images::Catalog,
     };

@@ -96,6 +96,7 @@ pub fn enter_frame(vm: &'static Vm, vcpu: usize, start: &TrapFrame, fresh: bool)
 
 /// CPU_OFF: this vCPU stops; the VM stops with its last vCPU, else the core waits for CPU_ON.
 pub fn stop_vcpu() -> ! {
+    super::vgic::release_this_core();
     let Some(vm) = current_vm() else { idle() };
     let vcpu = percpu::current().vcpu.load(Ordering::Relaxed);
     vm.vcpus[vcpu].set_power(super::psci::VcpuPower::Off);
@@ -135,6 +136,8 @@ pub fn restart_current(reason: &str) -> ! {
         stop_current("restart_limit");
     }
     vm.console.finish(&vm.name);
+    super::vgic::release_this_core();
+    super::vgic::reset(vm.id);
     log::warn!("vm {} '{}' restarting ({reason}), restart {count} of {RESTART_LIMIT}", vm.id, vm.name);
     crate::console::emit(
         crate::console::event("vm_restarted").u64("vm", vm.id as u64).str("name", &vm.name).u64("count", u64::from(count)),
@@ -168,6 +171,7 @@ pub fn stop_vm(vm: &Vm, reason: &str) {
             crate::console::event("vm_stopped").u64("vm", vm.id as u64).str("name", &vm.name).str("reason", reason),
         );
     }
+    super::vgic::kick_vcpus(vm.id);
     cpu::send_event();
 }
 
@@ -179,7 +183,9 @@ pub fn current_vm() -> Option<&'static Vm> {
 
 /// Stops the VM on this core (it powered off or was stopped by policy) and idles the core.
 pub fn stop_current(reason: &str) -> ! {
+    super::vgic::release_this_core();
     if let Some(vm) = current_vm() {
+        super::vgic::kick_vcpus(vm.id);
         vm.console.finish(&vm.name);
         vm.vcpus.iter().for_each(|slot| slot.set_power(super::psci::VcpuPower::Off));
         if vm.set_state(VmState::Stopped) {
