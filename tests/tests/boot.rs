@@ -150,3 +150,17 @@ fn a_panic_parks_its_core_and_the_others_go_on() {
         run.assert_line(&format!("[{name}] hello done"));
     }
 }
+
+#[test]
+fn gicv2_four_cores_three_vms_each_on_its_own_core() {
+    let run = Qemu::virt(2, 4).initrd(&config("hello-demo")).run();
+    run.assert_clean_exit();
+    assert_eq!(run.events_named("boot")[0]["gic"], "v2");
+    assert_eq!(count(&run, "cpu_online"), 4);
+    let started = run.events_named("vm_started");
+    for (name, core) in [("rtos0", 1), ("rtos1", 2), ("rtos2", 3)] {
+        let event = started.iter().find(|e| e["name"] == name).expect(name);
+        assert_eq!(event["core"], core, "{name} runs on its own core");
+        run.assert_line(&format!("[{name}] hello done"));
+    }
+}
