@@ -79,3 +79,22 @@ for gic in 3 2; do
         printf '| %-34s | %12s | %12s |\n' "$name" "$(sed -n "s/^\[irq\] BENCH $name \([0-9]*\).*/\1/p" "$vlog" | tr -d '\r' | head -1)" "${pair##*:}"
     done
 done
+
+# Downtime against VM size, copied and in place (fail-stop of the boot core, spare core 3).
+printf '\nMigration downtime against VM size (ns = instructions)\n\n'
+printf '| %-8s | %-8s | %12s | %12s | %12s |\n' "VM size" "memory" "D copy term" "D predicted" "D measured"
+printf '|%s|%s|%s|%s|%s|\n' "----------" "----------" "--------------" "--------------" "--------------"
+for mib in 1 4 16 64; do
+    for mode in in-place copy; do
+        cfg=$OUT/bench-size-$mib-$mode
+        hex=$(printf '0x%08x' $((mib << 20)))
+        sed -e "s/kairos,memory-size = <0x0 0x00800000>;/kairos,memory-size = <0x0 $hex>;/" \
+            -e "s/kairos,migration = \"copy\";/kairos,migration = \"$mode\";/" tests/configs/migrate-copy.dts > "$cfg.dts"
+        dtc -q -I dts -O dtb -o "$cfg.dtb" "$cfg.dts"
+        timeout 300 qemu-system-aarch64 -M virt,virtualization=on,gic-version=3 -cpu cortex-a72,cntfrq=1000000000 \
+            -smp 4 -m 1G -nographic -nic none -icount shift=0,sleep=off -kernel "$image" -initrd "$cfg.dtb" > "$cfg.log" 2>&1 || true
+        get() { sed -n "s/^EVT .*\"ev\":\"$1\".*\"$2\":\([0-9]*\).*/\1/p" "$cfg.log" | head -1; }
+        printf '| %5s MiB | %-8s | %12s | %12s | %12s |\n' "$mib" "$mode" "$(get migration_decision d_copy_ns)" \
+            "$(get migration_done predicted_ns)" "$(get migration_done measured_ns)"
+    done
+done

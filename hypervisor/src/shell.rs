@@ -69,7 +69,7 @@ fn status() {
             vm.name,
             vm.state(),
             vm.config.cpus,
-            vm.ram.size >> 20
+            vm.ram().size >> 20
         ));
     }
 }

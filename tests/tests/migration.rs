@@ -128,3 +128,20 @@ fn every_core_but_one_fails_in_turn() {
         );
     }
 }
+
+#[test]
+fn copy_migration_moves_the_memory_and_meets_the_prediction() {
+    let run = run("migrate-copy");
+    let calibrated = run.events_named("copy_calibrated");
+    assert_eq!(calibrated.len(), 1, "the spare core measured the copy bandwidth");
+    let decision = one(&run.events_named("migration_decision"), "vm", 0).clone();
+    let copy = decision["d_copy_ns"].as_u64().unwrap();
+    let bandwidth = calibrated[0]["bytes_per_s"].as_u64().unwrap();
+    let expected = ((8u128 << 20) * 1_000_000_000).div_ceil(u128::from(bandwidth)) as u64;
+    assert_eq!(copy, expected, "copy term = size / measured bandwidth, rounded up");
+    let done = one(&run.events_named("migration_done"), "vm", 0).clone();
+    let (measured, predicted) = (done["measured_ns"].as_u64().unwrap(), done["predicted_ns"].as_u64().unwrap());
+    assert!(measured <= predicted && measured * 10 >= predicted * 8, "measured {measured} predicted {predicted}");
+    assert_eq!(observed_misses(&run, 0, 0), decision["misses_total"].as_u64().unwrap(), "misses as predicted");
+    run.assert_line("[relaxed] DONE jobs=45");
+}

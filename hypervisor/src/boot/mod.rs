@@ -83,6 +83,9 @@ pub extern "C" fn primary_main(dtb: u64) -> ! {
         log::error!("no VM could be started");
     }
     crate::health::configure(&health, platform.cpus.len());
+    if health.migration == partition_config::MigrationMode::Copy {
+        reserve_copy_regions(platform, &vms, dtb, blob.map_or(0, |b| b.len() as u64));
+    }
     crate::vm::run::publish(vms);
     crate::vm::run_this_core()
 }
@@ -101,6 +104,20 @@ fn unusable_dtb(blob: Option<&'static [u8]>, dtb: u64, error: &dyn core::fmt::Di
     crate::arch::aarch64::semihosting::write(&alloc::format!("{message}\n"));
     crate::arch::aarch64::semihosting::exit(1);
     cpu::park()
+}
+
+/// Copy migration: a region as large as the largest VM for every core that runs none.
+fn reserve_copy_regions(platform: &platform::Platform, vms: &[crate::vm::Vm], dtb: u64, dtb_size: u64) {
+    let cores = platform.cpus.len().min(percpu::MAX_CPUS);
+    let spares: Vec<usize> = (0..cores).filter(|&core| !vms.iter().any(|vm| vm.runs_on(core))).collect();
+    let ram: Vec<AddressRange> = platform.memory.iter().map(|r| AddressRange::new(r.base, r.size)).collect();
+    let mut taken: Vec<AddressRange> = vms.iter().map(|vm| vm.ram()).collect();
+    taken.extend(platform.reserved.iter().map(|r| AddressRange::new(r.base, r.size)));
+    taken.extend(platform.initrd.iter().map(|r| AddressRange::new(r.base, r.size)));
+    taken.push(image_range());
+    taken.push(AddressRange::new(dtb, dtb_size));
+    let size = vms.iter().map(|vm| vm.ram().size).max().unwrap_or(0);
+    crate::migration::copy::reserve(&spares, &ram, &taken, size);
 }
 
 /// Rust entry of a secondary core, MMU off, on its own stack.

@@ -32,6 +32,8 @@ pub struct Arrival {
     pub predicted_ns: u64,
     /// When the fault was detected.
     pub detected_ns: u64,
+    /// Copy migration: the target core's region the VM's RAM moves to.
+    pub copy_to: Option<u64>,
 }
 
 static INBOX: [spin::Mutex<Option<Arrival>>; percpu::MAX_CPUS] =
@@ -72,11 +74,19 @@ pub fn pending() -> bool {
 pub fn arrive(arrival: Arrival) -> ! {
     let vm = &vms()[arrival.vm];
     let me = percpu::current_id();
+    if let Some(base) = arrival.copy_to {
+        if let Err(error) = vm.relocate(base) {
+            log::error!("vm '{}' could not be remapped at {base:#x}: {error:?}", vm.name);
+            crate::vm::run::stop_vm(vm, "relocation_failed");
+            crate::vm::run::idle();
+        }
+    }
     vm.set_vcpu_core(arrival.vcpu, me);
     crate::vm::vgic::move_vcpu(vm, arrival.vcpu, me);
     let here = percpu::current();
     here.vm.store(vm.id, core::sync::atomic::Ordering::Relaxed);
     here.vcpu.store(arrival.vcpu, core::sync::atomic::Ordering::Relaxed);
+    let ready_ns = cpu::now_ns();
     // Wake a little before the planned instant so that entering the guest still ends by it:
     // the prediction is an upper bound the move must meet.
     let wake_ns = arrival.resume_at_ns.saturating_sub(super::inputs::RESTORE_BOUND_NS / 2);
@@ -104,7 +114,8 @@ pub fn arrive(arrival: Arrival) -> ! {
             },
         );
     if let Some(fault_ns) = truth {
-        event = event.u64("measured_ns", now.saturating_sub(fault_ns));
+        // `ready_ns`: when the VM could have resumed, had it not been held to the planned instant.
+        event = event.u64("measured_ns", now.saturating_sub(fault_ns)).u64("ready_ns", ready_ns.saturating_sub(fault_ns));
         super::summary::measured(vm.id, now.saturating_sub(fault_ns));
     }
     crate::console::emit(event);

@@ -31,8 +31,8 @@ pub fn affected_vms(affected: &[&'static Vm], _kind: FaultKind) -> Vec<VmInput> 
         .map(|vm| VmInput {
             vm: vm.id,
             name: vm.name.clone(),
-            memory_bytes: vm.ram.size,
-            copy_memory: false,
+            memory_bytes: vm.ram().size,
+            copy_memory: crate::health::settings().migration == partition_config::MigrationMode::Copy,
             policy: match vm.config.migrate {
                 MigratePolicy::Always => migration_policy::MigratePolicy::Always,
                 MigratePolicy::IfNoMiss => migration_policy::MigratePolicy::IfNoMiss,
@@ -108,7 +108,10 @@ pub fn platform(_affected: &[&'static Vm]) -> Platform {
             detect: 0,
             decide: DECIDE_BOUND_NS,
             state: STATE_BOUND_NS,
-            copy_bytes_per_sec: u64::MAX,
+            copy_bytes_per_sec: match crate::health::settings().migration {
+                partition_config::MigrationMode::Copy => super::copy::planning_bandwidth(),
+                partition_config::MigrationMode::InPlace => u64::MAX,
+            },
             remap: REMAP_BOUND_NS,
             restore: RESTORE_BOUND_NS,
         },

@@ -4,6 +4,7 @@
 //! which resumes it at the planned instant.
 
 mod arrival;
+pub mod copy;
 mod inputs;
 mod live;
 pub mod summary;
@@ -112,7 +113,9 @@ pub fn handle_failure(failed: usize, kind: FaultKind, last_beat_ns: u64, detecte
                         None => Resume::Reboot,
                     },
                 };
+                let copy_to = if decision.downtime.copy > 0 { copy::region_of(core, vm.ram().size) } else { None };
                 post(core, Arrival {
+                    copy_to,
                     vm: vm.id,
                     vcpu,
                     from: failed,

@@ -27,14 +27,18 @@ pub struct Vm {
     pub name: String,
     /// The validated config it was built from.
     pub config: VmConfig,
-    /// Its RAM in physical memory.
-    pub ram: AddressRange,
+    /// Physical base of its RAM (changes when a migration copies the RAM to another region).
+    ram_base: core::sync::atomic::AtomicU64,
+    /// Size of its RAM.
+    ram_size: u64,
     /// Where its RAM appears to the guest.
     pub ipa_base: u64,
     /// Guest-physical entry point of vCPU 0.
     pub entry: u64,
-    /// Its stage-2 translation.
-    pub stage2: PageTable,
+    /// Its stage-2 translation (its root never changes; a relocation rewrites entries).
+    pub stage2: spin::Mutex<PageTable>,
+    /// The stage-2 root, for VTTBR_EL2 (read without the lock).
+    pub stage2_root: u64,
     state: AtomicU8,
     /// Its device tree, written into its RAM at `dtb_ipa` at every (re)start.
     pub dtb: Vec<u8>,
@@ -85,6 +89,21 @@ impl Vm {
         self.id as u64 + 1
     }
 
+    /// Its RAM in physical memory.
+    pub fn ram(&self) -> AddressRange {
+        AddressRange::new(self.ram_base.load(core::sync::atomic::Ordering::Acquire), self.ram_size)
+    }
+
+    /// Copy migration: copies the VM's RAM to `new_base` (a region of the target core, as large
+    /// as the VM) and points its stage-2 map there. The VM must not run meanwhile.
+    pub fn relocate(&self, new_base: u64) -> Result<(), crate::mm::MapError> {
+        let old = self.ram();
+        crate::migration::copy::copy_and_clean(old.base, new_base, old.size);
+        self.stage2.lock().map(self.ipa_base, new_base, old.size, MemoryKind::Normal, Access::ReadWriteExecute)?;
+        self.ram_base.store(new_base, core::sync::atomic::Ordering::Release);
+        Ok(())
+    }
+
     /// True when one of its vCPUs is placed on `core`.
     pub fn runs_on(&self, core: usize) -> bool {
         self.vcpu_on(core).is_some()
@@ -102,8 +121,8 @@ impl Vm {
 
     /// Translates a guest range to physical memory, if it lies wholly in the VM's RAM.
     pub fn ram_span(&self, ipa: u64, length: u64) -> Option<u64> {
-        let guest = AddressRange::new(self.ipa_base, self.ram.size);
-        guest.contains_span(ipa, length).then(|| self.ram.base + (ipa - self.ipa_base))
+        let guest = AddressRange::new(self.ipa_base, self.ram_size);
+        guest.contains_span(ipa, length).then(|| self.ram().base + (ipa - self.ipa_base))
     }
 }
 
@@ -164,8 +183,10 @@ pub fn create(id: usize, config: VmConfig, gic_version: u8, config_blob: &[u8]) 
         name: config.name.clone(),
         ipa_base: config.ipa_base,
         entry,
-        ram,
-        stage2,
+        ram_base: core::sync::atomic::AtomicU64::new(ram.base),
+        ram_size: ram.size,
+        stage2_root: stage2.root_address(),
+        stage2: spin::Mutex::new(stage2),
         state: AtomicU8::new(VmState::Created as u8),
         restarts: core::sync::atomic::AtomicU32::new(0),
         realtime: super::paravirt::RealTime::new(),
@@ -245,16 +266,16 @@ pub fn create_all(configs: Vec<VmConfig>, gic_version: u8, config_blob: &[u8]) -
             Ok(vm) => {
                 log::info!(
                     "vm {} '{}': cores {:?}, {} MiB at {:#x} (guest {:#x}), entry {:#x}",
-                    vm.id, vm.name, vm.config.cpus, vm.ram.size >> 20, vm.ram.base, vm.ipa_base, vm.entry
+                    vm.id, vm.name, vm.config.cpus, vm.ram().size >> 20, vm.ram().base, vm.ipa_base, vm.entry
                 );
                 crate::console::emit(
                     crate::console::event("vm_created")
                         .u64("vm", vm.id as u64)
                         .str("name", &vm.name)
-                        .field("ram", crate::trace::Value::Hex(vm.ram.base))
-                        .u64("size", vm.ram.size)
+                        .field("ram", crate::trace::Value::Hex(vm.ram().base))
+                        .u64("size", vm.ram().size)
                         .field("entry", crate::trace::Value::Hex(vm.entry))
-                        .u64("stage2_tables", vm.stage2.table_count() as u64)
+                        .u64("stage2_tables", vm.stage2.lock().table_count() as u64)
                         .field("dtb", crate::trace::Value::Hex(vm.dtb_ipa))
                         .u64("dtb_bytes", vm.dtb.len() as u64),
                 );

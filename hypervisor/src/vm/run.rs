@@ -74,7 +74,7 @@ pub fn enter_frame(vm: &'static Vm, vcpu: usize, start: &TrapFrame, fresh: bool)
     vm.set_state(VmState::Running);
     percpu::current().set_state(percpu::CoreState::Running);
     regs::allow_el1_counter();
-    regs::enter_guest_context(vm.stage2.root_address() | (vm.vmid() << 48), regs::vtcr(), vcpu as u64, fresh);
+    regs::enter_guest_context(vm.stage2_root | (vm.vmid() << 48), regs::vtcr(), vcpu as u64, fresh);
     crate::console::emit(
         crate::console::event("vm_started")
             .u64("vm", vm.id as u64)
@@ -142,11 +142,11 @@ pub fn restart_current(reason: &str) -> ! {
     crate::console::emit(
         crate::console::event("vm_restarted").u64("vm", vm.id as u64).str("name", &vm.name).u64("count", u64::from(count)),
     );
-    if let Err(error) = super::create::load_image(&vm.config, vm.ram) {
+    if let Err(error) = super::create::load_image(&vm.config, vm.ram()) {
         log::error!("vm '{}' cannot be reloaded: {error:?}", vm.name);
         stop_current("reload_failed");
     }
-    super::create::write_dtb(&vm.config, vm.ram, &vm.dtb, vm.dtb_ipa);
+    super::create::write_dtb(&vm.config, vm.ram(), &vm.dtb, vm.dtb_ipa);
     for slot in vm.vcpus.iter().skip(1) {
         slot.set_power(super::psci::VcpuPower::Off);
     }
@@ -155,10 +155,10 @@ pub fn restart_current(reason: &str) -> ! {
 
 /// Fills the VM's memory from its image and device tree again (a reboot).
 pub fn reload(vm: &Vm) {
-    if let Err(error) = super::create::load_image(&vm.config, vm.ram) {
+    if let Err(error) = super::create::load_image(&vm.config, vm.ram()) {
         log::error!("vm '{}' cannot be reloaded: {error:?}", vm.name);
     }
-    super::create::write_dtb(&vm.config, vm.ram, &vm.dtb, vm.dtb_ipa);
+    super::create::write_dtb(&vm.config, vm.ram(), &vm.dtb, vm.dtb_ipa);
 }
 
 /// Stops `vm` from any core (its own core may be dead): it will not run again.
@@ -219,6 +219,7 @@ pub fn idle() -> ! {
         if me == console_core() {
             crate::shell::poll();
         }
+        crate::migration::copy::calibrate_here();
         sleep();
     }
 }
