@@ -117,3 +117,8 @@ clean:
 bench: image
 	@OUT=$(OUT) bash scripts/test-configs.sh
 	@OUT=$(OUT) bash scripts/bench.sh
+
+# Fault-injection sweep and evaluation report (eval/report.md and SVG plots): scripts/eval.sh.
+.PHONY: eval
+eval:
+	@OUT=$(if $(filter build,$(OUT)),build-eval,$(OUT)) TARGET_ROOT=$(if $(filter target,$(TARGET_ROOT)),target-eval,$(TARGET_ROOT)) bash scripts/eval.sh
