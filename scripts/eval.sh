@@ -18,6 +18,10 @@ start=$(date +%s)
 echo "eval: building the image ($OUT) and kairos-eval"
 make --no-print-directory image OUT="$OUT" TARGET_ROOT="$TARGET_ROOT"
 CARGO_TARGET_DIR=$TARGET_ROOT cargo build -q --release -p kairos-eval
+# The overhead tables (costs, footprint, RTOS, vGIC, downtime against VM size): make bench.
+echo "eval: measuring overheads and downtime against VM size (scripts/bench.sh)"
+OUT="$OUT" bash scripts/test-configs.sh
+OUT="$OUT" bash scripts/bench.sh > eval/bench.txt
 tool=$TARGET_ROOT/release/kairos-eval
 image=$OUT/qemu-virt/Image
 runs=eval/runs
