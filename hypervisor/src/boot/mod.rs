@@ -153,7 +153,7 @@ fn current_el() -> u64 {
 /// # Safety
 /// `address` must be readable memory (the early map covers the DTB's gigabyte as normal memory).
 unsafe fn dtb_slice(address: u64) -> Option<&'static [u8]> {
-    if address == 0 || address % 8 != 0 {
+    if address == 0 || !address.is_multiple_of(8) {
         return None;
     }
     // SAFETY: the caller guarantees the header is readable.

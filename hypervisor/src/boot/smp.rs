@@ -54,7 +54,7 @@ pub fn start_secondaries(platform: &platform::Platform, me: usize) {
         }
     }
     let online = || (0..count).filter(|&id| percpu::of(id).state() != percpu::CoreState::Off).count();
-    if !cpu::wait_until(ONLINE_TIMEOUT_NS, || online() >= started + 1) {
+    if !cpu::wait_until(ONLINE_TIMEOUT_NS, || online() > started) {
         log::error!("only {} of {} cores came online", online(), started + 1);
     }
     log::info!("{} of {} cores online at EL2", online(), count);

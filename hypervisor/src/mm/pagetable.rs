@@ -98,7 +98,7 @@ impl PageTable {
         kind: MemoryKind,
         access: Access,
     ) -> Result<(), MapError> {
-        if (input | output | size) % PAGE != 0 {
+        if !(input | output | size).is_multiple_of(PAGE) {
             return Err(MapError::Misaligned);
         }
         if input.checked_add(size).is_none_or(|end| end > 1 << INPUT_BITS) {
@@ -122,7 +122,7 @@ impl PageTable {
 
     /// Removes `[input, input + size)` from the tree (splitting blocks as needed).
     pub fn unmap(&mut self, input: u64, size: u64) -> Result<(), MapError> {
-        if (input | size) % PAGE != 0 {
+        if !(input | size).is_multiple_of(PAGE) {
             return Err(MapError::Misaligned);
         }
         let mut offset = 0;
@@ -132,7 +132,7 @@ impl PageTable {
             let level = (1..=3)
                 .find(|&level| {
                     let block = 1u64 << level_shift(level);
-                    virt % block == 0 && left >= block
+                    virt.is_multiple_of(block) && left >= block
                 })
                 .unwrap_or(3);
             self.clear_entry(virt, level);

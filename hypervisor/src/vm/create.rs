@@ -65,7 +65,7 @@ impl super::psci::VcpuTable for Vm {
         self.vcpus[index].power()
     }
     fn valid_entry(&self, ipa: u64) -> bool {
-        ipa % 4 == 0 && self.ram_span(ipa, 4).is_some()
+        ipa.is_multiple_of(4) && self.ram_span(ipa, 4).is_some()
     }
 }
 

@@ -36,7 +36,7 @@ pub trait EmulatedDevice: Send + Sync {
 }
 
 /// The device covering `ipa`, and the offset into it.
-pub fn find<'a>(devices: &'a [alloc::boxed::Box<dyn EmulatedDevice>], ipa: u64) -> Option<(&'a dyn EmulatedDevice, u64)> {
+pub fn find(devices: &[alloc::boxed::Box<dyn EmulatedDevice>], ipa: u64) -> Option<(&dyn EmulatedDevice, u64)> {
     devices
         .iter()
         .find(|device| device.range().contains(ipa))

@@ -97,7 +97,7 @@ impl<S: ConsoleSink> EmulatedDevice for Pl011<S> {
             IMSC => u64::from(self.mask.load(Ordering::Relaxed)),
             RIS => u64::from(RIS_TX),
             MIS => u64::from(RIS_TX & self.mask.load(Ordering::Relaxed)),
-            0xfe0..=0xffc if offset % 4 == 0 => IDS[((offset - 0xfe0) / 4) as usize],
+            0xfe0..=0xffc if offset.is_multiple_of(4) => IDS[((offset - 0xfe0) / 4) as usize],
             _ => match Self::control_index(offset) {
                 Some(index) => u64::from(self.control[index].load(Ordering::Relaxed)),
                 None => return Err(MmioError::Unsupported),

@@ -86,7 +86,7 @@ pub fn zero_and_clean(start: u64, length: u64) {
     // SAFETY: reading DCZID_EL0 has no side effects.
     unsafe { core::arch::asm!("mrs {}, dczid_el0", out(reg) dczid, options(nomem, nostack)) };
     let block = 4u64 << (dczid & 0xf);
-    if dczid & (1 << 4) != 0 || start % block != 0 || length % block != 0 {
+    if dczid & (1 << 4) != 0 || !start.is_multiple_of(block) || !length.is_multiple_of(block) {
         // SAFETY: the caller hands over this range as writable memory.
         unsafe { core::ptr::write_bytes(start as *mut u8, 0, length as usize) };
         clean_dcache_range(start, length);

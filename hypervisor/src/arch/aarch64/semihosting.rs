@@ -78,10 +78,6 @@ kairos_semihosting_call:
 "#
 );
 
-extern "C" {
-    fn kairos_semihosting_call(operation: u64, parameter: u64) -> u64;
-}
-
 fn call(operation: u64, parameter: u64) -> Option<u64> {
     let result: u64;
     // SAFETY: the call swaps this core's vector table only for the one HLT, with exceptions
