@@ -36,6 +36,7 @@ command -v dtc >/dev/null || packages+=(device-tree-compiler)
 command -v aarch64-linux-gnu-objcopy >/dev/null || packages+=(binutils-aarch64-linux-gnu)
 command -v aarch64-linux-gnu-gcc >/dev/null || packages+=(gcc-aarch64-linux-gnu)
 command -v mkimage >/dev/null || packages+=(u-boot-tools)
+command -v rsvg-convert >/dev/null || packages+=(librsvg2-bin)   # make eval: PNG copies of the plots
 if [ ${#packages[@]} -gt 0 ]; then
     log "installing ${packages[*]}"
     apt_install "${packages[@]}"

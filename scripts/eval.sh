@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # make eval: the fault-injection sweep. Builds the image and kairos-eval, generates random
-# partition configs (uunifast task sets, three RTOS VMs on cores 1-3, core 2 fails silently at
+# partition configs (uunifast task sets, three RTOS VMs on cores 1-3, core 1, 2 or 3 fails silently at
 # a chosen instant), runs each under deterministic QEMU (2 at a time, with a timeout), keeps
 # the consoles in eval/runs/<n>.log and writes eval/report.md with its SVG plots.
 # Knobs: SEEDS (task-set seeds, default "1 2 3 4 5 6"), FAULTS (instants per seed, default 20),
@@ -28,21 +28,22 @@ runs=eval/runs
 rm -rf "$runs" && mkdir -p "$runs"
 
 # Fault instants: spread over one 40 ms hyperperiod of the period menu, starting at 40 ms,
-# with a per-seed offset so the seeds do not sample the same phases.
+# with a per-seed offset so the seeds do not sample the same phases; the failing core cycles
+# through the VM cores 1, 2 and 3.
 list=()
 n=0
 for seed in $SEEDS; do
     for ((i = 0; i < FAULTS; i++)); do
         n=$((n + 1))
         at=$((40000 + i * 40000 / FAULTS + (seed * 7919) % (40000 / FAULTS)))
-        list+=("$n $seed $at")
+        list+=("$n $seed $at $((1 + i % 3))")
     done
 done
 total=${#list[@]}
 
-run_one() { # n seed at_us
-    local n=$1 seed=$2 at=$3
-    "$tool" gen-config --seed "$seed" --fault-at-us "$at" --out "$runs/$n.dts"
+run_one() { # n seed at_us core
+    local n=$1 seed=$2 at=$3 core=$4
+    "$tool" gen-config --seed "$seed" --fault-at-us "$at" --fault-core "$core" --out "$runs/$n.dts"
     dtc -q -I dts -O dtb -o "$runs/$n.dtb" "$runs/$n.dts"
     timeout "$RUN_TIMEOUT" qemu-system-aarch64 -M virt,virtualization=on,gic-version=3 \
         -cpu cortex-a72,cntfrq=1000000000 -smp 4 -m 1G -nographic -nic none \
@@ -66,6 +67,10 @@ bench=()
 [ -f eval/bench.txt ] && bench=(--bench eval/bench.txt)
 elapsed=$(( $(date +%s) - start ))
 "$tool" summarize --out eval --seconds "$elapsed" "${bench[@]}" "$runs"/*.log
+# PNG copies of every plot, for viewers that do not show SVG.
+for svg in eval/*.svg; do
+    rsvg-convert -b white -o "${svg%.svg}.png" "$svg"
+done
 "$tool" report --trace "$runs/1.log" --svg eval/timeline-run1.svg > eval/run1.md
 "$tool" feasibility --config tests/configs/migrate-demo.dts --vm rtos0 --svg eval/feasibility-rtos0.svg > eval/feasibility-rtos0.txt
 echo "eval: done in $(( $(date +%s) - start )) s; see eval/report.md"

@@ -122,6 +122,15 @@ pub fn run(a: &Args) -> crate::Result<()> {
     if let Some(b) = &a.bench {
         if let Ok(text) = std::fs::read_to_string(b) {
             let _ = writeln!(s, "## Overhead (scripts/bench.sh)\n\n```\n{}\n```\n", text.trim());
+            let series = size_series(&text);
+            if !series.is_empty() {
+                let path = a.out.join("downtime-size.svg");
+                let top = series.iter().flat_map(|(_, p)| p.iter().map(|q| q.1)).fold(1.0, f64::max);
+                let left = series.iter().flat_map(|(_, p)| p.iter().map(|q| q.0)).fold(f64::MAX, f64::min);
+                let right = series.iter().flat_map(|(_, p)| p.iter().map(|q| q.0)).fold(0.0, f64::max);
+                crate::plot::lines(&path, "Migration downtime against VM size", "log10(VM size in bytes)", "downtime (ms)", &series, (left - 0.1, right + 0.1), (0.0, top * 1.1))?;
+                let _ = writeln!(s, "- [downtime-size.svg](downtime-size.svg): predicted and measured downtime against VM size (log x), memory copied to the spare core's region and remapped in place.\n");
+            }
         }
     }
     let _ = writeln!(s, "## Mismatches\n");
@@ -146,4 +155,42 @@ pub fn run(a: &Args) -> crate::Result<()> {
     println!("agreement {agree}/{}; downtime ratio {:.3}..{:.3} (median {:.3}); P(detected) {p_det:.3}; P(D<=A) {p_dla:.3}; c = {c_meas:.3}", migrated.len(), quantile(&ratios, 0.0), quantile(&ratios, 1.0), quantile(&ratios, 0.5));
     println!("wrote {}", out.join("report.md").display());
     Ok(())
+}
+
+/// The "downtime against VM size" rows of scripts/bench.sh's output, as plot series
+/// (x = log10 of the size in bytes, y = downtime in ms): predicted and measured, per mode.
+pub fn size_series(bench: &str) -> Vec<(String, Vec<(f64, f64)>)> {
+    let mut series: Vec<(String, Vec<(f64, f64)>)> = Vec::new();
+    for line in bench.lines() {
+        let cells: Vec<&str> = line.split('|').map(str::trim).filter(|c| !c.is_empty()).collect();
+        let [size, mode, _copy, predicted, measured] = cells[..] else { continue };
+        let Some(mib) = size.strip_suffix(" MiB").and_then(|m| m.trim().parse::<f64>().ok()) else { continue };
+        let (Ok(predicted), Ok(measured)) = (predicted.parse::<f64>(), measured.parse::<f64>()) else { continue };
+        let x = (mib * 1048576.0).log10();
+        for (kind, value) in [("predicted", predicted), ("measured", measured)] {
+            let name = format!("{mode}, {kind}");
+            match series.iter_mut().find(|(n, _)| *n == name) {
+                Some((_, points)) => points.push((x, value / 1e6)),
+                None => series.push((name, vec![(x, value / 1e6)])),
+            }
+        }
+    }
+    series
+}
+
+#[cfg(test)]
+mod size_tests {
+    #[test]
+    fn reads_the_size_table() {
+        let text = "| VM size  | memory   |  D copy term |  D predicted |   D measured |\n\
+                    |     1 MiB | in-place |            0 |       601985 |       572031 |\n\
+                    |     1 MiB | copy     |       966405 |      1576622 |      1546668 |\n\
+                    |     4 MiB | copy     |      3865618 |      4475835 |      4445881 |\n";
+        let series = super::size_series(text);
+        let copy = series.iter().find(|(n, _)| n == "copy, measured").unwrap();
+        assert_eq!(copy.1.len(), 2);
+        assert!((copy.1[1].1 - 4.445881).abs() < 1e-9);
+        assert!((copy.1[0].0 - (1048576f64).log10()).abs() < 1e-9);
+        assert_eq!(series.len(), 4);
+    }
 }
