@@ -72,5 +72,13 @@ for svg in eval/*.svg; do
     rsvg-convert -b white -o "${svg%.svg}.png" "$svg"
 done
 "$tool" report --trace "$runs/1.log" --svg eval/timeline-run1.svg > eval/run1.md
-"$tool" feasibility --config tests/configs/migrate-demo.dts --vm rtos0 --svg eval/feasibility-rtos0.svg > eval/feasibility-rtos0.txt
+# The platform's measured downtime model (from make bench's runs above): detection latency of
+# the fail-stop scenario, the policy's bounds for decide/state/remap/restore
+# (hypervisor/src/migration/inputs.rs), and the copy bandwidth the spare core measured.
+detect_ns=$(sed -n 's/^EVT .*"ev":"fault_detected".*"latency_ns":\([0-9]*\).*/\1/p' "$OUT/bench-migrate-slack.log" | head -1)
+copy_bps=$(sed -n 's/^EVT .*"ev":"copy_calibrated".*"bytes_per_s":\([0-9]*\).*/\1/p' "$OUT/bench-size-1-copy.log" | head -1)
+model="$(( (${detect_ns:-400000} + 999) / 1000 )),100,20,$(( ${copy_bps:-1000000000} / 1000000 )),20,60"
+echo "eval: feasibility with the measured downtime model $model"
+"$tool" feasibility --config tests/configs/migrate-demo.dts --vm rtos0 --downtime-model "$model" \
+    --svg eval/feasibility-rtos0.svg > eval/feasibility-rtos0.txt
 echo "eval: done in $(( $(date +%s) - start )) s; see eval/report.md"
