@@ -98,3 +98,26 @@ for mib in 1 4 16 64; do
             "$(get migration_done predicted_ns)" "$(get migration_done measured_ns)"
     done
 done
+
+# Footprint of the fault-tolerance part (code of the health, migration, policy and real-time
+# analysis modules, by symbol) and the paravirtualization effort of the RTOS.
+printf '\nFault-tolerance footprint (code bytes, by symbol name)\n\n'
+aarch64-linux-gnu-nm --size-sort -S -C "$elf" | python3 -c '
+import sys
+parts = [("hypervisor::health", "heartbeats, detection"), ("hypervisor::migration", "mechanism"),
+         ("migration_policy", "decision"), ("rt_analysis", "prediction, admission"),
+         ("hypervisor::vm::paravirt", "RTOS reports")]
+sizes = dict.fromkeys(p for p, _ in parts)
+for line in sys.stdin:
+    fields = line.split(None, 3)
+    if len(fields) == 4 and fields[2] in "tTrR":
+        for p, _ in parts:
+            if p in fields[3]:
+                sizes[p] = (sizes[p] or 0) + int(fields[1], 16)
+                break
+for p, what in parts:
+    print("| %-44s | %8d |" % ("%s (%s)" % (p, what), sizes[p] or 0))
+print("| %-44s | %8d |" % ("total", sum(v or 0 for v in sizes.values())))
+'
+printf '\nParavirtualization effort of the RTOS (lines of code)\n\n'
+bash scripts/paravirt-loc.sh
