@@ -13,8 +13,10 @@ use hypercall_abi::{encode_result, Error};
 /// A trapped exception from the guest (hypercall, SMC, WFI, abort, system register).
 #[no_mangle]
 pub extern "C" fn guest_sync(frame: &mut TrapFrame) {
-    crate::health::fence_if_declared_failed();
-    percpu::current().guest_frame.store(frame as *mut TrapFrame as usize, core::sync::atomic::Ordering::Release);
+    // No fence check or frame bookkeeping here: a core declared failed is fenced by its own
+    // overdue heartbeat interrupt, which is taken before the guest runs a single instruction
+    // (physical IRQs go to EL2 whatever the guest masks), and fail-signal starts from that
+    // interrupt path only. This keeps the hypercall path short.
     let reason = decode_with(regs::esr_el2(), || (regs::far_el2(), regs::hpfar_el2()));
     let Some(vm) = current_vm() else {
         panic!("guest exit {reason:?} on a core without a VM");
