@@ -6,11 +6,19 @@ fn main() {
     let out = PathBuf::from(env::var("OUT_DIR").unwrap());
     let manifest = PathBuf::from(env::var("CARGO_MANIFEST_DIR").unwrap());
     let workspace = manifest.parent().unwrap().to_path_buf();
-    for var in ["KAIROS_LOAD_ADDR", "KAIROS_CONFIG_DTB", "KAIROS_GUEST_IMAGES", "KAIROS_BOARD"] {
+    for var in [
+        "KAIROS_LOAD_ADDR",
+        "KAIROS_CONFIG_DTB",
+        "KAIROS_GUEST_IMAGES",
+        "KAIROS_BOARD",
+    ] {
         println!("cargo:rerun-if-env-changed={var}");
     }
 
-    if env::var("TARGET").unwrap_or_default().starts_with("aarch64-unknown-none") {
+    if env::var("TARGET")
+        .unwrap_or_default()
+        .starts_with("aarch64-unknown-none")
+    {
         let load = env::var("KAIROS_LOAD_ADDR").unwrap_or_else(|_| "0x40080000".into());
         let script = workspace.join("linker.ld");
         println!("cargo:rerun-if-changed={}", script.display());
@@ -31,11 +39,21 @@ fn main() {
     // Built-in guest images: KAIROS_GUEST_IMAGES="name=path,name=path".
     let mut table = String::from("/// Guest images built into the hypervisor image.\n");
     table.push_str("pub static BUILTIN: &[(&str, &[u8])] = &[\n");
-    for entry in env::var("KAIROS_GUEST_IMAGES").unwrap_or_default().split(',') {
-        let Some((name, path)) = entry.split_once('=') else { continue };
+    for entry in env::var("KAIROS_GUEST_IMAGES")
+        .unwrap_or_default()
+        .split(',')
+    {
+        let Some((name, path)) = entry.split_once('=') else {
+            continue;
+        };
         println!("cargo:rerun-if-changed={path}");
         let absolute = fs::canonicalize(path).unwrap_or_else(|e| panic!("guest image {path}: {e}"));
-        writeln!(table, "    ({name:?}, include_bytes!({:?})),", absolute.display()).unwrap();
+        writeln!(
+            table,
+            "    ({name:?}, include_bytes!({:?})),",
+            absolute.display()
+        )
+        .unwrap();
     }
     table.push_str("];\n");
     fs::write(out.join("builtin_images.rs"), table).unwrap();

@@ -77,7 +77,9 @@ impl Default for GuestHeap {
 unsafe impl GlobalAlloc for GuestHeap {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         // SAFETY: single vCPU (module doc).
-        unsafe { self.heap() }.alloc(layout).map_or(ptr::null_mut(), NonNull::as_ptr)
+        unsafe { self.heap() }
+            .alloc(layout)
+            .map_or(ptr::null_mut(), NonNull::as_ptr)
     }
 
     unsafe fn dealloc(&self, pointer: *mut u8, layout: Layout) {

@@ -32,12 +32,17 @@ pub fn set_hook(hook: fn(u64) -> !) {
 }
 
 /// Called by the recovery entry: runs the hook, or stops the VM if none was set.
-#[cfg_attr(not(all(target_arch = "aarch64", target_os = "none")), allow(dead_code))]
+#[cfg_attr(
+    not(all(target_arch = "aarch64", target_os = "none")),
+    allow(dead_code)
+)]
 pub(crate) fn run_hook(argument: u64) -> ! {
     // SAFETY: see `HookCell`: read-only after start.
     match unsafe { *HOOK.0.get() } {
         Some(hook) => hook(argument),
-        None => crate::fatal::stop(format_args!("recovery entry reached without a recovery hook")),
+        None => crate::fatal::stop(format_args!(
+            "recovery entry reached without a recovery hook"
+        )),
     }
 }
 

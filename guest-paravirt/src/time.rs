@@ -34,7 +34,10 @@ mod tests {
                 let ticks = ticks_from_ns(frequency, ns);
                 assert!(ns_from_ticks(frequency, ticks) >= ns, "{frequency} {ns}");
                 if ticks > 0 {
-                    assert!(ns_from_ticks(frequency, ticks - 1) < ns, "the first such tick");
+                    assert!(
+                        ns_from_ticks(frequency, ticks - 1) < ns,
+                        "the first such tick"
+                    );
                 }
             }
         }

@@ -21,7 +21,16 @@ fn include_dir() -> PathBuf {
 fn compile(source: &Path) {
     let object = std::env::temp_dir().join(format!("kairos-header-{}.o", std::process::id()));
     let output = Command::new(COMPILER)
-        .args(["-std=c11", "-ffreestanding", "-nostdlib", "-Wall", "-Wextra", "-Werror", "-O2", "-c"])
+        .args([
+            "-std=c11",
+            "-ffreestanding",
+            "-nostdlib",
+            "-Wall",
+            "-Wextra",
+            "-Werror",
+            "-O2",
+            "-c",
+        ])
         .arg("-I")
         .arg(include_dir())
         .arg(source)
@@ -30,7 +39,12 @@ fn compile(source: &Path) {
         .output()
         .unwrap_or_else(|error| panic!("{COMPILER}: {error} (run scripts/deps.sh)"));
     let _ = std::fs::remove_file(&object);
-    assert!(output.status.success(), "{} does not compile:\n{}", source.display(), String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{} does not compile:\n{}",
+        source.display(),
+        String::from_utf8_lossy(&output.stderr)
+    );
 }
 
 #[test]
@@ -57,11 +71,21 @@ fn the_header_agrees_with_the_rust_abi() {
     writeln!(c, "_Static_assert(KAIROS_ABI_MAJOR == {ABI_VERSION_MAJOR} && KAIROS_ABI_MINOR == {ABI_VERSION_MINOR}, \"abi version\");").unwrap();
     for function in Function::ALL {
         let name = function.name().to_uppercase();
-        writeln!(c, "_Static_assert(KAIROS_HVC_{name} == {:#x}u, \"{name}\");", function.id()).unwrap();
+        writeln!(
+            c,
+            "_Static_assert(KAIROS_HVC_{name} == {:#x}u, \"{name}\");",
+            function.id()
+        )
+        .unwrap();
     }
     for error in Error::ALL {
         let name = error.name().to_uppercase();
-        writeln!(c, "_Static_assert(KAIROS_E_{name} == {}, \"{name}\");", error.code()).unwrap();
+        writeln!(
+            c,
+            "_Static_assert(KAIROS_E_{name} == {}, \"{name}\");",
+            error.code()
+        )
+        .unwrap();
     }
     let constants = [
         ("KAIROS_RT_PAGE_MAGIC", RT_PAGE_MAGIC),
@@ -78,12 +102,82 @@ fn the_header_agrees_with_the_rust_abi() {
     for (name, value) in constants {
         writeln!(c, "_Static_assert({name} == {value:#x}ull, \"{name}\");").unwrap();
     }
-    offsets!(c, "kairos_rt_header", RtHeader, [magic, version, size, scheduler, task_count, counter_frequency_hz, committed, flags, origin_ns, reserved]);
-    offsets!(c, "kairos_rt_task", RtTask, [wcet_ns, period_ns, deadline_ns, offset_ns, priority, flags, job_limit]);
-    offsets!(c, "kairos_rt_task_state", RtTaskState, [next_release_ns, head_release_ns, head_remaining_ns, latest_release_ns, released, pending, completed, missed, worst_response_ns, last_response_ns]);
-    offsets!(c, "kairos_rt_slot", RtSlot, [generation, time_ns, affordable_ns, report_sequence, running, task_count, flags, reserved, tasks]);
-    offsets!(c, "kairos_rt_page", RtPage, [header, tasks, reserved0, slots, reserved1]);
-    writeln!(c, "_Static_assert(_Alignof(struct kairos_rt_page) == {}, \"page alignment\");", core::mem::align_of::<RtPage>()).unwrap();
+    offsets!(
+        c,
+        "kairos_rt_header",
+        RtHeader,
+        [
+            magic,
+            version,
+            size,
+            scheduler,
+            task_count,
+            counter_frequency_hz,
+            committed,
+            flags,
+            origin_ns,
+            reserved
+        ]
+    );
+    offsets!(
+        c,
+        "kairos_rt_task",
+        RtTask,
+        [
+            wcet_ns,
+            period_ns,
+            deadline_ns,
+            offset_ns,
+            priority,
+            flags,
+            job_limit
+        ]
+    );
+    offsets!(
+        c,
+        "kairos_rt_task_state",
+        RtTaskState,
+        [
+            next_release_ns,
+            head_release_ns,
+            head_remaining_ns,
+            latest_release_ns,
+            released,
+            pending,
+            completed,
+            missed,
+            worst_response_ns,
+            last_response_ns
+        ]
+    );
+    offsets!(
+        c,
+        "kairos_rt_slot",
+        RtSlot,
+        [
+            generation,
+            time_ns,
+            affordable_ns,
+            report_sequence,
+            running,
+            task_count,
+            flags,
+            reserved,
+            tasks
+        ]
+    );
+    offsets!(
+        c,
+        "kairos_rt_page",
+        RtPage,
+        [header, tasks, reserved0, slots, reserved1]
+    );
+    writeln!(
+        c,
+        "_Static_assert(_Alignof(struct kairos_rt_page) == {}, \"page alignment\");",
+        core::mem::align_of::<RtPage>()
+    )
+    .unwrap();
     let source = std::env::temp_dir().join(format!("kairos-abi-check-{}.c", std::process::id()));
     std::fs::write(&source, c).unwrap();
     compile(&source);

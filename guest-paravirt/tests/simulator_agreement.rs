@@ -38,7 +38,14 @@ fn random_set(rng: &mut Rng, policy: Policy) -> Vec<TaskParams> {
             let wcet = (1 + rng.below(period * budget / 1_000_000)).max(1);
             let deadline = wcet + rng.below(period - wcet + 1);
             let offset = rng.below(period);
-            Task { wcet, period, deadline, offset, priority: 0, sporadic: false }
+            Task {
+                wcet,
+                period,
+                deadline,
+                offset,
+                priority: 0,
+                sporadic: false,
+            }
         })
         .collect();
     if policy == Policy::FixedPriority {
@@ -74,14 +81,28 @@ fn run_to(schedule: &mut Schedule, end: Time, observer: &mut impl Observer) {
 fn sim_state(schedule: &Schedule) -> SimState {
     let active = schedule
         .active_jobs()
-        .map(|(task, _, release, abs_deadline, remaining)| JobState { task, release, abs_deadline, remaining })
+        .map(|(task, _, release, abs_deadline, remaining)| JobState {
+            task,
+            release,
+            abs_deadline,
+            remaining,
+        })
         .collect();
-    let next_release = (0..schedule.params().len()).map(|task| schedule.next_release(task)).collect();
-    SimState { now: schedule.now(), active, next_release }
+    let next_release = (0..schedule.params().len())
+        .map(|task| schedule.next_release(task))
+        .collect();
+    SimState {
+        now: schedule.now(),
+        active,
+        next_release,
+    }
 }
 
 fn sorted(mut jobs: Vec<JobState>) -> Vec<(usize, Time, Time, Time)> {
-    let mut out: Vec<_> = jobs.drain(..).map(|j| (j.task, j.release, j.abs_deadline, j.remaining)).collect();
+    let mut out: Vec<_> = jobs
+        .drain(..)
+        .map(|j| (j.task, j.release, j.abs_deadline, j.remaining))
+        .collect();
     out.sort();
     out
 }
@@ -106,36 +127,63 @@ fn the_guest_schedule_is_the_simulators_and_blackout_misses_agree() {
     let mut rng = Rng(0x1234_5678_9abc_def1);
     let mut with_misses = 0;
     for round in 0..400 {
-        let policy = if round % 2 == 0 { Policy::Edf } else { Policy::FixedPriority };
+        let policy = if round % 2 == 0 {
+            Policy::Edf
+        } else {
+            Policy::FixedPriority
+        };
         let params = random_set(&mut rng, policy);
         let mut schedule = Schedule::new(policy, &params, 0).unwrap();
         let set = task_set(&schedule).unwrap();
 
         // The same state as the simulator at a random event instant t_u (no blackout so far).
         let t_u = rng.below(200_000);
-        let mut silent = Count { misses: vec![0; params.len()], completions: 0 };
+        let mut silent = Count {
+            misses: vec![0; params.len()],
+            completions: 0,
+        };
         run_to(&mut schedule, t_u, &mut silent);
         let reference = simulate(&set, &SimState::initial(&set), t_u, None).unwrap();
         let mine = sim_state(&schedule);
-        assert_eq!(sorted(mine.active.clone()), sorted(reference.end.active.clone()), "round {round} at {t_u}: {params:?}");
-        assert_eq!(mine.next_release, reference.end.next_release, "round {round}");
+        assert_eq!(
+            sorted(mine.active.clone()),
+            sorted(reference.end.active.clone()),
+            "round {round} at {t_u}: {params:?}"
+        );
+        assert_eq!(
+            mine.next_release, reference.end.next_release,
+            "round {round}"
+        );
 
         // A blackout [t_u, t_u + length): the guest's resume rule against the simulator.
         let length = rng.below(120_000);
         let end = t_u + length + 400_000;
-        let mut count = Count { misses: vec![0; params.len()], completions: 0 };
+        let mut count = Count {
+            misses: vec![0; params.len()],
+            completions: 0,
+        };
         let mut blacked = schedule.clone();
         blacked.resume(t_u + length, &mut count);
         run_to(&mut blacked, end, &mut count);
         let expected = simulate(&set, &mine, end, Some(Blackout { start: t_u, length })).unwrap();
-        assert_eq!(count.misses, expected.misses_per_task, "round {round}: {policy:?} {params:?} t_u {t_u} blackout {length}");
+        assert_eq!(
+            count.misses, expected.misses_per_task,
+            "round {round}: {policy:?} {params:?} t_u {t_u} blackout {length}"
+        );
         assert_eq!(count.completions, expected.completions, "round {round}");
-        assert_eq!(sorted(sim_state(&blacked).active), sorted(expected.end.active.clone()), "round {round}");
+        assert_eq!(
+            sorted(sim_state(&blacked).active),
+            sorted(expected.end.active.clone()),
+            "round {round}"
+        );
         if expected.total_misses() > 0 {
             with_misses += 1;
         }
     }
-    assert!(with_misses > 50, "the rounds exercise misses: {with_misses}");
+    assert!(
+        with_misses > 50,
+        "the rounds exercise misses: {with_misses}"
+    );
 }
 
 #[test]
@@ -143,12 +191,23 @@ fn the_reported_slack_is_the_longest_blackout_without_a_miss() {
     let mut rng = Rng(0x0bad_cafe_f00d_0001);
     let mut checked = 0;
     for round in 0..300 {
-        let policy = if round % 2 == 0 { Policy::Edf } else { Policy::FixedPriority };
+        let policy = if round % 2 == 0 {
+            Policy::Edf
+        } else {
+            Policy::FixedPriority
+        };
         let params = random_set(&mut rng, policy);
         let mut schedule = Schedule::new(policy, &params, 0).unwrap();
         let set = task_set(&schedule).unwrap();
         let t_u = rng.below(200_000);
-        run_to(&mut schedule, t_u, &mut Count { misses: vec![0; params.len()], completions: 0 });
+        run_to(
+            &mut schedule,
+            t_u,
+            &mut Count {
+                misses: vec![0; params.len()],
+                completions: 0,
+            },
+        );
         let state = sim_state(&schedule);
         // A(t) is exact for schedulable sets only (an unschedulable one misses anyway).
         let schedulable = match policy {
@@ -158,14 +217,29 @@ fn the_reported_slack_is_the_longest_blackout_without_a_miss() {
         if !schedulable {
             continue;
         }
-        let report = SlackEngine::new(&schedule, u32::MAX).unwrap().compute(&schedule);
+        let report = SlackEngine::new(&schedule, u32::MAX)
+            .unwrap()
+            .compute(&schedule);
         assert!(report.exact);
-        let Slack::Finite(a) = report.slack else { panic!("periodic tasks never leave A unbounded") };
-        let misses = |length| predict_misses(&set, &state, length).unwrap().iter().sum::<u32>();
-        assert_eq!(misses(a), 0, "round {round}: A = {a} must be survivable ({policy:?} {params:?} at {t_u})");
-        assert!(misses(a + 1) > 0, "round {round}: A = {a} must be the longest ({policy:?} {params:?} at {t_u})");
+        let Slack::Finite(a) = report.slack else {
+            panic!("periodic tasks never leave A unbounded")
+        };
+        let misses = |length| {
+            predict_misses(&set, &state, length)
+                .unwrap()
+                .iter()
+                .sum::<u32>()
+        };
+        assert_eq!(
+            misses(a),
+            0,
+            "round {round}: A = {a} must be survivable ({policy:?} {params:?} at {t_u})"
+        );
+        assert!(
+            misses(a + 1) > 0,
+            "round {round}: A = {a} must be the longest ({policy:?} {params:?} at {t_u})"
+        );
         checked += 1;
     }
     assert!(checked > 100, "{checked}");
 }
-

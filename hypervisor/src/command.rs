@@ -13,7 +13,10 @@ pub enum Command {
     /// fault parks that core alone.
     Crash,
     /// Fault injection: make `core` fail (stop silently, or signal its own failure).
-    Fault { core: usize, kind: partition_config::FaultKind },
+    Fault {
+        core: usize,
+        kind: partition_config::FaultKind,
+    },
     /// An empty line.
     Nothing,
 }
@@ -41,7 +44,9 @@ pub const HELP: &[&str] = &[
 /// Parses a typed line.
 pub fn parse(line: &str) -> Result<Command, CommandError<'_>> {
     let mut words = line.split_whitespace();
-    let Some(word) = words.next() else { return Ok(Command::Nothing) };
+    let Some(word) = words.next() else {
+        return Ok(Command::Nothing);
+    };
     let command = match word {
         "help" | "?" => Command::Help,
         "status" => Command::Status,
@@ -49,7 +54,10 @@ pub fn parse(line: &str) -> Result<Command, CommandError<'_>> {
         "crash" => Command::Crash,
         "fault" => {
             const USAGE: &str = "fault <core> stop|signal";
-            let core = words.next().and_then(|w| w.parse().ok()).ok_or(CommandError::Usage(USAGE))?;
+            let core = words
+                .next()
+                .and_then(|w| w.parse().ok())
+                .ok_or(CommandError::Usage(USAGE))?;
             let kind = match words.next() {
                 Some("stop") => partition_config::FaultKind::Stop,
                 Some("signal") => partition_config::FaultKind::Signal,
@@ -77,10 +85,25 @@ mod tests {
         assert_eq!(parse("poweroff"), Ok(Command::PowerOff));
         assert_eq!(parse("crash"), Ok(Command::Crash));
         let stop = partition_config::FaultKind::Stop;
-        assert_eq!(parse("fault 2 stop"), Ok(Command::Fault { core: 2, kind: stop }));
-        assert_eq!(parse("fault x stop"), Err(CommandError::Usage("fault <core> stop|signal")));
-        assert_eq!(parse("fault 1 melt"), Err(CommandError::Usage("fault <core> stop|signal")));
+        assert_eq!(
+            parse("fault 2 stop"),
+            Ok(Command::Fault {
+                core: 2,
+                kind: stop
+            })
+        );
+        assert_eq!(
+            parse("fault x stop"),
+            Err(CommandError::Usage("fault <core> stop|signal"))
+        );
+        assert_eq!(
+            parse("fault 1 melt"),
+            Err(CommandError::Usage("fault <core> stop|signal"))
+        );
         assert_eq!(parse("reboot"), Err(CommandError::Unknown("reboot")));
-        assert_eq!(parse("status now"), Err(CommandError::UnexpectedArgument("now")));
+        assert_eq!(
+            parse("status now"),
+            Err(CommandError::UnexpectedArgument("now"))
+        );
     }
 }

@@ -4,7 +4,10 @@ include!(concat!(env!("OUT_DIR"), "/builtin_images.rs"));
 
 /// The built-in image called `name`.
 pub fn builtin(name: &str) -> Option<&'static [u8]> {
-    BUILTIN.iter().find(|(image, _)| *image == name).map(|(_, bytes)| *bytes)
+    BUILTIN
+        .iter()
+        .find(|(image, _)| *image == name)
+        .map(|(_, bytes)| *bytes)
 }
 
 /// The catalog the config validator asks for image sizes.

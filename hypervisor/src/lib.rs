@@ -11,9 +11,9 @@ extern crate alloc;
 
 pub mod command;
 pub mod health;
+pub mod images;
 #[cfg(target_arch = "aarch64")]
 pub mod migration;
-pub mod images;
 pub mod mm;
 pub mod trace;
 pub mod vm;

@@ -3,7 +3,8 @@
 use crate::arch::aarch64::{cpu, percpu};
 use core::sync::atomic::{AtomicBool, Ordering};
 
-static IN_PANIC: [AtomicBool; percpu::MAX_CPUS] = [const { AtomicBool::new(false) }; percpu::MAX_CPUS];
+static IN_PANIC: [AtomicBool; percpu::MAX_CPUS] =
+    [const { AtomicBool::new(false) }; percpu::MAX_CPUS];
 
 #[panic_handler]
 fn panic(info: &core::panic::PanicInfo) -> ! {
@@ -13,9 +14,15 @@ fn panic(info: &core::panic::PanicInfo) -> ! {
     if IN_PANIC[core % percpu::MAX_CPUS].swap(true, Ordering::AcqRel) {
         cpu::park(); // a panic while panicking: just stop
     }
-    let (file, line) = info.location().map(|l| (l.file(), l.line())).unwrap_or(("?", 0));
+    let (file, line) = info
+        .location()
+        .map(|l| (l.file(), l.line()))
+        .unwrap_or(("?", 0));
     let mut text = heapless_line();
-    let _ = core::fmt::write(&mut text, format_args!("PANIC on core {core} at {file}:{line}: {}", info.message()));
+    let _ = core::fmt::write(
+        &mut text,
+        format_args!("PANIC on core {core} at {file}:{line}: {}", info.message()),
+    );
     crate::console::write_line(text.as_str());
     let mut event = heapless_line();
     let _ = core::fmt::write(
@@ -34,7 +41,10 @@ struct Line {
 }
 
 fn heapless_line() -> Line {
-    Line { bytes: [0; 256], length: 0 }
+    Line {
+        bytes: [0; 256],
+        length: 0,
+    }
 }
 
 impl Line {

@@ -34,7 +34,9 @@ pub fn poll() {
 fn execute(line: &str) {
     match parse(line) {
         Ok(Command::Nothing) => {}
-        Ok(Command::Help) => HELP.iter().for_each(|text| crate::console::write_line(text)),
+        Ok(Command::Help) => HELP
+            .iter()
+            .for_each(|text| crate::console::write_line(text)),
         Ok(Command::Status) => status(),
         Ok(Command::PowerOff) => {
             log::info!("power off requested on the console");
@@ -48,7 +50,9 @@ fn execute(line: &str) {
                 crate::console::write_line(&format!("no core {core}"));
             }
         }
-        Err(CommandError::Unknown(word)) => crate::console::write_line(&format!("unknown command '{word}' (try help)")),
+        Err(CommandError::Unknown(word)) => {
+            crate::console::write_line(&format!("unknown command '{word}' (try help)"))
+        }
         Err(CommandError::Usage(usage)) => crate::console::write_line(&format!("usage: {usage}")),
         Err(CommandError::UnexpectedArgument(word)) => {
             crate::console::write_line(&format!("unexpected argument '{word}'"))
@@ -57,7 +61,9 @@ fn execute(line: &str) {
 }
 
 fn status() {
-    let cores = crate::boot::platform().map_or(0, |p| p.cpus.len()).min(percpu::MAX_CPUS);
+    let cores = crate::boot::platform()
+        .map_or(0, |p| p.cpus.len())
+        .min(percpu::MAX_CPUS);
     for id in 0..cores {
         let core = percpu::of(id);
         crate::console::write_line(&format!("core {id}: {:?}", core.state()));

@@ -29,7 +29,9 @@ pub struct Event {
 impl Event {
     /// Starts an event with its three mandatory fields.
     pub fn new(name: &str, t_ns: u64, core: usize) -> Event {
-        let mut event = Event { line: String::with_capacity(128) };
+        let mut event = Event {
+            line: String::with_capacity(128),
+        };
         event.line.push_str("EVT {\"ev\":");
         write_string(&mut event.line, name);
         let _ = write!(event.line, ",\"t_ns\":{t_ns},\"core\":{core}");
@@ -122,7 +124,12 @@ mod tests {
 
     #[test]
     fn escapes_strings() {
-        let line = Event::new("config_error", 0, 0).str("message", "bad \"x\"\n\\ \u{1}").finish();
-        assert!(line.ends_with(r#""message":"bad \"x\"\n\\ \u0001"}"#), "{line}");
+        let line = Event::new("config_error", 0, 0)
+            .str("message", "bad \"x\"\n\\ \u{1}")
+            .finish();
+        assert!(
+            line.ends_with(r#""message":"bad \"x\"\n\\ \u0001"}"#),
+            "{line}"
+        );
     }
 }

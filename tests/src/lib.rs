@@ -12,14 +12,23 @@ use std::time::{Duration, Instant};
 
 /// The workspace root (parent of this crate).
 pub fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
 }
 
 /// A built file under `build/` (or `$KAIROS_BUILD_DIR`), failing clearly when it is absent.
 pub fn built(relative: &str) -> PathBuf {
-    let build = std::env::var_os("KAIROS_BUILD_DIR").map(PathBuf::from).unwrap_or_else(|| root().join("build"));
+    let build = std::env::var_os("KAIROS_BUILD_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("build"));
     let path = build.join(relative);
-    assert!(path.exists(), "{} is missing: run `make test` (it builds images and test configs)", path.display());
+    assert!(
+        path.exists(),
+        "{} is missing: run `make test` (it builds images and test configs)",
+        path.display()
+    );
     path
 }
 
@@ -32,7 +41,9 @@ pub fn config(name: &str) -> PathBuf {
 /// from the arm64 linux-image package), which `make test` fetches into `<build>/real-dtbs/` with
 /// `scripts/fetch-real-dtbs.sh`. Missing (no network when it ran, say), the test fails saying so.
 pub fn real_dtb(name: &str) -> PathBuf {
-    let build = std::env::var_os("KAIROS_BUILD_DIR").map(PathBuf::from).unwrap_or_else(|| root().join("build"));
+    let build = std::env::var_os("KAIROS_BUILD_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("build"));
     let dir = build.join("real-dtbs");
     let path = dir.join(name);
     assert!(
@@ -74,8 +85,14 @@ pub fn tool(program: &str, args: &[&str]) -> String {
     let output = Command::new(program)
         .args(args)
         .output()
-        .unwrap_or_else(|e| panic!("{program} not found ({e}): run `make test`, which installs it"));
-    assert!(output.status.success(), "{program} {args:?} failed: {}", String::from_utf8_lossy(&output.stderr));
+        .unwrap_or_else(|e| {
+            panic!("{program} not found ({e}): run `make test`, which installs it")
+        });
+    assert!(
+        output.status.success(),
+        "{program} {args:?} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
@@ -107,7 +124,12 @@ impl Qemu {
             "-kernel",
             image.to_str().unwrap(),
         ];
-        Qemu { args: args.iter().map(|s| s.to_string()).collect(), timeout: Duration::from_secs(60), input: Vec::new() }.icount()
+        Qemu {
+            args: args.iter().map(|s| s.to_string()).collect(),
+            timeout: Duration::from_secs(60),
+            input: Vec::new(),
+        }
+        .icount()
     }
 
     /// QEMU raspi4b (4 Cortex-A72, 2 GiB, the 54 MHz counter the Pi firmware sets; no PSCI, so
@@ -117,40 +139,88 @@ impl Qemu {
     pub fn raspi4b(dtb: &Path, console: usize) -> Qemu {
         let image = built("rpi4/boot/kernel8.img");
         let mut args: Vec<String> = [
-            "-M", "raspi4b", "-smp", "4", "-global", "cortex-a72-arm-cpu.cntfrq=54000000", "-semihosting",
-            "-display", "none", "-monitor", "none", "-nic", "none",
+            "-M",
+            "raspi4b",
+            "-smp",
+            "4",
+            "-global",
+            "cortex-a72-arm-cpu.cntfrq=54000000",
+            "-semihosting",
+            "-display",
+            "none",
+            "-monitor",
+            "none",
+            "-nic",
+            "none",
         ]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
         args.extend(serial_ports(console));
-        args.extend(["-dtb".into(), dtb.to_str().unwrap().into(), "-kernel".into(), image.to_str().unwrap().into()]);
-        Qemu { args, timeout: Duration::from_secs(60), input: Vec::new() }.icount()
+        args.extend([
+            "-dtb".into(),
+            dtb.to_str().unwrap().into(),
+            "-kernel".into(),
+            image.to_str().unwrap().into(),
+        ]);
+        Qemu {
+            args,
+            timeout: Duration::from_secs(60),
+            input: Vec::new(),
+        }
+        .icount()
     }
 
     /// QEMU imx8mp-evk (4 Cortex-A53, 2 GiB, PSCI by SMC) booting the imx8mp Image with the
     /// platform DTB `dtb`; the console, UART2, is the second serial port.
     pub fn imx8mp(dtb: &Path) -> Qemu {
         let image = built("imx8mp/boot/Image");
-        let mut args: Vec<String> = ["-M", "imx8mp-evk", "-smp", "4", "-m", "2G", "-display", "none", "-monitor", "none"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
+        let mut args: Vec<String> = [
+            "-M",
+            "imx8mp-evk",
+            "-smp",
+            "4",
+            "-m",
+            "2G",
+            "-display",
+            "none",
+            "-monitor",
+            "none",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
         args.extend(serial_ports(1));
-        args.extend(["-dtb".into(), dtb.to_str().unwrap().into(), "-kernel".into(), image.to_str().unwrap().into()]);
-        Qemu { args, timeout: Duration::from_secs(60), input: Vec::new() }.icount()
+        args.extend([
+            "-dtb".into(),
+            dtb.to_str().unwrap().into(),
+            "-kernel".into(),
+            image.to_str().unwrap().into(),
+        ]);
+        Qemu {
+            args,
+            timeout: Duration::from_secs(60),
+            input: Vec::new(),
+        }
+        .icount()
     }
 
     /// Boots `image` instead of the board's own (for load-address and entry checks).
     pub fn kernel(mut self, image: &Path) -> Qemu {
-        let at = self.args.iter().position(|a| a == "-kernel").expect("-kernel") + 1;
+        let at = self
+            .args
+            .iter()
+            .position(|a| a == "-kernel")
+            .expect("-kernel")
+            + 1;
         self.args[at] = image.to_str().unwrap().into();
         self
     }
 
     /// Hands `dtb` to the hypervisor as the initrd (the boot loader's config handover).
     pub fn initrd(mut self, dtb: &Path) -> Qemu {
-        self.args.extend(["-initrd".into(), dtb.to_str().unwrap().into()]);
+        self.args
+            .extend(["-initrd".into(), dtb.to_str().unwrap().into()]);
         self
     }
 
@@ -228,7 +298,8 @@ impl Qemu {
                 break (None, true);
             }
             if let Some((trigger, _)) = input.peek() {
-                let seen = String::from_utf8_lossy(&shared.lock().unwrap()).contains(trigger.as_str());
+                let seen =
+                    String::from_utf8_lossy(&shared.lock().unwrap()).contains(trigger.as_str());
                 if seen {
                     let (_, text) = input.next().unwrap();
                     if let Some(pipe) = stdin.as_mut() {
@@ -244,7 +315,13 @@ impl Qemu {
         let _ = child.stderr.take().unwrap().read_to_string(&mut stderr);
         reader.join().unwrap();
         let output = String::from_utf8_lossy(&shared.lock().unwrap()).into_owned();
-        Run { output, stderr, status, timed_out, elapsed: start.elapsed() }
+        Run {
+            output,
+            stderr,
+            status,
+            timed_out,
+            elapsed: start.elapsed(),
+        }
     }
 }
 
@@ -278,28 +355,50 @@ impl Run {
         self.output
             .lines()
             .filter_map(|line| line.trim_end_matches('\r').strip_prefix("EVT "))
-            .map(|json| serde_json::from_str(json).unwrap_or_else(|e| panic!("bad EVT line {json}: {e}")))
+            .map(|json| {
+                serde_json::from_str(json).unwrap_or_else(|e| panic!("bad EVT line {json}: {e}"))
+            })
             .collect()
     }
 
     /// The events called `name`.
     pub fn events_named(&self, name: &str) -> Vec<Value> {
-        self.events().into_iter().filter(|event| event["ev"] == name).collect()
+        self.events()
+            .into_iter()
+            .filter(|event| event["ev"] == name)
+            .collect()
     }
 
     /// Console lines (CR stripped).
     pub fn lines(&self) -> Vec<&str> {
-        self.output.lines().map(|line| line.trim_end_matches('\r')).collect()
+        self.output
+            .lines()
+            .map(|line| line.trim_end_matches('\r'))
+            .collect()
     }
 
     /// Asserts the machine powered itself off cleanly (exit 0, not killed).
     pub fn assert_clean_exit(&self) {
-        assert!(!self.timed_out, "QEMU timed out after {:?}; output:\n{}", self.elapsed, self.output);
-        assert_eq!(self.status, Some(0), "QEMU exit status; stderr: {}\noutput:\n{}", self.stderr, self.output);
+        assert!(
+            !self.timed_out,
+            "QEMU timed out after {:?}; output:\n{}",
+            self.elapsed, self.output
+        );
+        assert_eq!(
+            self.status,
+            Some(0),
+            "QEMU exit status; stderr: {}\noutput:\n{}",
+            self.stderr,
+            self.output
+        );
     }
 
     /// Asserts some line contains `text`.
     pub fn assert_line(&self, text: &str) {
-        assert!(self.lines().iter().any(|line| line.contains(text)), "no line contains {text:?}; output:\n{}", self.output);
+        assert!(
+            self.lines().iter().any(|line| line.contains(text)),
+            "no line contains {text:?}; output:\n{}",
+            self.output
+        );
     }
 }

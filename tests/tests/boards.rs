@@ -15,13 +15,22 @@ use system_tests::{built, real_dtb, tool, Qemu, Run, Scratch};
 fn assert_demo(run: &Run, gic: &str, counter_hz: u64) {
     run.assert_clean_exit();
     let boot = &run.events_named("boot")[0];
-    assert_eq!((boot["el"].as_u64(), boot["cpus"].as_u64()), (Some(2), Some(4)), "{boot}");
+    assert_eq!(
+        (boot["el"].as_u64(), boot["cpus"].as_u64()),
+        (Some(2), Some(4)),
+        "{boot}"
+    );
     assert_eq!(boot["gic"], gic);
     assert_eq!(boot["counter_hz"].as_u64(), Some(counter_hz));
     let online = run.events_named("cpu_online");
     let mut cores: Vec<u64> = online.iter().map(|e| e["core"].as_u64().unwrap()).collect();
     cores.sort();
-    assert_eq!(cores, [0, 1, 2, 3], "every core online once; output:\n{}", run.output);
+    assert_eq!(
+        cores,
+        [0, 1, 2, 3],
+        "every core online once; output:\n{}",
+        run.output
+    );
     assert!(online.iter().all(|e| e["el"] == 2), "every core at EL2");
     assert_eq!(run.events_named("vm_created").len(), 3);
     let started = run.events_named("vm_started");
@@ -35,7 +44,10 @@ fn assert_demo(run: &Run, gic: &str, counter_hz: u64) {
 }
 
 fn config_source(run: &Run) -> String {
-    run.events_named("config")[0]["source"].as_str().unwrap().to_string()
+    run.events_named("config")[0]["source"]
+        .as_str()
+        .unwrap()
+        .to_string()
 }
 
 /// A copy of Debian's bcm2711-rpi-4-b.dtb with /memory filled in the way the Pi firmware does
@@ -46,7 +58,22 @@ fn rpi4_dtb_as_the_firmware_passes_it() -> Scratch {
     let dtb = Scratch::new("bcm2711-rpi-4-b.dtb");
     std::fs::copy(real_dtb("bcm2711-rpi-4-b.dtb"), dtb.path()).unwrap();
     let path = dtb.path().to_str().unwrap();
-    tool("fdtput", &["-t", "x", path, "/memory@0", "reg", "0", "0", "3b400000", "0", "40000000", "40000000"]);
+    tool(
+        "fdtput",
+        &[
+            "-t",
+            "x",
+            path,
+            "/memory@0",
+            "reg",
+            "0",
+            "0",
+            "3b400000",
+            "0",
+            "40000000",
+            "40000000",
+        ],
+    );
     dtb
 }
 
@@ -63,7 +90,10 @@ fn rpi4_boots_the_demo_with_debians_dtb_on_the_mini_uart() {
     let dtb = rpi4_dtb_as_the_firmware_passes_it();
     let run = Qemu::raspi4b(dtb.path(), 1).run();
     assert_demo(&run, "v2", 54_000_000);
-    assert_eq!(run.events_named("boot")[0]["model"], "Raspberry Pi 4 Model B");
+    assert_eq!(
+        run.events_named("boot")[0]["model"],
+        "Raspberry Pi 4 Model B"
+    );
 }
 
 #[test]
@@ -74,7 +104,13 @@ fn rpi4_takes_the_partitions_from_the_firmware_overlay() {
     let overlay = built("rpi4/boot/overlays/kairos-partitions.dtbo");
     tool(
         "fdtoverlay",
-        &["-i", base.path().to_str().unwrap(), "-o", merged.path().to_str().unwrap(), overlay.to_str().unwrap()],
+        &[
+            "-i",
+            base.path().to_str().unwrap(),
+            "-o",
+            merged.path().to_str().unwrap(),
+            overlay.to_str().unwrap(),
+        ],
     );
     let run = Qemu::raspi4b(merged.path(), 1).run();
     assert_demo(&run, "v2", 54_000_000);
@@ -92,45 +128,103 @@ fn imx8mp_boots_the_demo_with_the_board_dts() {
 #[test]
 fn imx8mp_boots_the_demo_with_debians_dtb_and_the_config_as_initrd() {
     // What boot.scr does: booti <Image> <kairos-partitions.dtb>:<size> <imx8mp-evk.dtb>.
-    let run = Qemu::imx8mp(&real_dtb("imx8mp-evk.dtb")).initrd(&built("imx8mp/boot/kairos-partitions.dtb")).run();
+    let run = Qemu::imx8mp(&real_dtb("imx8mp-evk.dtb"))
+        .initrd(&built("imx8mp/boot/kairos-partitions.dtb"))
+        .run();
     assert_demo(&run, "v3", 8_000_000);
     assert_eq!(config_source(&run), "initrd");
-    assert_eq!(run.events_named("boot")[0]["model"], "NXP i.MX8MPlus EVK board");
+    assert_eq!(
+        run.events_named("boot")[0]["model"],
+        "NXP i.MX8MPlus EVK board"
+    );
 }
 
 #[test]
 fn boot_files_are_made_for_each_board() {
     // Raspberry Pi 4: kernel8.img is the Image; config.txt and the overlay go beside it.
     let image = std::fs::read(built("rpi4/Image")).unwrap();
-    assert_eq!(std::fs::read(built("rpi4/boot/kernel8.img")).unwrap(), image);
+    assert_eq!(
+        std::fs::read(built("rpi4/boot/kernel8.img")).unwrap(),
+        image
+    );
     assert_eq!(&image[56..60], b"ARM\x64", "arm64 Image header");
     let config = std::fs::read_to_string(built("rpi4/boot/config.txt")).unwrap();
-    for line in ["arm_64bit=1", "kernel=kernel8.img", "kernel_address=0x80000", "enable_uart=1", "dtoverlay=kairos-partitions"] {
-        assert!(config.lines().any(|l| l.trim() == line), "config.txt lacks {line}");
+    for line in [
+        "arm_64bit=1",
+        "kernel=kernel8.img",
+        "kernel_address=0x80000",
+        "enable_uart=1",
+        "dtoverlay=kairos-partitions",
+    ] {
+        assert!(
+            config.lines().any(|l| l.trim() == line),
+            "config.txt lacks {line}"
+        );
     }
     let overlay = built("rpi4/boot/overlays/kairos-partitions.dtbo");
     let overlay = overlay.to_str().unwrap();
-    assert_eq!(tool("fdtget", &[overlay, "/fragment@0", "target-path"]).trim(), "/");
-    assert_eq!(tool("fdtget", &[overlay, "/fragment@1", "target-path"]).trim(), "/chosen");
-    let console = tool("fdtget", &[overlay, "/fragment@1/__overlay__", "stdout-path"]);
-    assert_eq!(console.trim(), "/soc/serial@7e215040:115200n8", "the mini UART on GPIO 14/15");
+    assert_eq!(
+        tool("fdtget", &[overlay, "/fragment@0", "target-path"]).trim(),
+        "/"
+    );
+    assert_eq!(
+        tool("fdtget", &[overlay, "/fragment@1", "target-path"]).trim(),
+        "/chosen"
+    );
+    let console = tool(
+        "fdtget",
+        &[overlay, "/fragment@1/__overlay__", "stdout-path"],
+    );
+    assert_eq!(
+        console.trim(),
+        "/soc/serial@7e215040:115200n8",
+        "the mini UART on GPIO 14/15"
+    );
     // i.MX 8M Plus: Image, partition DTB and a U-Boot script that boots them with booti.
-    assert_eq!(std::fs::read(built("imx8mp/boot/Image")).unwrap(), std::fs::read(built("imx8mp/Image")).unwrap());
+    assert_eq!(
+        std::fs::read(built("imx8mp/boot/Image")).unwrap(),
+        std::fs::read(built("imx8mp/Image")).unwrap()
+    );
     let script = built("imx8mp/boot/boot.scr");
     let listing = tool("mkimage", &["-l", script.to_str().unwrap()]);
-    assert!(listing.contains("Script"), "boot.scr is not a U-Boot script image:\n{listing}");
+    assert!(
+        listing.contains("Script"),
+        "boot.scr is not a U-Boot script image:\n{listing}"
+    );
     let text = String::from_utf8_lossy(&std::fs::read(&script).unwrap()).into_owned();
-    assert!(text.contains("booti ${kairos_addr} ${kairos_initrd} ${fdt_addr_r}"), "{text}");
-    assert!(text.contains("setenv kairos_addr 0x40080000"), "boot.scr loads where the Image is linked");
-    let model = tool("fdtget", &[built("imx8mp/boot/kairos-partitions.dtb").to_str().unwrap(), "/hypervisor", "compatible"]);
+    assert!(
+        text.contains("booti ${kairos_addr} ${kairos_initrd} ${fdt_addr_r}"),
+        "{text}"
+    );
+    assert!(
+        text.contains("setenv kairos_addr 0x40080000"),
+        "boot.scr loads where the Image is linked"
+    );
+    let model = tool(
+        "fdtget",
+        &[
+            built("imx8mp/boot/kairos-partitions.dtb").to_str().unwrap(),
+            "/hypervisor",
+            "compatible",
+        ],
+    );
     assert_eq!(model.trim(), "kairos,hypervisor");
 }
 
 /// Runs `image` on raspi4b with the board DTS and returns what it said before stopping.
 fn early_failure(image: &Path, dtb: &Path) -> Run {
     let run = Qemu::raspi4b(dtb, 0).kernel(image).run();
-    assert!(!run.timed_out, "the failure must end the run, not hang it; output:\n{}", run.output);
-    assert_eq!(run.status, Some(1), "semihosting exit status 1; stderr: {}", run.stderr);
+    assert!(
+        !run.timed_out,
+        "the failure must end the run, not hang it; output:\n{}",
+        run.output
+    );
+    assert_eq!(
+        run.status,
+        Some(1),
+        "semihosting exit status 1; stderr: {}",
+        run.stderr
+    );
     run
 }
 
@@ -147,11 +241,24 @@ fn failures_before_the_console_are_reported_and_end_the_run() {
     // The ELF instead of the raw Image: QEMU starts an ELF at EL3.
     let run = early_failure(&built("rpi4/kairos.elf"), &dtb);
     let said = format!("{}{}", run.output, run.stderr);
-    assert!(said.contains("Kairos: not entered at EL2"), "wrong exception level not reported:\n{said}");
+    assert!(
+        said.contains("Kairos: not entered at EL2"),
+        "wrong exception level not reported:\n{said}"
+    );
     // A platform DTB Kairos cannot use: the error goes to the console that DTB names.
     let bad = Scratch::new("rpi4-bad.dtb");
     std::fs::copy(&dtb, bad.path()).unwrap();
-    tool("fdtput", &["-t", "s", bad.path().to_str().unwrap(), "/cpus/cpu@2", "enable-method", "brcm,bogus"]);
+    tool(
+        "fdtput",
+        &[
+            "-t",
+            "s",
+            bad.path().to_str().unwrap(),
+            "/cpus/cpu@2",
+            "enable-method",
+            "brcm,bogus",
+        ],
+    );
     let run = early_failure(&built("rpi4/boot/kernel8.img"), bad.path());
     run.assert_line("Kairos: cannot use the platform DTB at");
     run.assert_line("/cpus/cpu@2 property `enable-method`: unknown value \"brcm,bogus\"");
@@ -162,20 +269,42 @@ fn imx8mq_and_imx8mm_dtbs_give_kairos_what_it_needs() {
     // Boards QEMU does not emulate: Debian's DTBs must still describe everything Kairos reads,
     // with the differences boards/README.md lists (the same Image boots them: RAM at 0x4000_0000).
     use platform::{Conduit, EnableMethod, Gic, Platform, Region, UartKind};
-    for (name, uart, gicv2_frames) in
-        [("imx8mq-evk.dtb", 0x3086_0000, true), ("imx8mm-evk.dtb", 0x3089_0000, false), ("imx8mp-evk.dtb", 0x3089_0000, false)]
-    {
+    for (name, uart, gicv2_frames) in [
+        ("imx8mq-evk.dtb", 0x3086_0000, true),
+        ("imx8mm-evk.dtb", 0x3089_0000, false),
+        ("imx8mp-evk.dtb", 0x3089_0000, false),
+    ] {
         let bytes = std::fs::read(real_dtb(name)).unwrap();
         let p = Platform::from_dtb(&bytes).unwrap_or_else(|e| panic!("{name}: {e}"));
         assert_eq!(p.cpus.len(), 4, "{name}");
-        assert!(p.cpus.iter().all(|c| c.enable == EnableMethod::Psci), "{name}");
+        assert!(
+            p.cpus.iter().all(|c| c.enable == EnableMethod::Psci),
+            "{name}"
+        );
         assert_eq!(p.psci.map(|p| p.conduit), Some(Conduit::Smc), "{name}");
         assert_eq!(p.memory[0].base, 0x4000_0000, "{name}");
         let console = p.console.unwrap_or_else(|| panic!("{name}: no console"));
-        assert_eq!((console.kind, console.base), (UartKind::Imx, uart), "{name}");
-        let Gic::V3 { dist, redist, cpu, .. } = &p.gic else { panic!("{name}: not GICv3") };
-        assert_eq!((*dist, redist[0].base), (Region::new(0x3880_0000, 0x1_0000), 0x3888_0000), "{name}");
-        assert_eq!(cpu.is_some(), gicv2_frames, "{name}: GICv2-compatible CPU interface frames");
+        assert_eq!(
+            (console.kind, console.base),
+            (UartKind::Imx, uart),
+            "{name}"
+        );
+        let Gic::V3 {
+            dist, redist, cpu, ..
+        } = &p.gic
+        else {
+            panic!("{name}: not GICv3")
+        };
+        assert_eq!(
+            (*dist, redist[0].base),
+            (Region::new(0x3880_0000, 0x1_0000), 0x3888_0000),
+            "{name}"
+        );
+        assert_eq!(
+            cpu.is_some(),
+            gicv2_frames,
+            "{name}: GICv2-compatible CPU interface frames"
+        );
     }
 }
 
@@ -192,12 +321,33 @@ fn assert_migration(run: &Run) {
 fn assert_migration_outcome(run: &Run) {
     let done = run.events_named("migration_done");
     assert_eq!(done.len(), 1, "output:\n{}", run.output);
-    assert_eq!((done[0]["vm"].as_u64(), done[0]["from"].as_u64(), done[0]["to"].as_u64()), (Some(1), Some(2), Some(0)));
-    let (measured, predicted) = (done[0]["measured_ns"].as_u64().unwrap(), done[0]["predicted_ns"].as_u64().unwrap());
-    assert!(measured <= predicted && measured * 10 >= predicted * 8, "measured {measured} predicted {predicted}");
-    let decision = run.events_named("migration_decision").into_iter().find(|e| e["vm"] == 1).unwrap();
+    assert_eq!(
+        (
+            done[0]["vm"].as_u64(),
+            done[0]["from"].as_u64(),
+            done[0]["to"].as_u64()
+        ),
+        (Some(1), Some(2), Some(0))
+    );
+    let (measured, predicted) = (
+        done[0]["measured_ns"].as_u64().unwrap(),
+        done[0]["predicted_ns"].as_u64().unwrap(),
+    );
+    assert!(
+        measured <= predicted && measured * 10 >= predicted * 8,
+        "measured {measured} predicted {predicted}"
+    );
+    let decision = run
+        .events_named("migration_decision")
+        .into_iter()
+        .find(|e| e["vm"] == 1)
+        .unwrap();
     let predicted_misses = decision["misses_total"].as_u64().unwrap();
-    let observed = run.events_named("deadline_miss").iter().filter(|e| e["vm"] == 1).count() as u64;
+    let observed = run
+        .events_named("deadline_miss")
+        .iter()
+        .filter(|e| e["vm"] == 1)
+        .count() as u64;
     assert_eq!(observed, predicted_misses, "misses as predicted");
     run.assert_line("[rtos0] DONE jobs=60 misses=0");
     assert!(run.events_named("panic").is_empty());
@@ -205,12 +355,16 @@ fn assert_migration_outcome(run: &Run) {
 
 #[test]
 fn rpi4_migrates_a_vm_off_a_failed_core() {
-    let run = Qemu::raspi4b(&built("rpi4/platform.dtb"), 0).initrd(&system_tests::config("migrate-demo")).run();
+    let run = Qemu::raspi4b(&built("rpi4/platform.dtb"), 0)
+        .initrd(&system_tests::config("migrate-demo"))
+        .run();
     assert_migration(&run);
 }
 
 #[test]
 fn imx8mp_migrates_a_vm_off_a_failed_core() {
-    let run = Qemu::imx8mp(&built("imx8mp/platform.dtb")).initrd(&system_tests::config("migrate-demo")).run();
+    let run = Qemu::imx8mp(&built("imx8mp/platform.dtb"))
+        .initrd(&system_tests::config("migrate-demo"))
+        .run();
     assert_migration(&run);
 }

@@ -11,20 +11,33 @@ fn assert_contained(run: &Run) {
     run.assert_line("attack hypercall-flood: 20000 of 20000 answered");
     let faults = run.events_named("vm_fault");
     assert_eq!(faults.len(), 8);
-    assert!(faults.iter().all(|e| e["name"] == "attacker" && e["action"] == "inject"));
+    assert!(faults
+        .iter()
+        .all(|e| e["name"] == "attacker" && e["action"] == "inject"));
     for victim in ["victim1", "victim2"] {
         run.assert_line(&format!("[{victim}] hello done"));
     }
     assert!(run.events_named("panic").is_empty());
-    assert!(run.events_named("fault_detected").is_empty(), "no core was taken for dead");
+    assert!(
+        run.events_named("fault_detected").is_empty(),
+        "no core was taken for dead"
+    );
 }
 
 #[test]
 fn rpi4_contains_the_attacker() {
-    assert_contained(&Qemu::raspi4b(&built("rpi4/platform.dtb"), 0).initrd(&config("attack-inject")).run());
+    assert_contained(
+        &Qemu::raspi4b(&built("rpi4/platform.dtb"), 0)
+            .initrd(&config("attack-inject"))
+            .run(),
+    );
 }
 
 #[test]
 fn imx8mp_contains_the_attacker() {
-    assert_contained(&Qemu::imx8mp(&built("imx8mp/platform.dtb")).initrd(&config("attack-inject")).run());
+    assert_contained(
+        &Qemu::imx8mp(&built("imx8mp/platform.dtb"))
+            .initrd(&config("attack-inject"))
+            .run(),
+    );
 }

@@ -30,7 +30,12 @@ fn default_demo_boots_all_cores_and_runs_three_rtos_vms_gicv3() {
     // The default demo is the fault and migration demo (tests/tests/migration.rs checks it in
     // depth): rtos0 is never hit and meets every deadline; rtos1 moves to the spare core 0.
     run.assert_line("[rtos0] DONE jobs=60 misses=0");
-    assert!(started.iter().any(|e| e["name"] == "rtos1" && e["core"] == 0), "rtos1 resumed on core 0");
+    assert!(
+        started
+            .iter()
+            .any(|e| e["name"] == "rtos1" && e["core"] == 0),
+        "rtos1 resumed on core 0"
+    );
     run.assert_line("Faults and migrations");
     assert_eq!(count(&run, "config_error"), 0);
     assert_eq!(count(&run, "system_off"), 1);
@@ -66,8 +71,15 @@ fn single_core_reports_the_missing_cores_and_powers_off() {
     run.assert_clean_exit();
     assert_eq!(count(&run, "cpu_online"), 1);
     let errors = run.events_named("config_error");
-    let cores: Vec<_> = errors.iter().filter(|e| e["property"] == "kairos,cpus").collect();
-    assert_eq!(cores.len(), 3, "each VM asks for a core a 1-core machine lacks: {errors:?}");
+    let cores: Vec<_> = errors
+        .iter()
+        .filter(|e| e["property"] == "kairos,cpus")
+        .collect();
+    assert_eq!(
+        cores.len(),
+        3,
+        "each VM asks for a core a 1-core machine lacks: {errors:?}"
+    );
     assert!(
         errors.iter().any(|e| e["property"] == "kairos,fault-plan"),
         "the fault plan names cores it lacks too: {errors:?}"
@@ -78,7 +90,11 @@ fn single_core_reports_the_missing_cores_and_powers_off() {
 #[test]
 fn config_in_the_platform_dtb_wins() {
     let dtb = config("virt-gicv3-with-partitions");
-    let run = Qemu::virt(3, 4).arg("-dtb").arg(dtb.to_str().unwrap()).initrd(&config("one-vm")).run();
+    let run = Qemu::virt(3, 4)
+        .arg("-dtb")
+        .arg(dtb.to_str().unwrap())
+        .initrd(&config("one-vm"))
+        .run();
     run.assert_clean_exit();
     assert_eq!(run.events_named("config")[0]["source"], "platform-dtb");
     let started = run.events_named("vm_started");
@@ -89,15 +105,20 @@ fn config_in_the_platform_dtb_wins() {
 
 #[test]
 fn a_core_given_twice_is_rejected_and_the_valid_vms_still_start() {
-    let run = Qemu::virt(3, 4).initrd(&config("qemu-virt-bad-overlap")).run();
+    let run = Qemu::virt(3, 4)
+        .initrd(&config("qemu-virt-bad-overlap"))
+        .run();
     run.assert_clean_exit();
     let errors = run.events_named("config_error");
     assert_eq!(errors.len(), 1, "{errors:?}");
     assert!(errors[0]["node"].as_str().unwrap().contains("rtos1"));
     assert_eq!(errors[0]["property"], "kairos,cpus");
     run.assert_line("rtos1");
-    let started: Vec<String> =
-        run.events_named("vm_started").iter().map(|e| e["name"].as_str().unwrap().to_string()).collect();
+    let started: Vec<String> = run
+        .events_named("vm_started")
+        .iter()
+        .map(|e| e["name"].as_str().unwrap().to_string())
+        .collect();
     assert_eq!(started.len(), 2);
     assert!(started.contains(&"rtos0".into()) && started.contains(&"rtos2".into()));
 }
@@ -107,8 +128,10 @@ fn every_bad_vm_is_named_and_the_good_one_runs() {
     let run = Qemu::virt(3, 4).initrd(&config("many-errors")).run();
     run.assert_clean_exit();
     let errors = run.events_named("config_error");
-    let failing: Vec<(&str, &str)> =
-        errors.iter().map(|e| (e["node"].as_str().unwrap(), e["property"].as_str().unwrap())).collect();
+    let failing: Vec<(&str, &str)> = errors
+        .iter()
+        .map(|e| (e["node"].as_str().unwrap(), e["property"].as_str().unwrap()))
+        .collect();
     for (node, property) in [
         ("nocore", "kairos,cpus"),
         ("overhyp", "kairos,memory-base"),
@@ -116,7 +139,9 @@ fn every_bad_vm_is_named_and_the_good_one_runs() {
         ("badtype", "kairos,cpus"),
     ] {
         assert!(
-            failing.iter().any(|(n, p)| n.contains(node) && *p == property),
+            failing
+                .iter()
+                .any(|(n, p)| n.contains(node) && *p == property),
             "no error for {node}/{property} in {failing:?}"
         );
     }
@@ -140,7 +165,10 @@ fn a_corrupt_config_is_reported_and_nothing_crashes() {
 #[test]
 fn a_panic_parks_its_core_and_the_others_go_on() {
     // Typed while the guests run (they tick for 200 ms).
-    let run = Qemu::virt(3, 4).initrd(&config("hello-demo")).type_when("hello from vm", "crash\r").run();
+    let run = Qemu::virt(3, 4)
+        .initrd(&config("hello-demo"))
+        .type_when("hello from vm", "crash\r")
+        .run();
     run.assert_clean_exit();
     let panics = run.events_named("panic");
     assert_eq!(panics.len(), 1);

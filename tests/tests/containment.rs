@@ -19,11 +19,17 @@ fn assert_victims_finished(run: &Run) {
         run.assert_line(&format!("[{victim}] tick 5"));
         run.assert_line(&format!("[{victim}] hello done"));
     }
-    assert!(run.events_named("panic").is_empty(), "the hypervisor never panics");
+    assert!(
+        run.events_named("panic").is_empty(),
+        "the hypervisor never panics"
+    );
 }
 
 fn attacker_faults(run: &Run) -> Vec<serde_json::Value> {
-    run.events_named("vm_fault").into_iter().filter(|e| e["name"] == "attacker").collect()
+    run.events_named("vm_fault")
+        .into_iter()
+        .filter(|e| e["name"] == "attacker")
+        .collect()
 }
 
 #[test]
@@ -54,12 +60,19 @@ fn every_attack_is_refused_and_the_victims_keep_running() {
     let faults = attacker_faults(&run);
     assert_eq!(faults.len(), ABORT_ATTACKS.len());
     assert!(faults.iter().all(|e| e["action"] == "inject"));
-    assert!(faults.iter().any(|e| e["address"] == "0x41600000" && e["kind"] == "outside_map"));
+    assert!(faults
+        .iter()
+        .any(|e| e["address"] == "0x41600000" && e["kind"] == "outside_map"));
     assert!(faults.iter().any(|e| e["kind"] == "instruction_abort"));
-    assert!(run.events_named("vm_fault").iter().all(|e| e["name"] == "attacker"));
+    assert!(run
+        .events_named("vm_fault")
+        .iter()
+        .all(|e| e["name"] == "attacker"));
     assert_victims_finished(&run);
     let stopped = run.events_named("vm_stopped");
-    assert!(stopped.iter().any(|e| e["name"] == "attacker" && e["reason"] == "system_off"));
+    assert!(stopped
+        .iter()
+        .any(|e| e["name"] == "attacker" && e["reason"] == "system_off"));
 }
 
 #[test]
@@ -69,9 +82,14 @@ fn policy_stop_stops_the_attacker_at_its_first_fault() {
     let faults = attacker_faults(&run);
     assert_eq!(faults.len(), 1);
     assert_eq!(faults[0]["action"], "stop");
-    assert!(!run.output.contains("attack read-other-vm-ram: refused"), "stopped before it could print");
+    assert!(
+        !run.output.contains("attack read-other-vm-ram: refused"),
+        "stopped before it could print"
+    );
     let stopped = run.events_named("vm_stopped");
-    assert!(stopped.iter().any(|e| e["name"] == "attacker" && e["reason"] == "outside_map"));
+    assert!(stopped
+        .iter()
+        .any(|e| e["name"] == "attacker" && e["reason"] == "outside_map"));
     assert_victims_finished(&run);
 }
 
@@ -81,8 +99,16 @@ fn policy_restart_restarts_the_attacker_then_gives_up() {
     run.assert_clean_exit();
     let restarts = run.events_named("vm_restarted");
     assert_eq!(restarts.len(), 3, "three restarts allowed");
-    assert_eq!(run.lines().iter().filter(|l| l.contains("[attacker] attacker starting")).count(), 4);
+    assert_eq!(
+        run.lines()
+            .iter()
+            .filter(|l| l.contains("[attacker] attacker starting"))
+            .count(),
+        4
+    );
     let stopped = run.events_named("vm_stopped");
-    assert!(stopped.iter().any(|e| e["name"] == "attacker" && e["reason"] == "restart_limit"));
+    assert!(stopped
+        .iter()
+        .any(|e| e["name"] == "attacker" && e["reason"] == "restart_limit"));
     assert_victims_finished(&run);
 }

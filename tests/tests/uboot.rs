@@ -8,7 +8,10 @@ use system_tests::{built, config, Qemu};
 #[test]
 fn debian_u_boot_reaches_its_prompt_beside_a_rust_guest() {
     let uboot = built("u-boot/u-boot.bin");
-    let loader = format!("loader,file={},addr=0x60000000,force-raw=on", uboot.display());
+    let loader = format!(
+        "loader,file={},addr=0x60000000,force-raw=on",
+        uboot.display()
+    );
     let run = Qemu::virt(3, 4)
         .initrd(&config("uboot"))
         .arg("-device")
@@ -22,6 +25,10 @@ fn debian_u_boot_reaches_its_prompt_beside_a_rust_guest() {
     run.assert_line("[uboot] In:    serial@9000000");
     run.assert_line("[uboot] =>");
     run.assert_line("[rust] hello done");
-    assert!(run.events_named("vm_fault").is_empty(), "U-Boot ran without a fault: {}", run.output);
+    assert!(
+        run.events_named("vm_fault").is_empty(),
+        "U-Boot ran without a fault: {}",
+        run.output
+    );
     assert!(run.events_named("panic").is_empty());
 }

@@ -17,7 +17,10 @@ fn irq_lines(run: &Run) {
 fn refusal_traced(run: &Run) {
     let denied = run.events_named("vgic_denied");
     assert_eq!(denied.len(), 1, "{denied:?}");
-    assert_eq!((denied[0]["register"].as_str(), denied[0]["intid"].as_u64()), (Some("ISENABLER"), Some(33)));
+    assert_eq!(
+        (denied[0]["register"].as_str(), denied[0]["intid"].as_u64()),
+        (Some("ISENABLER"), Some(33))
+    );
     let faults = run.events_named("vm_fault");
     assert_eq!(faults.len(), 1, "{faults:?}");
     assert_eq!(faults[0]["kind"], "mmio_denied");
@@ -51,8 +54,12 @@ fn gicv2_guest_takes_timer_sgis_and_its_spi_and_is_refused_others() {
 /// `BENCH <name> <ticks>` printed by irqtest.
 fn bench(run: &Run, name: &str) -> u64 {
     let prefix = format!("[irq] BENCH {name} ");
-    let line = run.lines().into_iter().find(|line| line.starts_with(&prefix));
-    line.and_then(|line| line[prefix.len()..].trim().parse().ok()).unwrap_or_else(|| panic!("no {name}:\n{}", run.output))
+    let line = run
+        .lines()
+        .into_iter()
+        .find(|line| line.starts_with(&prefix));
+    line.and_then(|line| line[prefix.len()..].trim().parse().ok())
+        .unwrap_or_else(|| panic!("no {name}:\n{}", run.output))
 }
 
 fn costs(gic: u8) {
@@ -72,7 +79,10 @@ fn costs(gic: u8) {
         ("gicd_ipriorityr_write", 692),
     ] {
         let ours = bench(&run, name);
-        assert!(ours < bao, "GICv{gic} {name}: {ours} instructions, Bao {bao}");
+        assert!(
+            ours < bao,
+            "GICv{gic} {name}: {ours} instructions, Bao {bao}"
+        );
     }
     assert!(bench(&run, "gicd_typer_read") > 0);
 }

@@ -42,7 +42,13 @@ mod tests {
 
     #[test]
     fn node_names() {
-        for good in ["cpus", "cpu@0", "serial@9000000", "arm,foo_bar+1.x-y", "a@1,2"] {
+        for good in [
+            "cpus",
+            "cpu@0",
+            "serial@9000000",
+            "arm,foo_bar+1.x-y",
+            "a@1,2",
+        ] {
             assert_eq!(check_node_name(good), Ok(()), "{good}");
         }
         for bad in ["", "@1", "cpu@", "a@b@c", "a/b", "a b", "a\0", "ü"] {

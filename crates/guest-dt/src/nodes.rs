@@ -24,11 +24,16 @@ pub(crate) struct Phandles {
 /// `reg` cells for `(base, size)` regions with two address and two size cells.
 fn reg_cells(regions: &[(u64, u64)]) -> Vec<u32> {
     let split = |value: u64| [(value >> 32) as u32, value as u32];
-    regions.iter().flat_map(|&(base, size)| split(base).into_iter().chain(split(size))).collect()
+    regions
+        .iter()
+        .flat_map(|&(base, size)| split(base).into_iter().chain(split(size)))
+        .collect()
 }
 
 fn spi_cells(spis: &[u32]) -> Vec<u32> {
-    spis.iter().flat_map(|&spi| [GIC_SPI, spi, IRQ_LEVEL_HIGH]).collect()
+    spis.iter()
+        .flat_map(|&spi| [GIC_SPI, spi, IRQ_LEVEL_HIGH])
+        .collect()
 }
 
 fn uart_path(base: u64) -> String {
@@ -118,10 +123,14 @@ pub(crate) fn write_gic(
     phandles: &Phandles,
 ) -> Result<(), DtError> {
     let (compatible, regions) = match platform.gic {
-        Gic::V2 { distributor, cpu_interface } => {
-            ("arm,cortex-a15-gic", [distributor, cpu_interface])
-        }
-        Gic::V3 { distributor, redistributors } => ("arm,gic-v3", [distributor, redistributors]),
+        Gic::V2 {
+            distributor,
+            cpu_interface,
+        } => ("arm,cortex-a15-gic", [distributor, cpu_interface]),
+        Gic::V3 {
+            distributor,
+            redistributors,
+        } => ("arm,gic-v3", [distributor, redistributors]),
     };
     writer.begin_node(&format!("interrupt-controller@{:x}", regions[0].0))?;
     writer.property_string("compatible", compatible)?;
@@ -147,7 +156,10 @@ pub(crate) fn write_timer(
         Gic::V2 { .. } => ((1u32 << platform.vcpus) - 1) << 8 | IRQ_LEVEL_HIGH,
         Gic::V3 { .. } => IRQ_LEVEL_HIGH,
     };
-    let interrupts: Vec<u32> = TIMER_PPIS.iter().flat_map(|&ppi| [GIC_PPI, ppi, flags]).collect();
+    let interrupts: Vec<u32> = TIMER_PPIS
+        .iter()
+        .flat_map(|&ppi| [GIC_PPI, ppi, flags])
+        .collect();
     writer.begin_node("timer")?;
     writer.property_string("compatible", "arm,armv8-timer")?;
     writer.property_cells("interrupts", &interrupts)?;

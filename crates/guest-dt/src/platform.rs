@@ -161,11 +161,17 @@ impl VirtualPlatform {
         }
         check_region((self.memory.ipa_base, self.memory.size))?;
         match self.gic {
-            Gic::V2 { distributor, cpu_interface } => {
+            Gic::V2 {
+                distributor,
+                cpu_interface,
+            } => {
                 check_region(distributor)?;
                 check_region(cpu_interface)?;
             }
-            Gic::V3 { distributor, redistributors } => {
+            Gic::V3 {
+                distributor,
+                redistributors,
+            } => {
                 check_region(distributor)?;
                 check_region(redistributors)?;
                 if redistributors.1 < u64::from(self.vcpus) * REDISTRIBUTOR_STRIDE {
@@ -181,7 +187,10 @@ impl VirtualPlatform {
             if device.name.contains('@') {
                 return Err(DtError::InvalidNodeName(device.name.clone()));
             }
-            device.regions.iter().try_for_each(|&region| check_region(region))?;
+            device
+                .regions
+                .iter()
+                .try_for_each(|&region| check_region(region))?;
             device.spis.iter().try_for_each(|&spi| check_spi(spi))?;
         }
         Ok(())
@@ -204,7 +213,9 @@ fn check_region((base, size): (u64, u64)) -> Result<(), DtError> {
     if size == 0 {
         return Err(DtError::EmptyRegion);
     }
-    base.checked_add(size).map(|_| ()).ok_or(DtError::RegionOverflow)
+    base.checked_add(size)
+        .map(|_| ())
+        .ok_or(DtError::RegionOverflow)
 }
 
 fn check_spi(spi: u32) -> Result<(), DtError> {

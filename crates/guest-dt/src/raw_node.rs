@@ -19,7 +19,10 @@ pub struct RawNode {
 impl RawNode {
     /// A node with no property and no child.
     pub fn new(name: &str) -> Self {
-        Self { name: name.to_string(), ..Self::default() }
+        Self {
+            name: name.to_string(),
+            ..Self::default()
+        }
     }
 
     /// Copies `node`, its properties and all its descendants out of a parsed DTB.
@@ -74,7 +77,9 @@ impl RawNode {
     /// Appends the values of `phandle` properties in this subtree to `out`.
     pub(crate) fn collect_phandles(&self, out: &mut Vec<u32>) {
         collect_phandles(&self.properties, out);
-        self.children.iter().for_each(|child| child.collect_phandles(out));
+        self.children
+            .iter()
+            .for_each(|child| child.collect_phandles(out));
     }
 }
 

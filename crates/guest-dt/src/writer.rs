@@ -227,7 +227,9 @@ impl FdtWriter {
             fits(self.structure.len())?,
         ];
         let mut blob = Vec::with_capacity(total_size);
-        header.iter().for_each(|field| blob.extend_from_slice(&field.to_be_bytes()));
+        header
+            .iter()
+            .for_each(|field| blob.extend_from_slice(&field.to_be_bytes()));
         for (address, size) in self.reservations.iter().chain([&(0, 0)]) {
             blob.extend_from_slice(&address.to_be_bytes());
             blob.extend_from_slice(&size.to_be_bytes());

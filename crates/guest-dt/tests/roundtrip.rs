@@ -6,14 +6,25 @@ use common::{compile, decompile, recompile};
 use fdt::Fdt;
 use guest_dt::{Gic, GuestMemory, PassthroughDevice, PsciMethod, RawNode, Uart, VirtualPlatform};
 
-const GIC_V3: Gic =
-    Gic::V3 { distributor: (0x0800_0000, 0x1_0000), redistributors: (0x080a_0000, 0xf6_0000) };
-const GIC_V2: Gic =
-    Gic::V2 { distributor: (0x0800_0000, 0x1_0000), cpu_interface: (0x0801_0000, 0x1_0000) };
-const UART: Uart = Uart { base: 0x0900_0000, size: 0x1000, irq_spi: 1 };
+const GIC_V3: Gic = Gic::V3 {
+    distributor: (0x0800_0000, 0x1_0000),
+    redistributors: (0x080a_0000, 0xf6_0000),
+};
+const GIC_V2: Gic = Gic::V2 {
+    distributor: (0x0800_0000, 0x1_0000),
+    cpu_interface: (0x0801_0000, 0x1_0000),
+};
+const UART: Uart = Uart {
+    base: 0x0900_0000,
+    size: 0x1000,
+    irq_spi: 1,
+};
 
 fn platform(vcpus: u32, gic: Gic, console: Option<Uart>) -> VirtualPlatform {
-    let memory = GuestMemory { ipa_base: 0x4000_0000, size: 0x400_0000 };
+    let memory = GuestMemory {
+        ipa_base: 0x4000_0000,
+        size: 0x400_0000,
+    };
     let mut platform = VirtualPlatform::new("rtos0", 1, memory, vcpus, gic);
     platform.console = console;
     platform
@@ -28,7 +39,11 @@ fn round_trip(platform: &VirtualPlatform) -> (Vec<u8>, String) {
     assert_eq!(fdt.cpus().count(), platform.vcpus as usize);
     assert!(fdt.all_nodes().count() >= 8);
     let source = decompile(&dtb);
-    assert_eq!(decompile(&recompile(&source)), source, "dtc round trip changes the tree");
+    assert_eq!(
+        decompile(&recompile(&source)),
+        source,
+        "dtc round trip changes the tree"
+    );
     (dtb, source)
 }
 
@@ -52,14 +67,20 @@ fn one_vcpu_gic_v3_with_uart() {
 fn one_vcpu_gic_v3_without_uart() {
     let (dtb, source) = round_trip(&platform(1, GIC_V3, None));
     assert!(Fdt::new(&dtb).unwrap().chosen().stdout().is_none());
-    assert!(!source.contains("pl011") && !source.contains("aliases"), "{source}");
+    assert!(
+        !source.contains("pl011") && !source.contains("aliases"),
+        "{source}"
+    );
 }
 
 #[test]
 fn four_vcpus_gic_v2_with_and_without_uart() {
     for console in [Some(UART), None] {
         let (_, source) = round_trip(&platform(4, GIC_V2, console));
-        assert!(source.contains("compatible = \"arm,cortex-a15-gic\";"), "{source}");
+        assert!(
+            source.contains("compatible = \"arm,cortex-a15-gic\";"),
+            "{source}"
+        );
         assert!(source.contains("cpu@3 {"));
         assert!(
             source.contains("0x01 0x0d 0xf04 0x01 0x0e 0xf04 0x01 0x0b 0xf04 0x01 0x0a 0xf04>;")
@@ -92,8 +113,15 @@ fn passthrough_devices() {
         ["vendor,eth-v2", "vendor,eth"]
     );
     assert_eq!(ethernet.reg().unwrap().count(), 2);
-    assert!(source.contains("interrupts = <0x00 0x10 0x04 0x00 0x11 0x04>;"), "{source}");
-    assert!(fdt.find_node("/rtc@9010000").unwrap().property("interrupts").is_none());
+    assert!(
+        source.contains("interrupts = <0x00 0x10 0x04 0x00 0x11 0x04>;"),
+        "{source}"
+    );
+    assert!(fdt
+        .find_node("/rtc@9010000")
+        .unwrap()
+        .property("interrupts")
+        .is_none());
 }
 
 /// A partition configuration like the hypervisor's, with a `tasks` subtree (the binding of
@@ -135,7 +163,10 @@ const CONFIG_DTS: &str = r#"/dts-v1/;
 /// The lines of the `tasks { ... }` block in `source`, without their indentation.
 fn tasks_block(source: &str) -> Vec<&str> {
     let lines: Vec<&str> = source.lines().map(str::trim).collect();
-    let start = lines.iter().position(|line| *line == "tasks {").expect("a tasks node");
+    let start = lines
+        .iter()
+        .position(|line| *line == "tasks {")
+        .expect("a tasks node");
     let mut depth = 0;
     for (index, line) in lines.iter().enumerate().skip(start) {
         depth += i32::from(line.ends_with('{')) - i32::from(*line == "};");
@@ -157,16 +188,31 @@ fn tasks_copied_from_a_config_dtb() {
     assert_eq!(tasks_block(&source), tasks_block(&decompile(&config_dtb)));
     let fdt = Fdt::new(&dtb).unwrap();
     let tasks = fdt.find_node("/kairos/tasks").unwrap();
-    assert_eq!(tasks.property("kairos,scheduler").unwrap().as_str(), Some("fp"));
+    assert_eq!(
+        tasks.property("kairos,scheduler").unwrap().as_str(),
+        Some("fp")
+    );
     let logger = fdt.find_node("/kairos/tasks/logger").unwrap();
-    assert_eq!(logger.property("kairos,period-us").unwrap().as_usize(), Some(100_000));
+    assert_eq!(
+        logger.property("kairos,period-us").unwrap().as_usize(),
+        Some(100_000)
+    );
     let after = logger.property("after").unwrap().as_usize().unwrap();
     let control = fdt.find_phandle(u32::try_from(after).unwrap()).unwrap();
     assert_eq!(control.name, "control", "the copied phandle still resolves");
-    let gic = fdt.root().property("interrupt-parent").unwrap().as_usize().unwrap();
+    let gic = fdt
+        .root()
+        .property("interrupt-parent")
+        .unwrap()
+        .as_usize()
+        .unwrap();
     assert_ne!(gic, after, "the GIC's phandle avoids the copied one");
     assert_eq!(
-        fdt.find_node("/kairos").unwrap().property("vm-name").unwrap().as_str(),
+        fdt.find_node("/kairos")
+            .unwrap()
+            .property("vm-name")
+            .unwrap()
+            .as_str(),
         Some("rtos0")
     );
 }

@@ -473,7 +473,12 @@ mod tests {
     use super::*;
 
     fn task(c: u64, t: u64, d: u64) -> RtTask {
-        RtTask { wcet_ns: c, period_ns: t, deadline_ns: d, ..RtTask::default() }
+        RtTask {
+            wcet_ns: c,
+            period_ns: t,
+            deadline_ns: d,
+            ..RtTask::default()
+        }
     }
 
     #[test]
@@ -548,7 +553,15 @@ mod tests {
         let decoded = RtTask::from_bytes(&task_bytes);
         assert_eq!(
             decoded,
-            RtTask { wcet_ns: 2, period_ns: 10, deadline_ns: 9, offset_ns: 1, priority: 4, flags: 1, job_limit: 5 }
+            RtTask {
+                wcet_ns: 2,
+                period_ns: 10,
+                deadline_ns: 9,
+                offset_ns: 1,
+                priority: 4,
+                flags: 1,
+                job_limit: 5
+            }
         );
 
         let mut slot_bytes = [0u8; 2112];

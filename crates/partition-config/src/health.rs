@@ -79,19 +79,32 @@ pub fn is_health_property(name: &str) -> bool {
 }
 
 /// Reads one health property into `config`.
-pub fn read(config: &mut HealthConfig, name: &str, value: &[u8], cpu_count: usize) -> Result<(), ErrorKind> {
+pub fn read(
+    config: &mut HealthConfig,
+    name: &str,
+    value: &[u8],
+    cpu_count: usize,
+) -> Result<(), ErrorKind> {
     match name {
         HEARTBEAT_US => {
             let us = cells::number(value, 1)?;
             if !(10..=1_000_000).contains(&us) {
-                return Err(ErrorKind::OutOfRange { value: us, min: 10, max: 1_000_000 });
+                return Err(ErrorKind::OutOfRange {
+                    value: us,
+                    min: 10,
+                    max: 1_000_000,
+                });
             }
             config.heartbeat_ns = us * 1000;
         }
         MISS_THRESHOLD => {
             let count = cells::number(value, 1)?;
             if !(1..=100).contains(&count) {
-                return Err(ErrorKind::OutOfRange { value: count, min: 1, max: 100 });
+                return Err(ErrorKind::OutOfRange {
+                    value: count,
+                    min: 1,
+                    max: 100,
+                });
             }
             config.miss_threshold = count as u32;
         }
@@ -99,7 +112,12 @@ pub fn read(config: &mut HealthConfig, name: &str, value: &[u8], cpu_count: usiz
             config.migration = match cells::string(value)? {
                 "in-place" => MigrationMode::InPlace,
                 "copy" => MigrationMode::Copy,
-                other => return Err(ErrorKind::UnknownValue { value: other.into(), allowed: &["in-place", "copy"] }),
+                other => {
+                    return Err(ErrorKind::UnknownValue {
+                        value: other.into(),
+                        allowed: &["in-place", "copy"],
+                    })
+                }
             };
         }
         FAULT_PLAN => {
@@ -110,14 +128,27 @@ pub fn read(config: &mut HealthConfig, name: &str, value: &[u8], cpu_count: usiz
             let mut plan = Vec::new();
             for triplet in cells.chunks(3) {
                 if triplet[0] as usize >= cpu_count {
-                    return Err(ErrorKind::CoreDoesNotExist { core: triplet[0], cpu_count });
+                    return Err(ErrorKind::CoreDoesNotExist {
+                        core: triplet[0],
+                        cpu_count,
+                    });
                 }
                 let kind = match triplet[2] {
                     0 => FaultKind::Stop,
                     1 => FaultKind::Signal,
-                    other => return Err(ErrorKind::OutOfRange { value: u64::from(other), min: 0, max: 1 }),
+                    other => {
+                        return Err(ErrorKind::OutOfRange {
+                            value: u64::from(other),
+                            min: 0,
+                            max: 1,
+                        })
+                    }
                 };
-                plan.push(PlannedFault { core: triplet[0], at_ns: u64::from(triplet[1]) * 1000, kind });
+                plan.push(PlannedFault {
+                    core: triplet[0],
+                    at_ns: u64::from(triplet[1]) * 1000,
+                    kind,
+                });
             }
             plan.sort_by_key(|fault| fault.at_ns);
             config.fault_plan = plan;

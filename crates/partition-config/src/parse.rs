@@ -26,7 +26,11 @@ pub(crate) struct Parsed {
 
 /// Reads the hypervisor node at `path`. Errors that leave nothing to configure (bad cell sizes,
 /// no VM node) are returned as `Err`.
-pub(crate) fn parse_hypervisor(path: &str, node: FdtNode<'_, '_>, cpu_count: usize) -> Result<Parsed, ConfigError> {
+pub(crate) fn parse_hypervisor(
+    path: &str,
+    node: FdtNode<'_, '_>,
+    cpu_count: usize,
+) -> Result<Parsed, ConfigError> {
     let cells = CellSizes {
         address: cell_count(path, node, ADDRESS_CELLS, DEFAULT_ADDRESS_CELLS)?,
         size: cell_count(path, node, SIZE_CELLS, DEFAULT_SIZE_CELLS)?,

@@ -149,11 +149,14 @@ fn overloaded(tasks: &[TaskConfig]) -> bool {
         (lcm / gcd(lcm, period)).checked_mul(period)
     });
     let exact = lcm.and_then(|lcm| {
-        tasks.iter().try_fold(0u128, |sum, task| {
-            u128::from(task.wcet_ns)
-                .checked_mul(lcm / u128::from(task.period_ns))
-                .and_then(|term| sum.checked_add(term))
-        }).map(|demand| demand > lcm)
+        tasks
+            .iter()
+            .try_fold(0u128, |sum, task| {
+                u128::from(task.wcet_ns)
+                    .checked_mul(lcm / u128::from(task.period_ns))
+                    .and_then(|term| sum.checked_add(term))
+            })
+            .map(|demand| demand > lcm)
     });
     exact.unwrap_or_else(|| {
         let floor: u128 = tasks
@@ -180,13 +183,16 @@ fn micros(value: &[u8]) -> Result<u64, ErrorKind> {
 /// (the tasks node, or the task's node) and property.
 pub fn parse_tasks(node: FdtNode<'_, '_>, path: &str) -> Result<TaskSetConfig, Vec<ConfigError>> {
     let mut errors = NodeErrors::new(path);
-    let (mut scheduler, mut debug, mut inject_blackout, mut scheduler_seen) = (None, false, None, false);
+    let (mut scheduler, mut debug, mut inject_blackout, mut scheduler_seen) =
+        (None, false, None, false);
     for property in node.properties() {
         match property.name {
             SCHEDULER => {
                 scheduler_seen = true;
                 let value = cells::string(property.value).and_then(|v| one_of(v, SCHEDULERS));
-                scheduler = errors.take(SCHEDULER, value).and_then(SchedulerPolicy::from_name);
+                scheduler = errors
+                    .take(SCHEDULER, value)
+                    .and_then(SchedulerPolicy::from_name);
             }
             DEBUG => debug = errors.take(DEBUG, cells::flag(property.value)).is_some(),
             INJECT_BLACKOUT_US => {
@@ -203,7 +209,9 @@ pub fn parse_tasks(node: FdtNode<'_, '_>, path: &str) -> Result<TaskSetConfig, V
                 });
                 inject_blackout = errors.take(INJECT_BLACKOUT_US, value);
             }
-            name if name.starts_with(VENDOR_PREFIX) => errors.push(name, ErrorKind::UnknownProperty),
+            name if name.starts_with(VENDOR_PREFIX) => {
+                errors.push(name, ErrorKind::UnknownProperty)
+            }
             _ => {}
         }
     }
@@ -223,15 +231,31 @@ pub fn parse_tasks(node: FdtNode<'_, '_>, path: &str) -> Result<TaskSetConfig, V
     if children == 0 {
         errors.push("", ErrorKind::NoTasks);
     } else if children > MAX_TASKS {
-        errors.push("", ErrorKind::TooManyTasks { count: children, max: MAX_TASKS });
+        errors.push(
+            "",
+            ErrorKind::TooManyTasks {
+                count: children,
+                max: MAX_TASKS,
+            },
+        );
     }
     if task_errors.is_empty() && !tasks.is_empty() && overloaded(&tasks) {
-        errors.push("", ErrorKind::Overloaded { utilization_ppm: utilization_ppm(&tasks) });
+        errors.push(
+            "",
+            ErrorKind::Overloaded {
+                utilization_ppm: utilization_ppm(&tasks),
+            },
+        );
     }
     let mut list = errors.list;
     list.append(&mut task_errors);
     match scheduler {
-        Some(scheduler) if list.is_empty() => Ok(TaskSetConfig { scheduler, tasks, debug, inject_blackout }),
+        Some(scheduler) if list.is_empty() => Ok(TaskSetConfig {
+            scheduler,
+            tasks,
+            debug,
+            inject_blackout,
+        }),
         _ => Err(list),
     }
 }
@@ -262,13 +286,25 @@ fn parse_task(
             PERIOD_US => period = errors.take(PERIOD_US, micros(value)),
             DEADLINE_US => deadline = errors.take(DEADLINE_US, micros(value)),
             OFFSET_US => task.offset_ns = errors.take(OFFSET_US, micros(value)).unwrap_or(0),
-            PRIORITY => task.priority = errors.take(PRIORITY, cells::number(value, 1)).map(|p| p as u32),
+            PRIORITY => {
+                task.priority = errors
+                    .take(PRIORITY, cells::number(value, 1))
+                    .map(|p| p as u32)
+            }
             SPORADIC => task.sporadic = errors.take(SPORADIC, cells::flag(value)).is_some(),
             JOBS => {
-                let jobs = cells::number(value, 1).and_then(|n| if n == 0 { Err(ErrorKind::ZeroCount) } else { Ok(n) });
+                let jobs = cells::number(value, 1).and_then(|n| {
+                    if n == 0 {
+                        Err(ErrorKind::ZeroCount)
+                    } else {
+                        Ok(n)
+                    }
+                });
                 task.jobs = errors.take(JOBS, jobs);
             }
-            name if name.starts_with(VENDOR_PREFIX) => errors.push(name, ErrorKind::UnknownProperty),
+            name if name.starts_with(VENDOR_PREFIX) => {
+                errors.push(name, ErrorKind::UnknownProperty)
+            }
             _ => {}
         }
     }
@@ -288,21 +324,37 @@ fn parse_task(
         errors.push(DEADLINE_US, ErrorKind::ZeroDuration);
     }
     match (scheduler, task.priority) {
-        (Some(SchedulerPolicy::FixedPriority), None) if !errors.list.iter().any(|e| e.property == PRIORITY) => {
+        (Some(SchedulerPolicy::FixedPriority), None)
+            if !errors.list.iter().any(|e| e.property == PRIORITY) =>
+        {
             errors.push(PRIORITY, ErrorKind::MissingProperty)
         }
         (Some(policy), Some(_)) if policy != SchedulerPolicy::FixedPriority => errors.push(
             PRIORITY,
-            ErrorKind::PriorityNotUsed { scheduler: String::from(policy.name()) },
+            ErrorKind::PriorityNotUsed {
+                scheduler: String::from(policy.name()),
+            },
         ),
         _ => {}
     }
     if let (Some(wcet), Some(period)) = (wcet.filter(|&c| c > 0), period.filter(|&t| t > 0)) {
         let deadline = deadline.unwrap_or(period);
         if deadline > period {
-            errors.push(DEADLINE_US, ErrorKind::DeadlineAbovePeriod { deadline_us: deadline / 1000, period_us: period / 1000 });
+            errors.push(
+                DEADLINE_US,
+                ErrorKind::DeadlineAbovePeriod {
+                    deadline_us: deadline / 1000,
+                    period_us: period / 1000,
+                },
+            );
         } else if deadline > 0 && wcet > deadline {
-            errors.push(WCET_US, ErrorKind::WcetAboveDeadline { wcet_us: wcet / 1000, deadline_us: deadline / 1000 });
+            errors.push(
+                WCET_US,
+                ErrorKind::WcetAboveDeadline {
+                    wcet_us: wcet / 1000,
+                    deadline_us: deadline / 1000,
+                },
+            );
         }
         (task.wcet_ns, task.period_ns, task.deadline_ns) = (wcet, period, deadline);
     }

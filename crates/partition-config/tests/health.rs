@@ -27,8 +27,14 @@ fn reads_heartbeat_threshold_mode_and_plan_sorted_by_time() {
     assert_eq!(config.health.miss_threshold, 3);
     assert_eq!(config.health.migration, MigrationMode::Copy);
     let plan = &config.health.fault_plan;
-    assert_eq!((plan[0].core, plan[0].at_ns, plan[0].kind), (1, 5_000_000, FaultKind::Stop));
-    assert_eq!((plan[1].core, plan[1].at_ns, plan[1].kind), (2, 9_000_000, FaultKind::Signal));
+    assert_eq!(
+        (plan[0].core, plan[0].at_ns, plan[0].kind),
+        (1, 5_000_000, FaultKind::Stop)
+    );
+    assert_eq!(
+        (plan[1].core, plan[1].at_ns, plan[1].kind),
+        (2, 9_000_000, FaultKind::Signal)
+    );
 }
 
 #[test]
@@ -40,16 +46,31 @@ fn bad_values_are_named_and_the_vms_still_load() {
     );
     let config = load_body(&body);
     assert_eq!(config.vms.len(), 1, "a bad hypervisor property drops no VM");
-    let kinds: Vec<(&str, &ErrorKind)> = config.errors.iter().map(|e| (e.property.as_str(), &e.kind)).collect();
-    assert!(kinds.iter().any(|(p, k)| *p == "kairos,heartbeat-us" && matches!(k, ErrorKind::OutOfRange { .. })));
-    assert!(kinds.iter().any(|(p, k)| *p == "kairos,migration" && matches!(k, ErrorKind::UnknownValue { .. })));
-    assert!(kinds.iter().any(|(p, k)| *p == "kairos,fault-plan" && matches!(k, ErrorKind::CoreDoesNotExist { core: 9, .. })));
-    assert!(kinds.iter().any(|(p, k)| *p == "kairos,miss-threshold" && matches!(k, ErrorKind::OutOfRange { .. })));
+    let kinds: Vec<(&str, &ErrorKind)> = config
+        .errors
+        .iter()
+        .map(|e| (e.property.as_str(), &e.kind))
+        .collect();
+    assert!(kinds
+        .iter()
+        .any(|(p, k)| *p == "kairos,heartbeat-us" && matches!(k, ErrorKind::OutOfRange { .. })));
+    assert!(kinds
+        .iter()
+        .any(|(p, k)| *p == "kairos,migration" && matches!(k, ErrorKind::UnknownValue { .. })));
+    assert!(kinds.iter().any(|(p, k)| *p == "kairos,fault-plan"
+        && matches!(k, ErrorKind::CoreDoesNotExist { core: 9, .. })));
+    assert!(kinds
+        .iter()
+        .any(|(p, k)| *p == "kairos,miss-threshold" && matches!(k, ErrorKind::OutOfRange { .. })));
 }
 
 #[test]
 fn a_plan_that_is_not_triplets_is_refused() {
     let body = format!("kairos,fault-plan = <1 10>;\n{}", vm("a", &good(1)));
     let config = load_body(&body);
-    assert!(config.errors.iter().any(|e| e.property == "kairos,fault-plan" && matches!(e.kind, ErrorKind::BadFaultPlan { cells: 2 })));
+    assert!(config
+        .errors
+        .iter()
+        .any(|e| e.property == "kairos,fault-plan"
+            && matches!(e.kind, ErrorKind::BadFaultPlan { cells: 2 })));
 }

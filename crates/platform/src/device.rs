@@ -62,8 +62,12 @@ pub(crate) fn mmio_regions(tree: &Tree) -> Vec<Region> {
             continue;
         }
         let path = tree.path(id);
-        let skipped = ["/cpus", "/reserved-memory", "/memory"].iter().any(|p| path.starts_with(p));
-        let memory = tree.raw(id, "device_type").is_some_and(|v| v.starts_with(b"memory"));
+        let skipped = ["/cpus", "/reserved-memory", "/memory"]
+            .iter()
+            .any(|p| path.starts_with(p));
+        let memory = tree
+            .raw(id, "device_type")
+            .is_some_and(|v| v.starts_with(b"memory"));
         if skipped || memory {
             continue;
         }

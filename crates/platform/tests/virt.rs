@@ -123,6 +123,12 @@ fn device_regions_cover_mmio_but_not_ram_or_cpus() {
     assert!(has(0x0900_0000), "PL011");
     assert!(has(0x0800_0000), "GIC distributor");
     assert!(has(0x0a00_0000), "first virtio-mmio transport");
-    assert!(p.devices.iter().all(|r| !p.memory[0].overlaps(r)), "no RAM among devices");
-    assert!(p.devices.windows(2).all(|w| w[0].base <= w[1].base), "sorted");
+    assert!(
+        p.devices.iter().all(|r| !p.memory[0].overlaps(r)),
+        "no RAM among devices"
+    );
+    assert!(
+        p.devices.windows(2).all(|w| w[0].base <= w[1].base),
+        "sorted"
+    );
 }

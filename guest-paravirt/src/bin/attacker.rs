@@ -117,7 +117,10 @@ mod guest {
         attempt();
         let after = ABORTS.load(Ordering::SeqCst);
         if after > before {
-            println!("attack {name}: refused (abort, esr {:#x})", LAST_ESR.load(Ordering::SeqCst));
+            println!(
+                "attack {name}: refused (abort, esr {:#x})",
+                LAST_ESR.load(Ordering::SeqCst)
+            );
         } else {
             println!("attack {name}: NOT REFUSED");
         }
@@ -162,21 +165,51 @@ mod guest {
         // this VM's own image (the arm64 header magic), never the hypervisor.
         // SAFETY: reading its own RAM.
         let magic = unsafe { core::ptr::read_volatile(0x4008_0038 as *const u32) };
-        println!("attack read-hypervisor-address: sees own image (magic {:#x})", magic);
-        expect_error("psci-cpu-on-other-core", raw_smc(0xC400_0003, 2, 0x4008_0000, 0), -2);
-        expect_error("psci-cpu-on-own-running-core", raw_smc(0xC400_0003, 0, 0x4008_0000, 0), -4);
+        println!(
+            "attack read-hypervisor-address: sees own image (magic {:#x})",
+            magic
+        );
+        expect_error(
+            "psci-cpu-on-other-core",
+            raw_smc(0xC400_0003, 2, 0x4008_0000, 0),
+            -2,
+        );
+        expect_error(
+            "psci-cpu-on-own-running-core",
+            raw_smc(0xC400_0003, 0, 0x4008_0000, 0),
+            -4,
+        );
         expect_error("smc-to-firmware", raw_smc(0x8200_0001, 0, 0, 0), -1);
         expect_error("hvc-unknown-function", raw_hvc(0xC600_00ff, 0, 0), -1);
         expect_error("hvc-garbage-id", raw_hvc(0xdead_beef_dead_beef, 1, 2), -1);
         expect_error("console-null-pointer", raw_hvc(0xC600_0001, 0, 16), -4);
-        expect_error("console-pointer-wraps", raw_hvc(0xC600_0001, u64::MAX - 3, 16), -4);
-        expect_error("console-huge-length", raw_hvc(0xC600_0001, 0x4008_0000, 1 << 40), -6);
-        expect_error("console-other-vm-ram", raw_hvc(0xC600_0001, 0x4160_0000, 16), -4);
+        expect_error(
+            "console-pointer-wraps",
+            raw_hvc(0xC600_0001, u64::MAX - 3, 16),
+            -4,
+        );
+        expect_error(
+            "console-huge-length",
+            raw_hvc(0xC600_0001, 0x4008_0000, 1 << 40),
+            -6,
+        );
+        expect_error(
+            "console-other-vm-ram",
+            raw_hvc(0xC600_0001, 0x4160_0000, 16),
+            -4,
+        );
         expect_error("console-bad-byte", raw_hvc(0xC600_0002, 0x1234, 0), -2);
         let flood = 20_000;
-        let answered = (0..flood).filter(|_| raw_hvc(0xC600_0000, 0, 0) == 0).count();
-        println!("attack hypercall-flood: {answered} of {flood} answered, hypervisor still serving");
-        println!("attacker done: {} aborts taken", ABORTS.load(Ordering::SeqCst));
+        let answered = (0..flood)
+            .filter(|_| raw_hvc(0xC600_0000, 0, 0) == 0)
+            .count();
+        println!(
+            "attack hypercall-flood: {answered} of {flood} answered, hypervisor still serving"
+        );
+        println!(
+            "attacker done: {} aborts taken",
+            ABORTS.load(Ordering::SeqCst)
+        );
         psci::system_off()
     }
 }

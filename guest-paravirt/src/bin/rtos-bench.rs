@@ -55,8 +55,20 @@ mod guest {
             .map(|index| {
                 let period = PERIODS_MS[index % PERIODS_MS.len()] * 1_000_000;
                 let wcet = (period * 600 / 1000 / n as u64).max(1000) / 1000 * 1000;
-                let deadline = if index % 3 == 2 { (period * 9 / 10).max(wcet) } else { period };
-                TaskParams { wcet, period, deadline, offset: 0, priority: 0, sporadic: false, job_limit: None }
+                let deadline = if index % 3 == 2 {
+                    (period * 9 / 10).max(wcet)
+                } else {
+                    period
+                };
+                TaskParams {
+                    wcet,
+                    period,
+                    deadline,
+                    offset: 0,
+                    priority: 0,
+                    sporadic: false,
+                    job_limit: None,
+                }
             })
             .collect();
         if policy == Policy::FixedPriority {
@@ -99,13 +111,17 @@ mod guest {
     #[no_mangle]
     extern "C" fn guest_main(_dtb: u64) -> ! {
         println!("BENCH counter_hz {}", timer::frequency_hz());
-        println!("BENCH null_hypercall {}", smallest(|| {
-            let _ = hypercall(Function::Version, [0; 6]);
-        }));
+        println!(
+            "BENCH null_hypercall {}",
+            smallest(|| {
+                let _ = hypercall(Function::Version, [0; 6]);
+            })
+        );
         // SAFETY: one vCPU, and this is the only reference to the page.
         let page = unsafe { &mut *PAGE.0.get() };
         // Register a small set so that reports are accepted.
-        let schedule = Schedule::new(Policy::Edf, &task_set(2, Policy::Edf), timer::now_ns()).expect("2 tasks");
+        let schedule = Schedule::new(Policy::Edf, &task_set(2, Policy::Edf), timer::now_ns())
+            .expect("2 tasks");
         describe(page, &schedule, timer::frequency_hz());
         let page_address = page as *const RtPage as u64;
         if let Err(error) = rt_register(page_address) {
@@ -113,10 +129,13 @@ mod guest {
         }
         let mut sequence = 0;
         let _ = rt_report(1, timer::now_ns(), 0, 0); // the first report is always traced
-        println!("BENCH rt_report {}", smallest(|| {
-            sequence += 1;
-            let _ = rt_report(1_000_000, timer::now_ns(), sequence, sequence);
-        }));
+        println!(
+            "BENCH rt_report {}",
+            smallest(|| {
+                sequence += 1;
+                let _ = rt_report(1_000_000, timer::now_ns(), sequence, sequence);
+            })
+        );
         for policy in [Policy::Edf, Policy::FixedPriority] {
             let name = if policy == Policy::Edf { "edf" } else { "fp" };
             for n in [2, 4, 8, 16, 32] {
@@ -129,8 +148,14 @@ mod guest {
                 }
             }
         }
-        println!("BENCH guest_heap_used {}", guest_paravirt::heap::HEAP.used());
-        println!("BENCH guest_stack_peak {}", guest_paravirt::arch::aarch64::stack_peak());
+        println!(
+            "BENCH guest_heap_used {}",
+            guest_paravirt::heap::HEAP.used()
+        );
+        println!(
+            "BENCH guest_stack_peak {}",
+            guest_paravirt::arch::aarch64::stack_peak()
+        );
         println!("BENCH done");
         psci::system_off()
     }

@@ -28,21 +28,28 @@ mod guest {
     /// The guest's entry point, called by the library's boot code with the device tree address.
     #[no_mangle]
     extern "C" fn guest_main(dtb: u64) -> ! {
-        let (config, source) = match device_tree(dtb).map(|blob| partition_config::tasks_from_dtb(blob, TASKS_PATH)) {
+        let (config, source) = match device_tree(dtb)
+            .map(|blob| partition_config::tasks_from_dtb(blob, TASKS_PATH))
+        {
             Some(Ok(Some(config))) => (config, "dt"),
             Some(Err(errors)) => {
                 for error in &errors {
                     println!("rtos: {error}");
                 }
-                guest_paravirt::fatal::stop(format_args!("rtos: invalid task set in the device tree"))
+                guest_paravirt::fatal::stop(format_args!(
+                    "rtos: invalid task set in the device tree"
+                ))
             }
             None | Some(Ok(None)) => {
-                println!("rtos: no {TASKS_PATH} in the device tree: running the built-in demo task set");
+                println!(
+                    "rtos: no {TASKS_PATH} in the device tree: running the built-in demo task set"
+                );
                 (demo(), "demo")
             }
         };
         let setup = Setup::from_config(&config);
-        let bodies: Vec<&'static dyn TaskBody> = setup.names.iter().map(|name| body(name)).collect();
+        let bodies: Vec<&'static dyn TaskBody> =
+            setup.names.iter().map(|name| body(name)).collect();
         runtime::start(setup, bodies, source)
     }
 
@@ -54,7 +61,12 @@ mod guest {
         let header = address as *const u32;
         // SAFETY: the hypervisor passes the guest-physical address of the DTB it placed in this
         // VM's RAM (identity-mapped: the MMU is off); its 8-byte header is read first.
-        let (magic, size) = unsafe { (u32::from_be(header.read_volatile()), u32::from_be(header.add(1).read_volatile())) };
+        let (magic, size) = unsafe {
+            (
+                u32::from_be(header.read_volatile()),
+                u32::from_be(header.add(1).read_volatile()),
+            )
+        };
         if magic != 0xd00d_feed || size as usize > DTB_MAX || size < 40 {
             return None;
         }

@@ -14,14 +14,27 @@ pub fn rt_register(page: u64) -> Result<u64, Error> {
 
 /// Reports A(t_u) = `affordable_ns` at event time `time_ns`, report number `sequence`, with the
 /// checkpoint of generation `generation` committed at that time.
-pub fn rt_report(affordable_ns: u64, time_ns: u64, sequence: u64, generation: u64) -> Result<(), Error> {
-    hypercall(Function::RtReport, [affordable_ns, time_ns, sequence, generation, 0, 0]).map(|_| ())
+pub fn rt_report(
+    affordable_ns: u64,
+    time_ns: u64,
+    sequence: u64,
+    generation: u64,
+) -> Result<(), Error> {
+    hypercall(
+        Function::RtReport,
+        [affordable_ns, time_ns, sequence, generation, 0, 0],
+    )
+    .map(|_| ())
 }
 
 /// Sets the recovery point: after a blackout the hypervisor restarts the vCPU at `entry` with
 /// `x0 = argument`. `generation` is the checkpoint committed now (0 if none yet).
 pub fn rt_checkpoint(entry: u64, argument: u64, generation: u64) -> Result<(), Error> {
-    hypercall(Function::RtCheckpoint, [entry, argument, generation, 0, 0, 0]).map(|_| ())
+    hypercall(
+        Function::RtCheckpoint,
+        [entry, argument, generation, 0, 0, 0],
+    )
+    .map(|_| ())
 }
 
 /// Reports that job number `job` of task `task`, released at `release_ns`, missed its deadline.
@@ -48,13 +61,19 @@ mod tests {
         assert_eq!(rt_deadline_miss(2, 30_000, 3), Ok(9));
         let calls = take_calls();
         let expect = |function: Function, args: [u64; 6]| (u64::from(function.id()), args);
-        let seen: Vec<_> = calls.iter().map(|call| (call.function_id, call.args)).collect();
+        let seen: Vec<_> = calls
+            .iter()
+            .map(|call| (call.function_id, call.args))
+            .collect();
         assert_eq!(
             seen,
             [
                 expect(Function::RtRegister, [0x4010_0000, 0, 0, 0, 0, 0]),
                 expect(Function::RtReport, [500, 1_000, 7, 4, 0, 0]),
-                expect(Function::RtCheckpoint, [0x4008_0100, 0x4010_0000, 4, 0, 0, 0]),
+                expect(
+                    Function::RtCheckpoint,
+                    [0x4008_0100, 0x4010_0000, 4, 0, 0, 0]
+                ),
                 expect(Function::RtDeadlineMiss, [2, 30_000, 3, 0, 0, 0]),
             ]
         );

@@ -6,8 +6,8 @@
 //! the same slot and therefore agree on the state a recovery starts from.
 
 use hypercall_abi::rt_page::{
-    slot_of, RtHeader, RtPage, RtScheduler, RtSlot, RT_MAX_TASKS, RT_NO_TASK, RT_PAGE_MAGIC, RT_PAGE_SIZE,
-    RT_PAGE_VERSION,
+    slot_of, RtHeader, RtPage, RtScheduler, RtSlot, RT_MAX_TASKS, RT_NO_TASK, RT_PAGE_MAGIC,
+    RT_PAGE_SIZE, RT_PAGE_VERSION,
 };
 
 use super::engine::Schedule;
@@ -69,7 +69,12 @@ pub fn describe(page: &mut RtPage, schedule: &Schedule, counter_frequency_hz: u6
 }
 
 /// Commits `schedule`'s state with its slack and report number; returns the new generation.
-pub fn commit(page: &mut RtPage, schedule: &Schedule, affordable_ns: u64, report_sequence: u64) -> u64 {
+pub fn commit(
+    page: &mut RtPage,
+    schedule: &Schedule,
+    affordable_ns: u64,
+    report_sequence: u64,
+) -> u64 {
     let generation = load(&page.header.committed) + 1;
     let slot = &mut page.slots[slot_of(generation)];
     store(&mut slot.generation, 0);
@@ -123,8 +128,19 @@ mod tests {
 
     fn schedule() -> Schedule {
         let params = [
-            TaskParams { wcet: 3, period: 10, deadline: 10, ..TaskParams::default() },
-            TaskParams { wcet: 2, period: 5, deadline: 4, offset: 1, ..TaskParams::default() },
+            TaskParams {
+                wcet: 3,
+                period: 10,
+                deadline: 10,
+                ..TaskParams::default()
+            },
+            TaskParams {
+                wcet: 2,
+                period: 5,
+                deadline: 4,
+                offset: 1,
+                ..TaskParams::default()
+            },
         ];
         Schedule::new(Policy::Edf, &params, 1000).unwrap()
     }
@@ -140,7 +156,12 @@ mod tests {
         assert_eq!(page.header.check(), Ok(RtScheduler::Edf));
         assert_eq!((page.header.task_count, page.header.origin_ns), (2, 1000));
         assert_eq!(page.tasks[1].deadline_ns, 4);
-        assert!(page.tasks.iter().take(2).enumerate().all(|(i, task)| task.check(i).is_ok()));
+        assert!(page
+            .tasks
+            .iter()
+            .take(2)
+            .enumerate()
+            .all(|(i, task)| task.check(i).is_ok()));
     }
 
     #[test]
@@ -158,7 +179,10 @@ mod tests {
         let mut restored = saved.clone();
         restore(&mut restored, latest(&page).unwrap());
         assert_eq!(restored.states(), schedule.states());
-        assert_eq!((restored.now(), restored.running()), (schedule.now(), schedule.running()));
+        assert_eq!(
+            (restored.now(), restored.running()),
+            (schedule.now(), schedule.running())
+        );
     }
 
     #[test]

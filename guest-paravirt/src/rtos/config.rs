@@ -48,7 +48,11 @@ impl Setup {
             })
             .collect();
         Setup {
-            policy: if config.scheduler == SchedulerPolicy::Edf { Policy::Edf } else { Policy::FixedPriority },
+            policy: if config.scheduler == SchedulerPolicy::Edf {
+                Policy::Edf
+            } else {
+                Policy::FixedPriority
+            },
             scheduler: config.scheduler.name(),
             params,
             names: config.tasks.iter().map(|task| task.name.clone()).collect(),
@@ -80,7 +84,11 @@ pub fn demo() -> TaskSetConfig {
     };
     TaskSetConfig {
         scheduler: SchedulerPolicy::Edf,
-        tasks: alloc::vec![task("control", 2, 10, 10, 20), task("sensor", 1, 5, 4, 40), task("logger", 3, 25, 20, 8)],
+        tasks: alloc::vec![
+            task("control", 2, 10, 10, 20),
+            task("sensor", 1, 5, 4, 40),
+            task("logger", 3, 25, 20, 8)
+        ],
         debug: true,
         inject_blackout: None,
     }
@@ -98,7 +106,11 @@ mod tests {
         assert_eq!(setup.policy, Policy::Edf);
         assert_eq!(setup.params[1].deadline, 4_000_000);
         assert_eq!(setup.names, ["control", "sensor", "logger"]);
-        let params: Vec<_> = setup.params.iter().map(|p| (p.wcet, p.period, p.deadline)).collect();
+        let params: Vec<_> = setup
+            .params
+            .iter()
+            .map(|p| (p.wcet, p.period, p.deadline))
+            .collect();
         assert!(params.iter().all(|&(c, t, d)| 0 < c && c <= d && d <= t));
     }
 

@@ -81,7 +81,11 @@ pub struct Schedule {
 
 impl Schedule {
     /// A schedule of `params` from the time origin `origin` (now), nothing released yet.
-    pub fn new(policy: Policy, params: &[TaskParams], origin: Time) -> Result<Schedule, ScheduleError> {
+    pub fn new(
+        policy: Policy,
+        params: &[TaskParams],
+        origin: Time,
+    ) -> Result<Schedule, ScheduleError> {
         if params.is_empty() || params.len() > RT_MAX_TASKS {
             return Err(ScheduleError::TaskCount(params.len()));
         }
@@ -137,7 +141,9 @@ impl Schedule {
     pub fn next_event(&self, cpu: Cpu) -> Time {
         let mut next = NEVER;
         for task in 0..self.count {
-            next = next.min(self.next_release(task)).min(self.next_deadline(task));
+            next = next
+                .min(self.next_release(task))
+                .min(self.next_deadline(task));
         }
         match (cpu, self.running) {
             (Cpu::Available, Some(task)) => next.min(self.now + self.states[task].head_remaining),
@@ -157,7 +163,8 @@ impl Schedule {
 
     /// True when no job is active and no task will release again.
     pub fn finished(&self) -> bool {
-        self.states().iter().all(|state| !state.active()) && self.next_event(Cpu::Available) == NEVER
+        self.states().iter().all(|state| !state.active())
+            && self.next_event(Cpu::Available) == NEVER
     }
 
     /// Every active job as `(task, job number, release, absolute deadline, remaining)`, task by
@@ -166,7 +173,11 @@ impl Schedule {
         (0..self.count).flat_map(move |task| {
             let (params, state) = (&self.params[task], &self.states[task]);
             state.active_jobs(task, params).map(move |(job, release)| {
-                let remaining = if job == state.head_job() { state.head_remaining } else { params.wcet };
+                let remaining = if job == state.head_job() {
+                    state.head_remaining
+                } else {
+                    params.wcet
+                };
                 (task, job, release, release + params.deadline, remaining)
             })
         })
@@ -253,7 +264,12 @@ impl Schedule {
     /// Replaces the dynamic state with a checkpoint's: the time, each task's state (in task
     /// order; tasks beyond the ones given keep theirs) and the running task. The parameters and
     /// the origin stay.
-    pub fn restore(&mut self, time: Time, states: impl IntoIterator<Item = TaskState>, running: Option<usize>) {
+    pub fn restore(
+        &mut self,
+        time: Time,
+        states: impl IntoIterator<Item = TaskState>,
+        running: Option<usize>,
+    ) {
         for (slot, state) in self.states.iter_mut().zip(states) {
             *slot = state;
         }
@@ -268,7 +284,12 @@ mod tests {
     use std::vec::Vec;
 
     fn task(wcet: Time, period: Time) -> TaskParams {
-        TaskParams { wcet, period, deadline: period, ..TaskParams::default() }
+        TaskParams {
+            wcet,
+            period,
+            deadline: period,
+            ..TaskParams::default()
+        }
     }
 
     #[derive(Default)]
@@ -300,11 +321,23 @@ mod tests {
     #[test]
     fn edf_preempts_for_an_earlier_deadline() {
         // T0 = (4, 10), T1 = (1, 3, D = 2) offset 1.
-        let params = [task(4, 10), TaskParams { deadline: 2, offset: 1, ..task(1, 3) }];
+        let params = [
+            task(4, 10),
+            TaskParams {
+                deadline: 2,
+                offset: 1,
+                ..task(1, 3)
+            },
+        ];
         let mut schedule = Schedule::new(Policy::Edf, &params, 0).unwrap();
         let mut log = Log::default();
         run(&mut schedule, 9, &mut log);
-        let completions: Vec<_> = log.0.iter().filter(|e| e.0 == 'c').map(|e| (e.1, e.3)).collect();
+        let completions: Vec<_> = log
+            .0
+            .iter()
+            .filter(|e| e.0 == 'c')
+            .map(|e| (e.1, e.3))
+            .collect();
         // T1 runs 1-2, 4-5, 7-8; T0 runs 0-1, 2-4, 5-6: done at 6.
         assert_eq!(completions, [(1, 2), (1, 5), (0, 6), (1, 8)]);
         assert_eq!(schedule.states()[0].worst_response, 6);
@@ -313,12 +346,24 @@ mod tests {
 
     #[test]
     fn fixed_priority_preempts_by_priority() {
-        let low = TaskParams { priority: 1, ..task(3, 10) };
-        let high = TaskParams { priority: 0, offset: 1, ..task(1, 5) };
+        let low = TaskParams {
+            priority: 1,
+            ..task(3, 10)
+        };
+        let high = TaskParams {
+            priority: 0,
+            offset: 1,
+            ..task(1, 5)
+        };
         let mut schedule = Schedule::new(Policy::FixedPriority, &[low, high], 0).unwrap();
         let mut log = Log::default();
         run(&mut schedule, 10, &mut log);
-        let completions: Vec<_> = log.0.iter().filter(|e| e.0 == 'c').map(|e| (e.1, e.3)).collect();
+        let completions: Vec<_> = log
+            .0
+            .iter()
+            .filter(|e| e.0 == 'c')
+            .map(|e| (e.1, e.3))
+            .collect();
         assert_eq!(completions, [(1, 2), (0, 4), (1, 7)]);
     }
 
@@ -334,14 +379,41 @@ mod tests {
 
     #[test]
     fn accounting_counts_releases_completions_and_response_times() {
-        let params = [TaskParams { job_limit: Some(3), ..task(2, 10) }, TaskParams { job_limit: Some(3), ..task(3, 10) }];
+        let params = [
+            TaskParams {
+                job_limit: Some(3),
+                ..task(2, 10)
+            },
+            TaskParams {
+                job_limit: Some(3),
+                ..task(3, 10)
+            },
+        ];
         let mut schedule = Schedule::new(Policy::Edf, &params, 0).unwrap();
         let mut log = Log::default();
         run(&mut schedule, 1000, &mut log);
         assert!(schedule.finished());
         let [a, b] = [schedule.states()[0], schedule.states()[1]];
-        assert_eq!((a.released, a.completed, a.missed, a.worst_response, a.last_response), (3, 3, 0, 2, 2));
-        assert_eq!((b.released, b.completed, b.missed, b.worst_response, b.last_response), (3, 3, 0, 5, 5));
+        assert_eq!(
+            (
+                a.released,
+                a.completed,
+                a.missed,
+                a.worst_response,
+                a.last_response
+            ),
+            (3, 3, 0, 2, 2)
+        );
+        assert_eq!(
+            (
+                b.released,
+                b.completed,
+                b.missed,
+                b.worst_response,
+                b.last_response
+            ),
+            (3, 3, 0, 5, 5)
+        );
         assert_eq!(schedule.next_event(Cpu::Available), NEVER);
     }
 
@@ -358,13 +430,29 @@ mod tests {
         // Job 0 missed at 10 (still pending), job 1 released at 10 and missed at 20, job 2
         // released at 20. From 25 the backlog runs in order: job 0 ends at 27, job 1 at 31,
         // job 2 at 35 (after its deadline 30, where it is counted missed).
-        assert_eq!(log.0, [('m', 0, 0, 10), ('r', 0, 1, 10), ('m', 0, 1, 20), ('r', 0, 2, 20)]);
+        assert_eq!(
+            log.0,
+            [
+                ('m', 0, 0, 10),
+                ('r', 0, 1, 10),
+                ('m', 0, 1, 20),
+                ('r', 0, 2, 20)
+            ]
+        );
         assert_eq!(schedule.running(), Some(0));
         assert_eq!(schedule.now(), 25);
         run(&mut schedule, 40, &mut log);
         assert_eq!(
             log.0[4..],
-            [('c', 0, 0, 27), ('m', 0, 2, 30), ('r', 0, 3, 30), ('c', 0, 1, 31), ('c', 0, 2, 35), ('c', 0, 3, 39), ('r', 0, 4, 40)]
+            [
+                ('c', 0, 0, 27),
+                ('m', 0, 2, 30),
+                ('r', 0, 3, 30),
+                ('c', 0, 1, 31),
+                ('c', 0, 2, 35),
+                ('c', 0, 3, 39),
+                ('r', 0, 4, 40)
+            ]
         );
         let state = schedule.states()[0];
         assert_eq!((state.released, state.completed, state.missed), (5, 4, 3));
@@ -388,22 +476,41 @@ mod tests {
         schedule.advance_to(0, Cpu::Available, &mut Silent);
         schedule.resume(12, &mut Silent);
         let jobs: Vec<_> = schedule.active_jobs().collect();
-        assert_eq!(jobs, [(0, 0, 0, 10, 4), (0, 1, 10, 20, 4), (1, 0, 0, 5, 1), (1, 1, 5, 10, 1), (1, 2, 10, 15, 1)]);
+        assert_eq!(
+            jobs,
+            [
+                (0, 0, 0, 10, 4),
+                (0, 1, 10, 20, 4),
+                (1, 0, 0, 5, 1),
+                (1, 1, 5, 10, 1),
+                (1, 2, 10, 15, 1)
+            ]
+        );
     }
 
     #[test]
     fn restore_takes_the_checkpointed_state() {
         let mut schedule = Schedule::new(Policy::Edf, &[task(4, 10), task(1, 5)], 0).unwrap();
         run(&mut schedule, 7, &mut Log::default());
-        let (time, states, running) = (schedule.now(), schedule.states().to_vec(), schedule.running());
+        let (time, states, running) = (
+            schedule.now(),
+            schedule.states().to_vec(),
+            schedule.running(),
+        );
         run(&mut schedule, 40, &mut Log::default());
         schedule.restore(time, states.iter().copied(), running);
-        assert_eq!((schedule.now(), schedule.states(), schedule.running()), (time, &states[..], running));
+        assert_eq!(
+            (schedule.now(), schedule.states(), schedule.running()),
+            (time, &states[..], running)
+        );
     }
 
     #[test]
     fn a_schedule_needs_one_to_32_tasks() {
-        assert_eq!(Schedule::new(Policy::Edf, &[], 0).unwrap_err(), ScheduleError::TaskCount(0));
+        assert_eq!(
+            Schedule::new(Policy::Edf, &[], 0).unwrap_err(),
+            ScheduleError::TaskCount(0)
+        );
         let many = [task(1, 100); 33];
         assert!(Schedule::new(Policy::Edf, &many, 0).is_err());
         assert!(Schedule::new(Policy::Edf, &many[..32], 0).is_ok());

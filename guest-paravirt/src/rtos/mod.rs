@@ -20,4 +20,6 @@ pub mod task;
 
 pub use engine::{Cpu, Observer, Schedule, ScheduleError, Silent};
 pub use ready::Policy;
-pub use task::{Function, JobInfo, Occupy, Synthetic, TaskBody, TaskParams, TaskState, Time, NEVER};
+pub use task::{
+    Function, JobInfo, Occupy, Synthetic, TaskBody, TaskParams, TaskState, Time, NEVER,
+};

@@ -42,10 +42,16 @@ impl Paravirt {
     /// Describes `schedule` in `page`, registers it, and sets the recovery point (`hook` runs at
     /// the recovery entry with the page's address). Without a hypervisor that accepts the page
     /// the kernel runs unreported (`Err` says why); A(t) is still computed.
-    pub fn register(schedule: &Schedule, page: &'static mut RtPage, hook: fn(u64) -> !) -> (Paravirt, Result<u64, Error>) {
+    pub fn register(
+        schedule: &Schedule,
+        page: &'static mut RtPage,
+        hook: fn(u64) -> !,
+    ) -> (Paravirt, Result<u64, Error>) {
         let slack = match SlackEngine::new(schedule, DEFAULT_MAX_STEPS) {
             Ok(slack) => slack,
-            Err(error) => crate::fatal::stop(format_args!("rtos: task set refused by the analysis: {error}")),
+            Err(error) => crate::fatal::stop(format_args!(
+                "rtos: task set refused by the analysis: {error}"
+            )),
         };
         checkpoint::describe(page, schedule, timer::frequency_hz());
         let page: *mut RtPage = page;
@@ -55,7 +61,15 @@ impl Paravirt {
             rt_checkpoint(recovery::entry_address(), page as u64, 0).map(|()| tasks)
         });
         let reporting = registered.is_ok();
-        (Paravirt { page, slack, sequence: 0, reporting }, registered)
+        (
+            Paravirt {
+                page,
+                slack,
+                sequence: 0,
+                reporting,
+            },
+            registered,
+        )
     }
 
     /// The page's guest-physical address.
@@ -71,13 +85,24 @@ impl Paravirt {
         self.sequence += 1;
         let affordable = encode(analysis.slack);
         // SAFETY: the page is the kernel's, borrowed for the commit only.
-        let generation = checkpoint::commit(unsafe { &mut *self.page }, schedule, affordable, self.sequence);
+        let generation = checkpoint::commit(
+            unsafe { &mut *self.page },
+            schedule,
+            affordable,
+            self.sequence,
+        );
         let committed = timer::now();
         if self.reporting {
             let _ = rt_report(affordable, schedule.now(), self.sequence, generation);
         }
         let reported = timer::now();
-        EventCost { slack: computed - start, commit: committed - computed, report: reported - committed, analysis, affordable }
+        EventCost {
+            slack: computed - start,
+            commit: committed - computed,
+            report: reported - committed,
+            analysis,
+            affordable,
+        }
     }
 
     /// A job missed its deadline.

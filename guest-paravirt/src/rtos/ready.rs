@@ -18,7 +18,12 @@ pub enum Policy {
 /// The order key of task `index`'s head job under `policy`: the smallest key runs. EDF: the
 /// absolute deadline, then the release, then the task index; fixed priority: the priority, then
 /// the release (the rules of `rt-analysis`'s simulator).
-pub fn key(policy: Policy, index: usize, params: &TaskParams, state: &TaskState) -> (u64, u64, usize) {
+pub fn key(
+    policy: Policy,
+    index: usize,
+    params: &TaskParams,
+    state: &TaskState,
+) -> (u64, u64, usize) {
     let urgency = match policy {
         Policy::Edf => state.head_deadline(params).unwrap_or(u64::MAX),
         Policy::FixedPriority => u64::from(params.priority),
@@ -42,11 +47,24 @@ mod tests {
     use super::*;
 
     fn task(deadline: u64, priority: u32) -> TaskParams {
-        TaskParams { wcet: 1, period: deadline, deadline, priority, ..TaskParams::default() }
+        TaskParams {
+            wcet: 1,
+            period: deadline,
+            deadline,
+            priority,
+            ..TaskParams::default()
+        }
     }
 
     fn active(release: u64) -> TaskState {
-        TaskState { latest_release: Some(release), pending: 1, head_release: release, head_remaining: 1, released: 1, ..TaskState::default() }
+        TaskState {
+            latest_release: Some(release),
+            pending: 1,
+            head_release: release,
+            head_remaining: 1,
+            released: 1,
+            ..TaskState::default()
+        }
     }
 
     #[test]
@@ -64,10 +82,18 @@ mod tests {
     fn edf_ties_go_to_the_earlier_release_then_the_lower_index() {
         let params = [task(5, 0), task(10, 0)];
         let states = [active(5), active(0)];
-        assert_eq!(pick(Policy::Edf, &params, &states), Some(1), "both due at 10: released first");
+        assert_eq!(
+            pick(Policy::Edf, &params, &states),
+            Some(1),
+            "both due at 10: released first"
+        );
         let params = [task(10, 0), task(10, 0)];
         let states = [active(3), active(3)];
-        assert_eq!(pick(Policy::Edf, &params, &states), Some(0), "same release: lower index");
+        assert_eq!(
+            pick(Policy::Edf, &params, &states),
+            Some(0),
+            "same release: lower index"
+        );
     }
 
     #[test]

@@ -114,7 +114,11 @@ pub fn start(setup: Setup, bodies: Vec<&'static dyn TaskBody>, source: &str) -> 
         Ok(schedule) => schedule,
         Err(error) => crate::fatal::stop(format_args!("rtos: {error:?}")),
     };
-    println!("TASKSET {} n={} origin={origin} source={source}", setup.scheduler, setup.params.len());
+    println!(
+        "TASKSET {} n={} origin={origin} source={source}",
+        setup.scheduler,
+        setup.params.len()
+    );
     for (index, (params, name)) in setup.params.iter().zip(&setup.names).enumerate() {
         println!(
             "TASK {index} {name} C={} T={} D={} O={} P={} S={} J={}",
@@ -131,8 +135,14 @@ pub fn start(setup: Setup, bodies: Vec<&'static dyn TaskBody>, source: &str) -> 
     // layer keeps it from now on).
     let (paravirt, registered) = Paravirt::register(&schedule, unsafe { &mut *page() }, recover);
     match registered {
-        Ok(tasks) => println!("rtos: real-time page at {:#x} registered ({tasks} tasks)", paravirt.page_address()),
-        Err(error) => println!("rtos: the hypervisor refused the real-time page: {}; running unreported", error.name()),
+        Ok(tasks) => println!(
+            "rtos: real-time page at {:#x} registered ({tasks} tasks)",
+            paravirt.page_address()
+        ),
+        Err(error) => println!(
+            "rtos: the hypervisor refused the real-time page: {}; running unreported",
+            error.name()
+        ),
     }
     let kernel = Kernel {
         schedule,
@@ -149,7 +159,9 @@ pub fn start(setup: Setup, bodies: Vec<&'static dyn TaskBody>, source: &str) -> 
         *KERNEL.0.get() = Some(kernel);
         (*KERNEL.0.get()).as_mut().unwrap_unchecked()
     };
-    kernel.schedule.advance_to(origin, Cpu::Available, &mut Reporter(&kernel.paravirt));
+    kernel
+        .schedule
+        .advance_to(origin, Cpu::Available, &mut Reporter(&kernel.paravirt));
     kernel.event();
     kernel.run()
 }
@@ -162,7 +174,9 @@ fn recover(argument: u64) -> ! {
         crate::fatal::stop(format_args!("rtos: recovery before the kernel started"));
     };
     let Some(generation) = kernel.paravirt.restore(&mut kernel.schedule, argument) else {
-        crate::fatal::stop(format_args!("rtos: no committed checkpoint in the page at {argument:#x}"));
+        crate::fatal::stop(format_args!(
+            "rtos: no committed checkpoint in the page at {argument:#x}"
+        ));
     };
     let from = kernel.schedule.now();
     println!("RECOVERED from={from} at={now} generation={generation}");
@@ -180,7 +194,8 @@ impl Kernel {
                 self.finish();
             }
             timer::sleep_until_ns(next);
-            self.schedule.advance_to(next, Cpu::Available, &mut Reporter(&self.paravirt));
+            self.schedule
+                .advance_to(next, Cpu::Available, &mut Reporter(&self.paravirt));
             self.event();
         }
     }
@@ -189,11 +204,20 @@ impl Kernel {
     fn event(&mut self) {
         self.run_code();
         let cost = self.paravirt.on_event(&self.schedule);
-        self.costs.add(cost.slack, cost.commit, cost.report, cost.analysis.steps, cost.analysis.exact);
+        self.costs.add(
+            cost.slack,
+            cost.commit,
+            cost.report,
+            cost.analysis.steps,
+            cost.analysis.exact,
+        );
         if self.debug {
             self.sample(&cost);
         }
-        if let Some(injection) = self.inject.filter(|i| self.schedule.now() >= self.schedule.origin() + i.at_ns) {
+        if let Some(injection) = self
+            .inject
+            .filter(|i| self.schedule.now() >= self.schedule.origin() + i.at_ns)
+        {
             self.inject = None;
             let from = self.schedule.now();
             println!("BLACKOUT from={from} for={}", injection.duration_ns);
@@ -204,7 +228,9 @@ impl Kernel {
 
     /// Runs the code of a job dispatched for the first time, and charges its time.
     fn run_code(&mut self) {
-        let Some(task) = self.schedule.running() else { return };
+        let Some(task) = self.schedule.running() else {
+            return;
+        };
         let state = self.schedule.states()[task];
         if state.started {
             return;
@@ -229,7 +255,8 @@ impl Kernel {
 
     /// Prints the state and A(t) of this event (debug mode).
     fn sample(&self, cost: &EventCost) {
-        let (affordable, exact, steps) = (cost.affordable, cost.analysis.exact, cost.analysis.steps);
+        let (affordable, exact, steps) =
+            (cost.affordable, cost.analysis.exact, cost.analysis.steps);
         let costs = (cost.slack, cost.commit, cost.report);
         let sequence = self.paravirt.sequence();
         let ns = |ticks| crate::time::ns_from_ticks(self.frequency_hz, ticks);
@@ -244,7 +271,13 @@ impl Kernel {
             Some(task) => print!(" exact={} steps={steps} run={task}", u8::from(exact)),
             None => print!(" exact={} steps={steps} run=-", u8::from(exact)),
         }
-        println!(" slack_ticks={} slack_ns={} commit_ns={} report_ns={}", costs.0, ns(costs.0), ns(costs.1), ns(costs.2));
+        println!(
+            " slack_ticks={} slack_ns={} commit_ns={} report_ns={}",
+            costs.0,
+            ns(costs.0),
+            ns(costs.1),
+            ns(costs.2)
+        );
         for (task, job, release, deadline, remaining) in self.schedule.active_jobs() {
             println!("SAMPLE {sequence} job {task} {job} {release} {deadline} {remaining}");
         }
@@ -271,7 +304,11 @@ impl Kernel {
         for (index, (state, name)) in self.schedule.states().iter().zip(&self.names).enumerate() {
             println!(
                 "RESULT {index} {name} released={} completed={} missed={} worst={} last={}",
-                state.released, state.completed, state.missed, state.worst_response, state.last_response
+                state.released,
+                state.completed,
+                state.missed,
+                state.worst_response,
+                state.last_response
             );
             jobs += state.released;
             misses += state.missed;
@@ -290,7 +327,11 @@ impl Kernel {
             mean(c.report_sum),
             ns(c.report_max)
         );
-        println!("DONE jobs={jobs} misses={misses} events={} stack_peak={}", c.events, crate::arch::aarch64::stack_peak());
+        println!(
+            "DONE jobs={jobs} misses={misses} events={} stack_peak={}",
+            c.events,
+            crate::arch::aarch64::stack_peak()
+        );
         psci::system_off()
     }
 }

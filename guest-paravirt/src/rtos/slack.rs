@@ -37,7 +37,10 @@ impl SlackEngine {
             scratch: Scratch::with_capacity(n, 4 * n),
             jobs: Vec::with_capacity(4 * n),
             next_release: Vec::with_capacity(n),
-            limits: OnlineLimits { horizon: u64::MAX, max_steps },
+            limits: OnlineLimits {
+                horizon: u64::MAX,
+                max_steps,
+            },
         })
     }
 
@@ -54,22 +57,46 @@ impl SlackEngine {
     /// A(now) for the schedule's state at its `now`.
     pub fn compute(&mut self, schedule: &Schedule) -> SlackReport {
         self.jobs.clear();
-        self.jobs.extend(schedule.active_jobs().map(|(task, _, release, abs_deadline, remaining)| {
-            JobState { task, release, abs_deadline, remaining }
-        }));
+        self.jobs.extend(schedule.active_jobs().map(
+            |(task, _, release, abs_deadline, remaining)| JobState {
+                task,
+                release,
+                abs_deadline,
+                remaining,
+            },
+        ));
         self.next_release.clear();
         let origin = schedule.origin();
         self.next_release.extend(
-            schedule.params().iter().zip(schedule.states()).map(|(params, state)| {
-                state.earliest_next_release(params, origin)
-            }),
+            schedule
+                .params()
+                .iter()
+                .zip(schedule.states())
+                .map(|(params, state)| state.earliest_next_release(params, origin)),
         );
         if self.jobs.is_empty() && self.next_release.iter().all(|&release| release == NEVER) {
-            return SlackReport { slack: Slack::Unbounded, exact: true, deadlines_scanned: 0, steps: 0 };
+            return SlackReport {
+                slack: Slack::Unbounded,
+                exact: true,
+                deadlines_scanned: 0,
+                steps: 0,
+            };
         }
         let now = schedule.now();
-        analyse_in(&mut self.scratch, &self.set, now, &self.jobs, &self.next_release, self.limits)
-            .unwrap_or(SlackReport { slack: Slack::Finite(0), exact: false, deadlines_scanned: 0, steps: 0 })
+        analyse_in(
+            &mut self.scratch,
+            &self.set,
+            now,
+            &self.jobs,
+            &self.next_release,
+            self.limits,
+        )
+        .unwrap_or(SlackReport {
+            slack: Slack::Finite(0),
+            exact: false,
+            deadlines_scanned: 0,
+            steps: 0,
+        })
     }
 }
 

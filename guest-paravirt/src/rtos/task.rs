@@ -97,12 +97,20 @@ impl TaskState {
 
     /// Release time of job number `job` given that of job `job - 1` (`previous`).
     fn following_release(task: usize, params: &TaskParams, previous: Time, job: u64) -> Time {
-        let gap = if params.sporadic { sporadic_gap(task, job, params.period) } else { 0 };
+        let gap = if params.sporadic {
+            sporadic_gap(task, job, params.period)
+        } else {
+            0
+        };
         previous + params.period + gap
     }
 
     /// The active jobs as `(job number, release)`, head first.
-    pub fn active_jobs(&self, task: usize, params: &TaskParams) -> impl Iterator<Item = (u64, Time)> + '_ {
+    pub fn active_jobs(
+        &self,
+        task: usize,
+        params: &TaskParams,
+    ) -> impl Iterator<Item = (u64, Time)> + '_ {
         let params = *params;
         let first = self.head_job();
         (0..self.pending).scan(self.head_release, move |release, k| {
@@ -134,7 +142,7 @@ impl TaskState {
         self.pending -= 1;
         self.started = false;
         if self.pending > 0 {
-            let next = self.head_job() ;
+            let next = self.head_job();
             self.head_release = Self::following_release(task, params, self.head_release, next);
             self.head_remaining = params.wcet;
         } else {
@@ -147,8 +155,16 @@ impl TaskState {
     pub fn to_page(&self, params: &TaskParams, origin: Time) -> RtTaskState {
         RtTaskState {
             next_release_ns: self.earliest_next_release(params, origin),
-            head_release_ns: if self.active() { self.head_release } else { RT_UNBOUNDED },
-            head_remaining_ns: if self.active() { self.head_remaining } else { 0 },
+            head_release_ns: if self.active() {
+                self.head_release
+            } else {
+                RT_UNBOUNDED
+            },
+            head_remaining_ns: if self.active() {
+                self.head_remaining
+            } else {
+                0
+            },
             latest_release_ns: self.latest_release.unwrap_or(RT_UNBOUNDED),
             released: self.released as u32,
             pending: self.pending as u32,
@@ -164,7 +180,8 @@ impl TaskState {
         let active = state.pending > 0;
         TaskState {
             released: u64::from(state.released),
-            latest_release: (state.latest_release_ns != RT_UNBOUNDED).then_some(state.latest_release_ns),
+            latest_release: (state.latest_release_ns != RT_UNBOUNDED)
+                .then_some(state.latest_release_ns),
             pending: u64::from(state.pending),
             head_release: if active { state.head_release_ns } else { 0 },
             head_remaining: if active { state.head_remaining_ns } else { 0 },
@@ -188,7 +205,9 @@ impl TaskState {
             return NEVER;
         }
         match self.latest_release {
-            Some(latest) if params.sporadic => Self::following_release(task, params, latest, self.released),
+            Some(latest) if params.sporadic => {
+                Self::following_release(task, params, latest, self.released)
+            }
             _ => origin + params.offset + self.released * params.period,
         }
     }
@@ -265,25 +284,43 @@ mod tests {
     use super::*;
 
     fn periodic(wcet: Time, period: Time) -> TaskParams {
-        TaskParams { wcet, period, deadline: period, ..TaskParams::default() }
+        TaskParams {
+            wcet,
+            period,
+            deadline: period,
+            ..TaskParams::default()
+        }
     }
 
     #[test]
     fn periodic_releases_follow_offset_and_period() {
-        let params = TaskParams { offset: 3, ..periodic(2, 10) };
+        let params = TaskParams {
+            offset: 3,
+            ..periodic(2, 10)
+        };
         let mut state = TaskState::default();
         assert_eq!(state.next_release(0, &params, 100), 103);
         state.release(&params, 103);
         assert_eq!(state.next_release(0, &params, 100), 113);
         assert_eq!(state.earliest_next_release(&params, 100), 113);
-        assert_eq!((state.pending, state.head_release, state.head_remaining), (1, 103, 2));
+        assert_eq!(
+            (state.pending, state.head_release, state.head_remaining),
+            (1, 103, 2)
+        );
     }
 
     #[test]
     fn sporadic_releases_come_at_least_a_period_apart_and_repeat() {
-        let params = TaskParams { sporadic: true, ..periodic(2, 1000) };
+        let params = TaskParams {
+            sporadic: true,
+            ..periodic(2, 1000)
+        };
         let mut state = TaskState::default();
-        assert_eq!(state.next_release(1, &params, 7), 7, "the first job at the offset");
+        assert_eq!(
+            state.next_release(1, &params, 7),
+            7,
+            "the first job at the offset"
+        );
         state.release(&params, 7);
         let next = state.next_release(1, &params, 7);
         assert!((1007..=1507).contains(&next), "{next}");
@@ -296,7 +333,10 @@ mod tests {
     #[test]
     fn a_backlog_is_a_fifo_whose_head_alone_progresses() {
         for sporadic in [false, true] {
-            let params = TaskParams { sporadic, ..periodic(4, 10) };
+            let params = TaskParams {
+                sporadic,
+                ..periodic(4, 10)
+            };
             let mut state = TaskState::default();
             let mut releases = Vec::new();
             for _ in 0..3 {
@@ -309,15 +349,25 @@ mod tests {
             assert_eq!(jobs, [(0, releases[0]), (1, releases[1]), (2, releases[2])]);
             state.head_remaining = 1;
             state.complete_head(2, &params, releases[2] + 1);
-            assert_eq!((state.head_job(), state.head_release, state.head_remaining), (1, releases[1], 4));
+            assert_eq!(
+                (state.head_job(), state.head_release, state.head_remaining),
+                (1, releases[1], 4)
+            );
             assert_eq!(state.last_response, releases[2] + 1 - releases[0]);
         }
     }
 
     #[test]
     fn the_job_limit_ends_releases() {
-        let params = TaskParams { job_limit: Some(2), ..periodic(2, 10) };
-        let state = TaskState { released: 2, latest_release: Some(10), ..TaskState::default() };
+        let params = TaskParams {
+            job_limit: Some(2),
+            ..periodic(2, 10)
+        };
+        let state = TaskState {
+            released: 2,
+            latest_release: Some(10),
+            ..TaskState::default()
+        };
         assert_eq!(state.next_release(0, &params, 0), NEVER);
         assert_eq!(state.to_page(&params, 0).next_release_ns, RT_UNBOUNDED);
     }
@@ -338,7 +388,14 @@ mod tests {
             last_response: 2,
         };
         let page = state.to_page(&params, 0);
-        assert_eq!((page.next_release_ns, page.head_release_ns, page.head_remaining_ns), (50, 30, 1));
+        assert_eq!(
+            (
+                page.next_release_ns,
+                page.head_release_ns,
+                page.head_remaining_ns
+            ),
+            (50, 30, 1)
+        );
         assert_eq!(TaskState::from_page(&page, true), state);
         let idle = TaskState::default();
         assert_eq!(idle.to_page(&params, 0).head_release_ns, RT_UNBOUNDED);

@@ -57,20 +57,42 @@ pub fn load(
 ) -> (Vec<VmConfig>, partition_config::HealthConfig, &'static [u8]) {
     let (source, blob) = choose(platform, platform_blob);
     log::info!("partition config: {} ({} bytes)", source.name(), blob.len());
-    crate::console::emit(crate::console::event("config").str("source", source.name()).u64("bytes", blob.len() as u64));
+    crate::console::emit(
+        crate::console::event("config")
+            .str("source", source.name())
+            .u64("bytes", blob.len() as u64),
+    );
 
-    let ram: Vec<Range> = platform.memory.iter().map(|r| Range::new(r.base, r.size)).collect();
+    let ram: Vec<Range> = platform
+        .memory
+        .iter()
+        .map(|r| Range::new(r.base, r.size))
+        .collect();
     let image = super::image_range();
-    let mut reserved: Vec<Range> = platform.reserved.iter().map(|r| Range::new(r.base, r.size)).collect();
+    let mut reserved: Vec<Range> = platform
+        .reserved
+        .iter()
+        .map(|r| Range::new(r.base, r.size))
+        .collect();
     reserved.push(Range::new(image.base, image.size));
     reserved.push(Range::new(dtb_address, platform_blob.len() as u64));
     if let Some(initrd) = &platform.initrd {
         reserved.push(Range::new(initrd.base, initrd.size));
     }
-    let devices: Vec<Range> = platform.devices.iter().map(|r| Range::new(r.base, r.size)).collect();
-    let kept: Vec<Range> = hypervisor_devices(platform).iter().map(|r| Range::new(r.base, r.size)).collect();
+    let devices: Vec<Range> = platform
+        .devices
+        .iter()
+        .map(|r| Range::new(r.base, r.size))
+        .collect();
+    let kept: Vec<Range> = hypervisor_devices(platform)
+        .iter()
+        .map(|r| Range::new(r.base, r.size))
+        .collect();
     let view = PlatformView {
-        cpu_count: platform.cpus.len().min(crate::arch::aarch64::percpu::MAX_CPUS),
+        cpu_count: platform
+            .cpus
+            .len()
+            .min(crate::arch::aarch64::percpu::MAX_CPUS),
         ram: &ram,
         reserved: &reserved,
         devices: &devices,
@@ -91,7 +113,11 @@ pub fn load(
     for error in &config.errors {
         report(error);
     }
-    log::info!("{} VM(s) configured, {} rejected", config.vms.len(), config.errors.len());
+    log::info!(
+        "{} VM(s) configured, {} rejected",
+        config.vms.len(),
+        config.errors.len()
+    );
     (config.vms, config.health, blob)
 }
 
@@ -111,15 +137,31 @@ pub fn hypervisor_devices(platform: &platform::Platform) -> Vec<AddressRange> {
     let mut kept = Vec::new();
     let mut add = |r: &platform::Region| kept.push(AddressRange::new(r.base, r.size));
     match &platform.gic {
-        platform::Gic::V2 { dist, cpu, hyp, vcpu, .. } => {
+        platform::Gic::V2 {
+            dist,
+            cpu,
+            hyp,
+            vcpu,
+            ..
+        } => {
             add(dist);
             add(cpu);
             hyp.iter().chain(vcpu.iter()).for_each(&mut add);
         }
-        platform::Gic::V3 { dist, redist, cpu, hyp, vcpu, .. } => {
+        platform::Gic::V3 {
+            dist,
+            redist,
+            cpu,
+            hyp,
+            vcpu,
+            ..
+        } => {
             add(dist);
             redist.iter().for_each(&mut add);
-            cpu.iter().chain(hyp.iter()).chain(vcpu.iter()).for_each(&mut add);
+            cpu.iter()
+                .chain(hyp.iter())
+                .chain(vcpu.iter())
+                .for_each(&mut add);
         }
     }
     if let Some(console) = &platform.console {

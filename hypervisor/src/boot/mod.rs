@@ -30,7 +30,12 @@ extern "C" {
 /// Physical range of the hypervisor image, BSS, stacks and heap included.
 pub fn image_range() -> AddressRange {
     // SAFETY: only the addresses of linker symbols are taken.
-    let (start, end) = unsafe { (&__image_start as *const u8 as u64, &__image_end as *const u8 as u64) };
+    let (start, end) = unsafe {
+        (
+            &__image_start as *const u8 as u64,
+            &__image_end as *const u8 as u64,
+        )
+    };
     AddressRange::new(start, end - start)
 }
 
@@ -48,10 +53,17 @@ pub extern "C" fn primary_main(dtb: u64) -> ! {
     let platform = match blob.map(platform::Platform::from_dtb) {
         Some(Ok(platform)) => platform,
         Some(Err(error)) => unusable_dtb(blob, dtb, &error),
-        None => unusable_dtb(None, dtb, &"no flattened device tree there (bad magic or size)"),
+        None => unusable_dtb(
+            None,
+            dtb,
+            &"no flattened device tree there (bad magic or size)",
+        ),
     };
     let mpidr = cpu::mpidr();
-    let me = platform.cpu_index(mpidr).unwrap_or(0).min(percpu::MAX_CPUS - 1);
+    let me = platform
+        .cpu_index(mpidr)
+        .unwrap_or(0)
+        .min(percpu::MAX_CPUS - 1);
     BOOT_CORE.store(me, Ordering::Relaxed);
     percpu::install(me, mpidr);
     if let Some(console) = &platform.console {
@@ -66,18 +78,29 @@ pub extern "C" fn primary_main(dtb: u64) -> ! {
     let platform = PLATFORM.call_once(|| platform);
     announce(platform, dtb);
 
-    let ram: Vec<AddressRange> = platform.memory.iter().map(|r| AddressRange::new(r.base, r.size)).collect();
+    let ram: Vec<AddressRange> = platform
+        .memory
+        .iter()
+        .map(|r| AddressRange::new(r.base, r.size))
+        .collect();
     let table = alloc::boxed::Box::leak(alloc::boxed::Box::new(mmu::build_final_table(&ram)));
     mmu::switch(table.root_address());
     mmu::publish_root(table.root_address());
     percpu::current().set_state(percpu::CoreState::Online);
-    crate::console::emit(crate::console::event("cpu_online").u64("mpidr", mpidr).u64("el", 2));
+    crate::console::emit(
+        crate::console::event("cpu_online")
+            .u64("mpidr", mpidr)
+            .u64("el", 2),
+    );
 
     crate::drivers::gic::init(platform);
     init_interrupts_this_core();
     smp::start_secondaries(platform, me);
     let (configs, health, config_blob) = config::load(platform, blob.unwrap_or(&[]), dtb);
-    let gic_version = match platform.gic { platform::Gic::V2 { .. } => 2, platform::Gic::V3 { .. } => 3 };
+    let gic_version = match platform.gic {
+        platform::Gic::V2 { .. } => 2,
+        platform::Gic::V3 { .. } => 3,
+    };
     let vms = crate::vm::create_all(configs, gic_version, config_blob);
     if vms.is_empty() {
         log::error!("no VM could be started");
@@ -93,11 +116,14 @@ pub extern "C" fn primary_main(dtb: u64) -> ! {
 /// The boot loader's DTB cannot be used: say why on its console if it names one, and through
 /// semihosting (QEMU `-semihosting`, ending the run with status 1), then halt.
 fn unusable_dtb(blob: Option<&'static [u8]>, dtb: u64, error: &dyn core::fmt::Display) -> ! {
-    let message = alloc::format!("Kairos: cannot use the platform DTB at {dtb:#x}: {error}; halted");
+    let message =
+        alloc::format!("Kairos: cannot use the platform DTB at {dtb:#x}: {error}; halted");
     let console = blob.and_then(|blob| platform::Platform::console_of(blob).ok().flatten());
     // SAFETY: as for the console in `primary_main`: its registers come from the DTB and the early
     // map covers them as device memory; nothing else drives it.
-    if let Some(uart) = console.and_then(|console| unsafe { crate::drivers::uart::Uart::from_console(&console) }) {
+    if let Some(uart) =
+        console.and_then(|console| unsafe { crate::drivers::uart::Uart::from_console(&console) })
+    {
         crate::console::init(uart);
         crate::console::write_line(&message);
     }
@@ -107,13 +133,34 @@ fn unusable_dtb(blob: Option<&'static [u8]>, dtb: u64, error: &dyn core::fmt::Di
 }
 
 /// Copy migration: a region as large as the largest VM for every core that runs none.
-fn reserve_copy_regions(platform: &platform::Platform, vms: &[crate::vm::Vm], dtb: u64, dtb_size: u64) {
+fn reserve_copy_regions(
+    platform: &platform::Platform,
+    vms: &[crate::vm::Vm],
+    dtb: u64,
+    dtb_size: u64,
+) {
     let cores = platform.cpus.len().min(percpu::MAX_CPUS);
-    let spares: Vec<usize> = (0..cores).filter(|&core| !vms.iter().any(|vm| vm.runs_on(core))).collect();
-    let ram: Vec<AddressRange> = platform.memory.iter().map(|r| AddressRange::new(r.base, r.size)).collect();
+    let spares: Vec<usize> = (0..cores)
+        .filter(|&core| !vms.iter().any(|vm| vm.runs_on(core)))
+        .collect();
+    let ram: Vec<AddressRange> = platform
+        .memory
+        .iter()
+        .map(|r| AddressRange::new(r.base, r.size))
+        .collect();
     let mut taken: Vec<AddressRange> = vms.iter().map(|vm| vm.ram()).collect();
-    taken.extend(platform.reserved.iter().map(|r| AddressRange::new(r.base, r.size)));
-    taken.extend(platform.initrd.iter().map(|r| AddressRange::new(r.base, r.size)));
+    taken.extend(
+        platform
+            .reserved
+            .iter()
+            .map(|r| AddressRange::new(r.base, r.size)),
+    );
+    taken.extend(
+        platform
+            .initrd
+            .iter()
+            .map(|r| AddressRange::new(r.base, r.size)),
+    );
     taken.push(image_range());
     taken.push(AddressRange::new(dtb, dtb_size));
     let size = vms.iter().map(|vm| vm.ram().size).max().unwrap_or(0);
@@ -130,7 +177,11 @@ pub extern "C" fn secondary_main(id: usize) -> ! {
     percpu::install(id, mpidr);
     init_interrupts_this_core();
     percpu::current().set_state(percpu::CoreState::Online);
-    crate::console::emit(crate::console::event("cpu_online").u64("mpidr", mpidr).u64("el", current_el()));
+    crate::console::emit(
+        crate::console::event("cpu_online")
+            .u64("mpidr", mpidr)
+            .u64("el", current_el()),
+    );
     log::debug!("core {id} online (mpidr {mpidr:#x})");
     crate::vm::run_this_core()
 }
@@ -188,7 +239,13 @@ fn announce(platform: &platform::Platform, dtb: u64) {
             .str("model", &platform.model)
             .u64("cpus", platform.cpus.len() as u64)
             .u64("el", current_el())
-            .str("gic", match platform.gic { platform::Gic::V2 { .. } => "v2", platform::Gic::V3 { .. } => "v3" })
+            .str(
+                "gic",
+                match platform.gic {
+                    platform::Gic::V2 { .. } => "v2",
+                    platform::Gic::V3 { .. } => "v3",
+                },
+            )
             .u64("counter_hz", cpu::counter_frequency()),
     );
 }

@@ -14,12 +14,19 @@ const ONLINE_TIMEOUT_NS: u64 = 500_000_000;
 pub fn start_secondaries(platform: &platform::Platform, me: usize) {
     let count = platform.cpus.len().min(percpu::MAX_CPUS);
     if platform.cpus.len() > percpu::MAX_CPUS {
-        log::warn!("platform has {} cores; Kairos drives the first {}", platform.cpus.len(), percpu::MAX_CPUS);
+        log::warn!(
+            "platform has {} cores; Kairos drives the first {}",
+            platform.cpus.len(),
+            percpu::MAX_CPUS
+        );
     }
     for (id, core) in platform.cpus.iter().take(count).enumerate() {
         percpu::MPIDR_TABLE[id].store(core.mpidr & 0xff_00ff_ffff, Ordering::Relaxed);
     }
-    cpu::clean_dcache_range(percpu::MPIDR_TABLE.as_ptr() as u64, core::mem::size_of_val(&percpu::MPIDR_TABLE) as u64);
+    cpu::clean_dcache_range(
+        percpu::MPIDR_TABLE.as_ptr() as u64,
+        core::mem::size_of_val(&percpu::MPIDR_TABLE) as u64,
+    );
     let entry = kairos_secondary_entry as *const () as u64;
     let mut started = 0;
     for (id, core) in platform.cpus.iter().take(count).enumerate() {
@@ -30,7 +37,10 @@ pub fn start_secondaries(platform: &platform::Platform, me: usize) {
             platform::EnableMethod::Psci if psci::present() => {
                 let status = psci::cpu_on(core.mpidr, entry, 0);
                 if status != 0 {
-                    log::error!("core {id} (mpidr {:#x}): PSCI CPU_ON failed with {status}", core.mpidr);
+                    log::error!(
+                        "core {id} (mpidr {:#x}): PSCI CPU_ON failed with {status}",
+                        core.mpidr
+                    );
                 }
                 status == 0
             }
@@ -50,10 +60,18 @@ pub fn start_secondaries(platform: &platform::Platform, me: usize) {
         if ok {
             started += 1;
         } else {
-            crate::console::emit(crate::console::event("cpu_error").u64("cpu", id as u64).u64("mpidr", core.mpidr));
+            crate::console::emit(
+                crate::console::event("cpu_error")
+                    .u64("cpu", id as u64)
+                    .u64("mpidr", core.mpidr),
+            );
         }
     }
-    let online = || (0..count).filter(|&id| percpu::of(id).state() != percpu::CoreState::Off).count();
+    let online = || {
+        (0..count)
+            .filter(|&id| percpu::of(id).state() != percpu::CoreState::Off)
+            .count()
+    };
     if !cpu::wait_until(ONLINE_TIMEOUT_NS, || online() > started) {
         log::error!("only {} of {} cores came online", online(), started + 1);
     }

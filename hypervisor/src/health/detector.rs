@@ -28,13 +28,21 @@ pub struct Heartbeats<const N: usize> {
 impl<const N: usize> Heartbeats<N> {
     /// Every core unwatched.
     pub const fn new() -> Self {
-        Heartbeats { beats: [const { AtomicU64::new(0) }; N], health: [const { AtomicU8::new(0) }; N] }
+        Heartbeats {
+            beats: [const { AtomicU64::new(0) }; N],
+            health: [const { AtomicU8::new(0) }; N],
+        }
     }
 
     /// Core `core` beats at `now` (and is alive from now on, unless it already failed).
     pub fn beat(&self, core: usize, now: u64) {
         self.beats[core].store(now, Ordering::Release);
-        let _ = self.health[core].compare_exchange(Health::Unwatched as u8, Health::Alive as u8, Ordering::AcqRel, Ordering::Relaxed);
+        let _ = self.health[core].compare_exchange(
+            Health::Unwatched as u8,
+            Health::Alive as u8,
+            Ordering::AcqRel,
+            Ordering::Relaxed,
+        );
     }
 
     /// The last beat of `core`.
@@ -62,14 +70,26 @@ impl<const N: usize> Heartbeats<N> {
     pub fn claim(&self, core: usize) -> bool {
         [Health::Alive, Health::Signalled].into_iter().any(|from| {
             self.health[core]
-                .compare_exchange(from as u8, Health::Failed as u8, Ordering::AcqRel, Ordering::Relaxed)
+                .compare_exchange(
+                    from as u8,
+                    Health::Failed as u8,
+                    Ordering::AcqRel,
+                    Ordering::Relaxed,
+                )
                 .is_ok()
         })
     }
 
     /// The peers `watcher` should declare failed at `now`: signalled ones, and alive ones whose
     /// last beat is more than `threshold` periods old.
-    pub fn suspects(&self, watcher: usize, count: usize, now: u64, period: u64, threshold: u32) -> impl Iterator<Item = usize> + '_ {
+    pub fn suspects(
+        &self,
+        watcher: usize,
+        count: usize,
+        now: u64,
+        period: u64,
+        threshold: u32,
+    ) -> impl Iterator<Item = usize> + '_ {
         (0..count.min(N)).filter(move |&core| {
             core != watcher
                 && match self.health(core) {
@@ -109,7 +129,11 @@ mod tests {
         for core in 0..4 {
             table.beat(core, 1000);
         }
-        assert_eq!(table.suspects(0, 4, 1000 + 2 * 100, 100, 2).count(), 0, "exactly at the threshold");
+        assert_eq!(
+            table.suspects(0, 4, 1000 + 2 * 100, 100, 2).count(),
+            0,
+            "exactly at the threshold"
+        );
         table.beat(0, 1300);
         table.beat(2, 1300);
         table.beat(3, 1300);
@@ -117,7 +141,14 @@ mod tests {
         assert_eq!(suspects, [1]);
         assert!(table.claim(1));
         assert!(!table.claim(1), "only one survivor handles a failure");
-        assert_eq!(table.suspects(2, 4, 5000, 100, 2).filter(|&c| c == 1).count(), 0, "handled cores are not suspected again");
+        assert_eq!(
+            table
+                .suspects(2, 4, 5000, 100, 2)
+                .filter(|&c| c == 1)
+                .count(),
+            0,
+            "handled cores are not suspected again"
+        );
     }
 
     #[test]
@@ -137,7 +168,10 @@ mod tests {
         let (period, threshold) = (100, 2);
         // Fault just after a beat at 0; the watcher checks at 99, 199, ..., first seeing it at the
         // first check past 200.
-        let first_check_past = (0..).map(|k| 99 + k * period).find(|&t| overdue(t, 0, period, threshold)).unwrap();
+        let first_check_past = (0..)
+            .map(|k| 99 + k * period)
+            .find(|&t| overdue(t, 0, period, threshold))
+            .unwrap();
         assert!(first_check_past <= detection_bound(period, threshold));
     }
 }

@@ -21,12 +21,19 @@ fn encode(kind: FaultKind) -> u8 {
 impl<const N: usize> Injections<N> {
     /// No requests, no plan.
     pub const fn new() -> Self {
-        Injections { requests: [const { AtomicU8::new(0) }; N], plan: spin::Once::new() }
+        Injections {
+            requests: [const { AtomicU8::new(0) }; N],
+            plan: spin::Once::new(),
+        }
     }
 
     /// Installs the config's fault plan (once).
     pub fn set_plan(&self, plan: &[PlannedFault]) {
-        self.plan.call_once(|| plan.iter().map(|fault| (*fault, AtomicBool::new(false))).collect());
+        self.plan.call_once(|| {
+            plan.iter()
+                .map(|fault| (*fault, AtomicBool::new(false)))
+                .collect()
+        });
     }
 
     /// Asks core `core` to fail in the given way at its next tick; false for a core out of range.
@@ -49,7 +56,9 @@ impl<const N: usize> Injections<N> {
         }
         let plan = self.plan.get()?;
         plan.iter()
-            .find(|(fault, done)| fault.core as usize == core && now >= fault.at_ns && !done.load(Ordering::Acquire))
+            .find(|(fault, done)| {
+                fault.core as usize == core && now >= fault.at_ns && !done.load(Ordering::Acquire)
+            })
             .filter(|(_, done)| !done.swap(true, Ordering::AcqRel))
             .map(|(fault, _)| fault.kind)
     }
@@ -79,8 +88,16 @@ mod tests {
     fn planned_faults_fire_at_their_time() {
         let injections: Injections<4> = Injections::new();
         injections.set_plan(&[
-            PlannedFault { core: 1, at_ns: 500, kind: FaultKind::Stop },
-            PlannedFault { core: 3, at_ns: 900, kind: FaultKind::Signal },
+            PlannedFault {
+                core: 1,
+                at_ns: 500,
+                kind: FaultKind::Stop,
+            },
+            PlannedFault {
+                core: 3,
+                at_ns: 900,
+                kind: FaultKind::Signal,
+            },
         ]);
         assert_eq!(injections.due(1, 499), None);
         assert_eq!(injections.due(1, 500), Some(FaultKind::Stop));

@@ -8,4 +8,7 @@ pub mod injection;
 #[cfg(target_arch = "aarch64")]
 mod watch;
 #[cfg(target_arch = "aarch64")]
-pub use watch::{configure, fail_signal_here, fence_if_declared_failed, heartbeats, inject, keepalive, settings, start, tick_now};
+pub use watch::{
+    configure, fail_signal_here, fence_if_declared_failed, heartbeats, inject, keepalive, settings,
+    start, tick_now,
+};

@@ -29,7 +29,8 @@ pub fn configure(config: &HealthConfig, cores: usize) {
     SETTINGS.call_once(|| config.clone());
     let start = cpu::now_ns();
     let mut plan = config.fault_plan.clone();
-    plan.iter_mut().for_each(|fault| fault.at_ns = fault.at_ns.saturating_add(start));
+    plan.iter_mut()
+        .for_each(|fault| fault.at_ns = fault.at_ns.saturating_add(start));
     INJECTIONS.set_plan(&plan);
     CORES.store(cores.min(percpu::MAX_CPUS), Ordering::Release);
     let settings = settings();
@@ -73,7 +74,9 @@ pub fn keepalive() {
 pub fn fence_if_declared_failed() {
     let me = percpu::current_id();
     if matches!(BEATS.health(me), Health::Failed) {
-        crate::console::emit(crate::console::event("fenced").str("reason", "declared failed by a peer"));
+        crate::console::emit(
+            crate::console::event("fenced").str("reason", "declared failed by a peer"),
+        );
         timer::disarm();
         cpu::park();
     }
@@ -93,25 +96,45 @@ fn tick() {
     }
     let cores = CORES.load(Ordering::Acquire);
     let mut suspects = [usize::MAX; percpu::MAX_CPUS];
-    for (slot, core) in BEATS.suspects(me, cores, now, settings.heartbeat_ns, settings.miss_threshold).enumerate() {
+    for (slot, core) in BEATS
+        .suspects(
+            me,
+            cores,
+            now,
+            settings.heartbeat_ns,
+            settings.miss_threshold,
+        )
+        .enumerate()
+    {
         suspects[slot] = core;
     }
     for &core in suspects.iter().filter(|&&core| core != usize::MAX) {
         let signalled = BEATS.health(core) == Health::Signalled;
         if BEATS.claim(core) {
-            let kind = if signalled { FaultKind::Signal } else { FaultKind::Stop };
+            let kind = if signalled {
+                FaultKind::Signal
+            } else {
+                FaultKind::Stop
+            };
             crate::migration::handle_failure(core, kind, BEATS.last_beat(core), cpu::now_ns());
         }
     }
     let period = cpu::ns_to_ticks(settings.heartbeat_ns);
-    let next = timer::deadline().unwrap_or(cpu::counter()).max(cpu::counter()) + period;
+    let next = timer::deadline()
+        .unwrap_or(cpu::counter())
+        .max(cpu::counter())
+        + period;
     timer::arm(next);
 }
 
 /// Fail-stop: this core stops dead, interrupts masked, and says nothing more (the trace line
 /// is the experiment's ground truth; the detector never reads it).
 fn fail_stop_here(now: u64) -> ! {
-    crate::console::emit(crate::console::event("fault_injected").str("kind", "stop").u64("at_ns", now));
+    crate::console::emit(
+        crate::console::event("fault_injected")
+            .str("kind", "stop")
+            .u64("at_ns", now),
+    );
     crate::migration::record_fault_truth(percpu::current_id(), now);
     timer::disarm();
     cpu::park()
@@ -122,7 +145,12 @@ fn fail_stop_here(now: u64) -> ! {
 pub fn fail_signal_here(reason: &str) -> ! {
     let me = percpu::current_id();
     let now = cpu::now_ns();
-    crate::console::emit(crate::console::event("fault_injected").str("kind", "signal").str("reason", reason).u64("at_ns", now));
+    crate::console::emit(
+        crate::console::event("fault_injected")
+            .str("kind", "signal")
+            .str("reason", reason)
+            .u64("at_ns", now),
+    );
     crate::migration::record_fault_truth(me, now);
     crate::migration::hand_over_live_state(me);
     BEATS.signal(me);

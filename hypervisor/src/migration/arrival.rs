@@ -67,7 +67,9 @@ pub fn take_stranded(core: usize) -> Option<Arrival> {
 
 /// True when a move to some core is still waiting to be taken.
 pub fn pending() -> bool {
-    INBOX.iter().any(|slot| slot.try_lock().is_none_or(|slot| slot.is_some()))
+    INBOX
+        .iter()
+        .any(|slot| slot.try_lock().is_none_or(|slot| slot.is_some()))
 }
 
 /// Runs `arrival` on this core: waits for the planned instant, then resumes the vCPU here.
@@ -76,7 +78,10 @@ pub fn arrive(arrival: Arrival) -> ! {
     let me = percpu::current_id();
     if let Some(base) = arrival.copy_to {
         if let Err(error) = vm.relocate(base) {
-            log::error!("vm '{}' could not be remapped at {base:#x}: {error:?}", vm.name);
+            log::error!(
+                "vm '{}' could not be remapped at {base:#x}: {error:?}",
+                vm.name
+            );
             crate::vm::run::stop_vm(vm, "relocation_failed");
             crate::vm::run::idle();
         }
@@ -85,11 +90,14 @@ pub fn arrive(arrival: Arrival) -> ! {
     crate::vm::vgic::move_vcpu(vm, arrival.vcpu, me);
     let here = percpu::current();
     here.vm.store(vm.id, core::sync::atomic::Ordering::Relaxed);
-    here.vcpu.store(arrival.vcpu, core::sync::atomic::Ordering::Relaxed);
+    here.vcpu
+        .store(arrival.vcpu, core::sync::atomic::Ordering::Relaxed);
     let ready_ns = cpu::now_ns();
     // Wake a little before the planned instant so that entering the guest still ends by it:
     // the prediction is an upper bound the move must meet.
-    let wake_ns = arrival.resume_at_ns.saturating_sub(super::inputs::RESTORE_BOUND_NS / 2);
+    let wake_ns = arrival
+        .resume_at_ns
+        .saturating_sub(super::inputs::RESTORE_BOUND_NS / 2);
     let resume_at = cpu::ns_to_ticks(wake_ns);
     while cpu::counter() < resume_at {
         timer::wait_for_interrupt(Some(resume_at));
@@ -115,12 +123,16 @@ pub fn arrive(arrival: Arrival) -> ! {
         );
     if let Some(fault_ns) = truth {
         // `ready_ns`: when the VM could have resumed, had it not been held to the planned instant.
-        event = event.u64("measured_ns", now.saturating_sub(fault_ns)).u64("ready_ns", ready_ns.saturating_sub(fault_ns));
+        event = event
+            .u64("measured_ns", now.saturating_sub(fault_ns))
+            .u64("ready_ns", ready_ns.saturating_sub(fault_ns));
         super::summary::measured(vm.id, now.saturating_sub(fault_ns));
     }
     crate::console::emit(event);
     match arrival.resume {
-        Resume::Checkpoint { entry, argument } => crate::vm::run::enter_vcpu(vm, arrival.vcpu, entry, argument),
+        Resume::Checkpoint { entry, argument } => {
+            crate::vm::run::enter_vcpu(vm, arrival.vcpu, entry, argument)
+        }
         Resume::Live(state) => {
             el1_context::restore(&state.el1);
             let frame: TrapFrame = state.frame;

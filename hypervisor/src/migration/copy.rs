@@ -24,7 +24,11 @@ pub fn copy_and_clean(source: u64, destination: u64, length: u64) {
         // SAFETY: the caller hands over two disjoint RAM ranges mapped at EL2; nothing runs in
         // them while they are copied.
         unsafe {
-            core::ptr::copy_nonoverlapping((source + done) as *const u8, (destination + done) as *mut u8, chunk as usize)
+            core::ptr::copy_nonoverlapping(
+                (source + done) as *const u8,
+                (destination + done) as *mut u8,
+                chunk as usize,
+            )
         };
         cpu::clean_dcache_range(destination + done, chunk);
         crate::health::keepalive();
@@ -33,14 +37,27 @@ pub fn copy_and_clean(source: u64, destination: u64, length: u64) {
 }
 
 /// First-fit, 2 MiB aligned: `count` regions of `size` bytes in `ram` clear of `taken`.
-pub fn carve(ram: &[AddressRange], taken: &[AddressRange], size: u64, count: usize) -> alloc::vec::Vec<u64> {
+pub fn carve(
+    ram: &[AddressRange],
+    taken: &[AddressRange],
+    size: u64,
+    count: usize,
+) -> alloc::vec::Vec<u64> {
     const ALIGN: u64 = 2 << 20;
     let mut found: alloc::vec::Vec<u64> = alloc::vec::Vec::new();
     for region in ram {
         let mut base = region.base.next_multiple_of(ALIGN);
         while found.len() < count && base.saturating_add(size) <= region.end() {
             let candidate = AddressRange::new(base, size);
-            let clash = taken.iter().chain(found.iter().map(|b| AddressRange::new(*b, size)).collect::<alloc::vec::Vec<_>>().iter())
+            let clash = taken
+                .iter()
+                .chain(
+                    found
+                        .iter()
+                        .map(|b| AddressRange::new(*b, size))
+                        .collect::<alloc::vec::Vec<_>>()
+                        .iter(),
+                )
                 .find(|t| t.overlaps(&candidate))
                 .map(|t| t.end());
             match clash {
@@ -61,10 +78,17 @@ pub fn reserve(spares: &[usize], ram: &[AddressRange], taken: &[AddressRange], s
     REGION_SIZE.store(size, Ordering::Release);
     for (core, base) in spares.iter().zip(&bases) {
         REGION_BASE[*core].store(*base, Ordering::Release);
-        log::info!("copy migration: core {core} owns [{base:#x}, {:#x})", base + size);
+        log::info!(
+            "copy migration: core {core} owns [{base:#x}, {:#x})",
+            base + size
+        );
     }
     if bases.len() < spares.len() {
-        log::error!("copy migration: RAM for only {} of {} spare cores", bases.len(), spares.len());
+        log::error!(
+            "copy migration: RAM for only {} of {} spare cores",
+            bases.len(),
+            spares.len()
+        );
     }
 }
 
@@ -79,7 +103,10 @@ pub fn region_of(core: usize, size: u64) -> Option<u64> {
 pub fn calibrate_here() {
     let core = percpu::current_id();
     let size = REGION_SIZE.load(Ordering::Acquire);
-    let Some(base) = region_of(core, size).filter(|_| BANDWIDTH[core].load(Ordering::Acquire) == 0) else { return };
+    let Some(base) = region_of(core, size).filter(|_| BANDWIDTH[core].load(Ordering::Acquire) == 0)
+    else {
+        return;
+    };
     let bytes = CALIBRATION_BYTES.min(size / 2);
     if bytes == 0 {
         return;
@@ -91,7 +118,12 @@ pub fn calibrate_here() {
     // guests, but not always in the same phase.
     let bandwidth = rt_analysis::downtime::measured_bandwidth(bytes, elapsed) / 10 * 9;
     BANDWIDTH[core].store(bandwidth.max(1), Ordering::Release);
-    crate::console::emit(crate::console::event("copy_calibrated").u64("bytes", bytes).u64("ns", elapsed).u64("bytes_per_s", bandwidth));
+    crate::console::emit(
+        crate::console::event("copy_calibrated")
+            .u64("bytes", bytes)
+            .u64("ns", elapsed)
+            .u64("bytes_per_s", bandwidth),
+    );
 }
 
 /// The copy bandwidth to plan on: the slowest measured among the cores with a region (0 when

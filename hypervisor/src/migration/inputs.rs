@@ -32,7 +32,8 @@ pub fn affected_vms(affected: &[&'static Vm], _kind: FaultKind) -> Vec<VmInput> 
             vm: vm.id,
             name: vm.name.clone(),
             memory_bytes: vm.ram().size,
-            copy_memory: crate::health::settings().migration == partition_config::MigrationMode::Copy,
+            copy_memory: crate::health::settings().migration
+                == partition_config::MigrationMode::Copy,
             policy: match vm.config.migrate {
                 MigratePolicy::Always => migration_policy::MigratePolicy::Always,
                 MigratePolicy::IfNoMiss => migration_policy::MigratePolicy::IfNoMiss,
@@ -64,37 +65,66 @@ pub fn realtime(vm: &Vm) -> Option<RealTimeInput> {
     };
     let set = TaskSet::new(tasks, scheduler).ok()?;
     let read = |ipa: u64, buffer: &mut [u8]| -> Result<(), Error> {
-        let physical = vm.ram_span(ipa, buffer.len() as u64).ok_or(Error::BadAddress)?;
+        let physical = vm
+            .ram_span(ipa, buffer.len() as u64)
+            .ok_or(Error::BadAddress)?;
         crate::arch::aarch64::cpu::clean_dcache_range(physical, buffer.len() as u64);
         // SAFETY: `ram_span` checked the span lies in this VM's RAM, identity-mapped at EL2.
-        buffer.copy_from_slice(unsafe { core::slice::from_raw_parts(physical as *const u8, buffer.len()) });
+        buffer.copy_from_slice(unsafe {
+            core::slice::from_raw_parts(physical as *const u8, buffer.len())
+        });
         Ok(())
     };
     let (_, slot) = committed_state(registration.page_ipa, read)?;
     let count = (slot.task_count as usize).min(rt_tasks.len());
     let active = active_jobs(rt_tasks, &slot.tasks[..count])
-        .map(|(task, release, abs_deadline, remaining)| JobState { task, release, abs_deadline, remaining })
+        .map(|(task, release, abs_deadline, remaining)| JobState {
+            task,
+            release,
+            abs_deadline,
+            remaining,
+        })
         .collect();
-    let next_release = slot.tasks[..count].iter().map(|state| state.next_release_ns).collect();
-    let checkpoint = SimState { now: slot.time_ns, active, next_release };
+    let next_release = slot.tasks[..count]
+        .iter()
+        .map(|state| state.next_release_ns)
+        .collect();
+    let checkpoint = SimState {
+        now: slot.time_ns,
+        active,
+        next_release,
+    };
     let report = vm.realtime.last_report()?;
     let reported_slack = finite(report.affordable_ns).map_or(Slack::Unbounded, Slack::Finite);
-    Some(RealTimeInput { tasks: set, checkpoint, reported_slack, reported_at: report.time_ns, budget: None })
+    Some(RealTimeInput {
+        tasks: set,
+        checkpoint,
+        reported_slack,
+        reported_at: report.time_ns,
+        budget: None,
+    })
 }
 
 /// Every core as the policy sees it: healthy or not, and who lives there.
 pub fn cores(failed: usize) -> Vec<CoreInput> {
-    let count = crate::boot::platform().map_or(0, |p| p.cpus.len()).min(percpu::MAX_CPUS);
+    let count = crate::boot::platform()
+        .map_or(0, |p| p.cpus.len())
+        .min(percpu::MAX_CPUS);
     let beats = crate::health::heartbeats();
     (0..count)
         .map(|core| {
-            let residents: Vec<&Vm> =
-                vms().iter().filter(|vm| vm.state() != VmState::Stopped && vm.runs_on(core)).collect();
+            let residents: Vec<&Vm> = vms()
+                .iter()
+                .filter(|vm| vm.state() != VmState::Stopped && vm.runs_on(core))
+                .collect();
             CoreInput {
                 core,
                 healthy: core != failed && beats.health(core) == Health::Alive,
                 residents: residents.iter().map(|vm| vm.id).collect(),
-                resident_sets: residents.iter().map(|vm| realtime(vm).map(|rt| rt.tasks)).collect(),
+                resident_sets: residents
+                    .iter()
+                    .map(|vm| realtime(vm).map(|rt| rt.tasks))
+                    .collect(),
                 resident_budgets: residents.iter().map(|_| None).collect(),
             }
         })

@@ -17,7 +17,8 @@ pub struct LiveState {
 
 static LIVE: [spin::Mutex<Option<Box<LiveState>>>; percpu::MAX_CPUS] =
     [const { spin::Mutex::new(None) }; percpu::MAX_CPUS];
-static FAULT_TRUTH: [AtomicU64; percpu::MAX_CPUS] = [const { AtomicU64::new(u64::MAX) }; percpu::MAX_CPUS];
+static FAULT_TRUTH: [AtomicU64; percpu::MAX_CPUS] =
+    [const { AtomicU64::new(u64::MAX) }; percpu::MAX_CPUS];
 
 /// The failing core `core` records when it failed (trace only).
 pub fn record_fault_truth(core: usize, now_ns: u64) {
@@ -39,7 +40,10 @@ pub fn hand_over_live_state(core: usize) {
     // SAFETY: `guest_frame` points at the frame the vectors saved on this core's stack for the
     // exception being handled right now (the one whose handler runs this code).
     let frame = unsafe { *(frame as *const TrapFrame) };
-    let state = Box::new(LiveState { frame, el1: el1_context::save() });
+    let state = Box::new(LiveState {
+        frame,
+        el1: el1_context::save(),
+    });
     *LIVE[core].lock() = Some(state);
 }
 
@@ -47,4 +51,3 @@ pub fn hand_over_live_state(core: usize) {
 pub fn take_live_state(core: usize) -> Option<Box<LiveState>> {
     LIVE[core].try_lock()?.take()
 }
-

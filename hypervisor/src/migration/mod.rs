@@ -26,7 +26,10 @@ pub fn handle_failure(failed: usize, kind: FaultKind, last_beat_ns: u64, detecte
         FaultKind::Stop => "stop",
         FaultKind::Signal => "signal",
     };
-    log::warn!("core {failed} failed ({kind_name}); last heartbeat {} us ago", (detected_ns - last_beat_ns) / 1000);
+    log::warn!(
+        "core {failed} failed ({kind_name}); last heartbeat {} us ago",
+        (detected_ns - last_beat_ns) / 1000
+    );
     crate::console::emit(
         crate::console::event("fault_detected")
             .u64("failed_core", failed as u64)
@@ -43,12 +46,17 @@ pub fn handle_failure(failed: usize, kind: FaultKind, last_beat_ns: u64, detecte
             FaultKind::Signal => migration_policy::FaultKind::FailSignal,
         },
     };
-    let mut affected: alloc::vec::Vec<&'static Vm> =
-        vms().iter().filter(|vm| vm.state() != VmState::Stopped && vm.runs_on(failed)).collect();
+    let mut affected: alloc::vec::Vec<&'static Vm> = vms()
+        .iter()
+        .filter(|vm| vm.state() != VmState::Stopped && vm.runs_on(failed))
+        .collect();
     // A move to the failed core that it never took (it died first) is decided again.
     if let Some(stranded) = arrival::take_stranded(failed) {
         let vm = &vms()[stranded.vm];
-        log::warn!("vm '{}' was moving to core {failed}, which failed first: deciding again", vm.name);
+        log::warn!(
+            "vm '{}' was moving to core {failed}, which failed first: deciding again",
+            vm.name
+        );
         vm.set_vcpu_core(stranded.vcpu, failed);
         if vm.state() != VmState::Stopped && !affected.iter().any(|a| a.id == vm.id) {
             affected.push(vm);
@@ -66,7 +74,8 @@ pub fn handle_failure(failed: usize, kind: FaultKind, last_beat_ns: u64, detecte
     let decide_ns = cpu::ticks_to_ns(cpu::counter() - decide_start);
     for decision in &plan.decisions {
         let vm = &vms()[decision.vm];
-        let mut event = crate::console::event("migration_decision").u64("failed_core", failed as u64);
+        let mut event =
+            crate::console::event("migration_decision").u64("failed_core", failed as u64);
         for (key, value) in migration_policy::trace_fields(decision) {
             event = inputs::add_field(event, key, value);
         }
@@ -83,7 +92,9 @@ pub fn handle_failure(failed: usize, kind: FaultKind, last_beat_ns: u64, detecte
             misses_before: vm.realtime.misses(),
             outcome: match decision.target {
                 Target::Spare(core) => alloc::format!("moved to spare core {core}"),
-                Target::Shared { core, .. } => alloc::format!("stopped (time partition on core {core} not implemented)"),
+                Target::Shared { core, .. } => {
+                    alloc::format!("stopped (time partition on core {core} not implemented)")
+                }
                 Target::Stop => alloc::format!("stopped: {}", decision.reason),
             },
         });
@@ -109,21 +120,31 @@ pub fn handle_failure(failed: usize, kind: FaultKind, last_beat_ns: u64, detecte
                 let resume = match (kind, live::take_live_state(failed)) {
                     (FaultKind::Signal, Some(state)) => Resume::Live(state),
                     _ => match vm.realtime.checkpoint() {
-                        Some(checkpoint) => Resume::Checkpoint { entry: checkpoint.entry, argument: checkpoint.argument },
+                        Some(checkpoint) => Resume::Checkpoint {
+                            entry: checkpoint.entry,
+                            argument: checkpoint.argument,
+                        },
                         None => Resume::Reboot,
                     },
                 };
-                let copy_to = if decision.downtime.copy > 0 { copy::region_of(core, vm.ram().size) } else { None };
-                post(core, Arrival {
-                    copy_to,
-                    vm: vm.id,
-                    vcpu,
-                    from: failed,
-                    resume,
-                    resume_at_ns: decision.resume_at,
-                    predicted_ns: decision.downtime.total,
-                    detected_ns,
-                });
+                let copy_to = if decision.downtime.copy > 0 {
+                    copy::region_of(core, vm.ram().size)
+                } else {
+                    None
+                };
+                post(
+                    core,
+                    Arrival {
+                        copy_to,
+                        vm: vm.id,
+                        vcpu,
+                        from: failed,
+                        resume,
+                        resume_at_ns: decision.resume_at,
+                        predicted_ns: decision.downtime.total,
+                        detected_ns,
+                    },
+                );
             }
         }
     }

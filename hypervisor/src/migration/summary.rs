@@ -40,7 +40,9 @@ pub fn measured(vm: usize, downtime: u64) {
 }
 
 fn us(value: Option<u64>) -> String {
-    value.map_or(String::from("-"), |ns| format!("{}.{:03}", ns / 1000, ns % 1000))
+    value.map_or(String::from("-"), |ns| {
+        format!("{}.{:03}", ns / 1000, ns % 1000)
+    })
 }
 
 /// Prints the table (nothing if no fault happened).
@@ -63,7 +65,8 @@ pub fn print() {
             us(row.affordable),
             us(Some(row.predicted)),
             us(row.measured),
-            row.predicted_misses.map_or(String::from("-"), |m| format!("{m}")),
+            row.predicted_misses
+                .map_or(String::from("-"), |m| format!("{m}")),
             observed.map_or(String::from("-"), |m| format!("{m}")),
             row.outcome
         ));

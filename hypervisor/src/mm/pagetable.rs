@@ -76,7 +76,11 @@ fn level_shift(level: usize) -> u32 {
 impl PageTable {
     /// An empty tree: every input address faults.
     pub fn new(regime: Regime) -> Self {
-        PageTable { regime, root: Box::new(Table([0; ENTRIES])), tables: Vec::new() }
+        PageTable {
+            regime,
+            root: Box::new(Table([0; ENTRIES])),
+            tables: Vec::new(),
+        }
     }
 
     /// Physical address of the root table, for TTBR0_EL2 or VTTBR_EL2.
@@ -101,7 +105,10 @@ impl PageTable {
         if !(input | output | size).is_multiple_of(PAGE) {
             return Err(MapError::Misaligned);
         }
-        if input.checked_add(size).is_none_or(|end| end > 1 << INPUT_BITS) {
+        if input
+            .checked_add(size)
+            .is_none_or(|end| end > 1 << INPUT_BITS)
+        {
             return Err(MapError::OutOfRange);
         }
         let attributes = self.attributes(kind, access);
@@ -152,7 +159,10 @@ impl PageTable {
             let is_table = level < 3 && entry & TABLE_OR_PAGE != 0;
             if !is_table {
                 let block_mask = (1u64 << level_shift(level)) - 1;
-                return Some(((entry & ADDRESS_MASK & !block_mask) | (input & block_mask), entry));
+                return Some((
+                    (entry & ADDRESS_MASK & !block_mask) | (input & block_mask),
+                    entry,
+                ));
             }
             table = self.table_at(entry & ADDRESS_MASK)?;
         }
@@ -162,7 +172,11 @@ impl PageTable {
     /// The memory kind of the mapping at `input`, if mapped.
     pub fn kind_at(&self, input: u64) -> Option<MemoryKind> {
         let (_, entry) = self.translate(input)?;
-        let kinds = [MemoryKind::Device, MemoryKind::Normal, MemoryKind::NonCacheable];
+        let kinds = [
+            MemoryKind::Device,
+            MemoryKind::Normal,
+            MemoryKind::NonCacheable,
+        ];
         kinds.into_iter().find(|kind| {
             let encoded = self.attributes(*kind, Access::ReadOnly);
             (entry & 0x3c) == (encoded & 0x3c)
@@ -199,11 +213,17 @@ impl PageTable {
         if address == self.root_address() {
             return Some(&self.root);
         }
-        self.tables.iter().map(|t| &**t).find(|t| *t as *const Table as u64 == address)
+        self.tables
+            .iter()
+            .map(|t| &**t)
+            .find(|t| *t as *const Table as u64 == address)
     }
 
     fn table_index(&self, address: u64) -> usize {
-        self.tables.iter().position(|t| &**t as *const Table as u64 == address).unwrap()
+        self.tables
+            .iter()
+            .position(|t| &**t as *const Table as u64 == address)
+            .unwrap()
     }
 
     /// The table at `level` holding `input`'s entry, creating or splitting parents on the way.
@@ -276,7 +296,9 @@ mod tests {
     #[test]
     fn uses_blocks_and_translates() {
         let mut table = PageTable::new(Regime::El2);
-        table.map(GIB, GIB, GIB, MemoryKind::Normal, Access::ReadWriteExecute).unwrap();
+        table
+            .map(GIB, GIB, GIB, MemoryKind::Normal, Access::ReadWriteExecute)
+            .unwrap();
         assert_eq!(table.table_count(), 1, "a 1 GiB block needs no sub-table");
         assert_eq!(table.translate(GIB + 0x1234).unwrap().0, GIB + 0x1234);
         assert_eq!(table.kind_at(GIB), Some(MemoryKind::Normal));
@@ -286,8 +308,18 @@ mod tests {
     #[test]
     fn splits_blocks_keeping_the_rest_mapped() {
         let mut table = PageTable::new(Regime::El2);
-        table.map(0, 0, GIB, MemoryKind::Device, Access::ReadWrite).unwrap();
-        table.map(0x0900_0000, 0x0900_0000, 0x1000, MemoryKind::Normal, Access::ReadOnly).unwrap();
+        table
+            .map(0, 0, GIB, MemoryKind::Device, Access::ReadWrite)
+            .unwrap();
+        table
+            .map(
+                0x0900_0000,
+                0x0900_0000,
+                0x1000,
+                MemoryKind::Normal,
+                Access::ReadOnly,
+            )
+            .unwrap();
         assert_eq!(table.kind_at(0x0900_0000), Some(MemoryKind::Normal));
         assert_eq!(table.kind_at(0x0900_1000), Some(MemoryKind::Device));
         assert_eq!(table.kind_at(0x3fff_f000), Some(MemoryKind::Device));
@@ -298,7 +330,15 @@ mod tests {
     #[test]
     fn stage2_maps_guest_ram_elsewhere_and_unmaps() {
         let mut table = PageTable::new(Regime::Stage2);
-        table.map(0x4000_0000, 0x4820_0000, 16 << 20, MemoryKind::Normal, Access::ReadWriteExecute).unwrap();
+        table
+            .map(
+                0x4000_0000,
+                0x4820_0000,
+                16 << 20,
+                MemoryKind::Normal,
+                Access::ReadWriteExecute,
+            )
+            .unwrap();
         assert_eq!(table.translate(0x4008_0000).unwrap().0, 0x4828_0000);
         assert_eq!(table.translate(0x40ff_ffff).unwrap().0, 0x491f_ffff);
         assert!(table.translate(0x4100_0000).is_none());
@@ -312,8 +352,23 @@ mod tests {
     #[test]
     fn rejects_misaligned_and_out_of_range() {
         let mut table = PageTable::new(Regime::El2);
-        assert_eq!(table.map(0x10, 0, 0x1000, MemoryKind::Normal, Access::ReadWrite), Err(MapError::Misaligned));
-        assert_eq!(table.map(1 << 39, 0, 0x1000, MemoryKind::Normal, Access::ReadWrite), Err(MapError::OutOfRange));
-        assert_eq!(table.map(u64::MAX & !0xfff, 0, 0x2000, MemoryKind::Normal, Access::ReadWrite), Err(MapError::OutOfRange));
+        assert_eq!(
+            table.map(0x10, 0, 0x1000, MemoryKind::Normal, Access::ReadWrite),
+            Err(MapError::Misaligned)
+        );
+        assert_eq!(
+            table.map(1 << 39, 0, 0x1000, MemoryKind::Normal, Access::ReadWrite),
+            Err(MapError::OutOfRange)
+        );
+        assert_eq!(
+            table.map(
+                u64::MAX & !0xfff,
+                0,
+                0x2000,
+                MemoryKind::Normal,
+                Access::ReadWrite
+            ),
+            Err(MapError::OutOfRange)
+        );
     }
 }

@@ -15,7 +15,9 @@ pub struct ConsoleLine {
 impl ConsoleLine {
     /// An empty line.
     pub fn new() -> Self {
-        ConsoleLine { bytes: spin::Mutex::new(Vec::new()) }
+        ConsoleLine {
+            bytes: spin::Mutex::new(Vec::new()),
+        }
     }
 
     /// Appends guest bytes, printing every completed line with `name` in front.
@@ -60,7 +62,11 @@ fn flush(name: &str, line: &mut Vec<u8>) {
     text.push_str(name);
     text.push_str("] ");
     for &byte in line.iter() {
-        text.push(if (0x20..0x7f).contains(&byte) { byte as char } else { '?' });
+        text.push(if (0x20..0x7f).contains(&byte) {
+            byte as char
+        } else {
+            '?'
+        });
     }
     crate::console::write_line(&text);
     line.clear();

@@ -91,7 +91,10 @@ impl Vm {
 
     /// Its RAM in physical memory.
     pub fn ram(&self) -> AddressRange {
-        AddressRange::new(self.ram_base.load(core::sync::atomic::Ordering::Acquire), self.ram_size)
+        AddressRange::new(
+            self.ram_base.load(core::sync::atomic::Ordering::Acquire),
+            self.ram_size,
+        )
     }
 
     /// Copy migration: copies the VM's RAM to `new_base` (a region of the target core, as large
@@ -99,8 +102,15 @@ impl Vm {
     pub fn relocate(&self, new_base: u64) -> Result<(), crate::mm::MapError> {
         let old = self.ram();
         crate::migration::copy::copy_and_clean(old.base, new_base, old.size);
-        self.stage2.lock().map(self.ipa_base, new_base, old.size, MemoryKind::Normal, Access::ReadWriteExecute)?;
-        self.ram_base.store(new_base, core::sync::atomic::Ordering::Release);
+        self.stage2.lock().map(
+            self.ipa_base,
+            new_base,
+            old.size,
+            MemoryKind::Normal,
+            Access::ReadWriteExecute,
+        )?;
+        self.ram_base
+            .store(new_base, core::sync::atomic::Ordering::Release);
         Ok(())
     }
 
@@ -122,7 +132,9 @@ impl Vm {
     /// Translates a guest range to physical memory, if it lies wholly in the VM's RAM.
     pub fn ram_span(&self, ipa: u64, length: u64) -> Option<u64> {
         let guest = AddressRange::new(self.ipa_base, self.ram_size);
-        guest.contains_span(ipa, length).then(|| self.ram().base + (ipa - self.ipa_base))
+        guest
+            .contains_span(ipa, length)
+            .then(|| self.ram().base + (ipa - self.ipa_base))
     }
 }
 
@@ -146,35 +158,67 @@ pub enum CreateError {
 
 /// Builds one VM: copies the image into its zeroed RAM, writes its device tree, and maps RAM
 /// and passthrough devices.
-pub fn create(id: usize, config: VmConfig, gic_version: u8, config_blob: &[u8]) -> Result<Vm, CreateError> {
+pub fn create(
+    id: usize,
+    config: VmConfig,
+    gic_version: u8,
+    config_blob: &[u8],
+) -> Result<Vm, CreateError> {
     let base = config.memory_base.ok_or(CreateError::NotPlaced)?;
     let ram = AddressRange::new(base, config.memory_size);
     load_image(&config, ram)?;
 
     let mut stage2 = PageTable::new(Regime::Stage2);
     stage2
-        .map(config.ipa_base, ram.base, ram.size, MemoryKind::Normal, Access::ReadWriteExecute)
+        .map(
+            config.ipa_base,
+            ram.base,
+            ram.size,
+            MemoryKind::Normal,
+            Access::ReadWriteExecute,
+        )
         .map_err(CreateError::Map)?;
     for device in &config.devices {
         stage2
-            .map(device.base, device.base, device.size, MemoryKind::Device, Access::ReadWrite)
+            .map(
+                device.base,
+                device.base,
+                device.size,
+                MemoryKind::Device,
+                Access::ReadWrite,
+            )
             .map_err(CreateError::Map)?;
     }
     let entry = config.entry.unwrap_or(config.ipa_base + config.load_offset);
     let console = alloc::sync::Arc::new(ConsoleLine::new());
-    let dtb = super::guest_dt::build(&config, id, gic_version, true, config_blob).map_err(CreateError::DeviceTree)?;
-    let dtb_ipa = dtb_placement(&config, dtb.len() as u64).ok_or(CreateError::NoRoomForDeviceTree)?;
+    let dtb = super::guest_dt::build(&config, id, gic_version, true, config_blob)
+        .map_err(CreateError::DeviceTree)?;
+    let dtb_ipa =
+        dtb_placement(&config, dtb.len() as u64).ok_or(CreateError::NoRoomForDeviceTree)?;
     write_dtb(&config, ram, &dtb, dtb_ipa);
     let mut devices: Vec<alloc::boxed::Box<dyn super::mmio::EmulatedDevice>> = Vec::new();
     let uart_window = AddressRange::new(super::uart::GUEST_UART_BASE, super::uart::GUEST_UART_SIZE);
-    let uart_free = !config.devices.iter().any(|d| AddressRange::new(d.base, d.size).overlaps(&uart_window))
+    let uart_free = !config
+        .devices
+        .iter()
+        .any(|d| AddressRange::new(d.base, d.size).overlaps(&uart_window))
         && !AddressRange::new(config.ipa_base, ram.size).overlaps(&uart_window);
     if uart_free {
-        let sink = super::console_line::VmConsole { name: config.name.clone(), line: console.clone() };
-        devices.push(alloc::boxed::Box::new(super::uart::Pl011::new(super::uart::GUEST_UART_BASE, sink)));
+        let sink = super::console_line::VmConsole {
+            name: config.name.clone(),
+            line: console.clone(),
+        };
+        devices.push(alloc::boxed::Box::new(super::uart::Pl011::new(
+            super::uart::GUEST_UART_BASE,
+            sink,
+        )));
     }
     devices.extend(super::vgic::attach(id, &config, &mut stage2).map_err(CreateError::Map)?);
-    let vcpus = config.cpus.iter().map(|&core| super::vcpu::VcpuSlot::new(core as usize)).collect();
+    let vcpus = config
+        .cpus
+        .iter()
+        .map(|&core| super::vcpu::VcpuSlot::new(core as usize))
+        .collect();
     Ok(Vm {
         dtb,
         dtb_ipa,
@@ -202,7 +246,9 @@ const CHUNK: usize = 256 << 10;
 /// Fills the VM's RAM: its image at the load offset, zeros everywhere else.
 pub fn load_image(config: &VmConfig, ram: AddressRange) -> Result<(), CreateError> {
     let image: &[u8] = match &config.image {
-        ImageSource::Builtin(name) => crate::images::builtin(name).ok_or(CreateError::MissingImage)?,
+        ImageSource::Builtin(name) => {
+            crate::images::builtin(name).ok_or(CreateError::MissingImage)?
+        }
         // SAFETY: validation checked the range lies in RAM outside the hypervisor and every VM;
         // the boot loader placed the image there and nothing else uses it.
         ImageSource::Memory(range) => unsafe {
@@ -210,7 +256,9 @@ pub fn load_image(config: &VmConfig, ram: AddressRange) -> Result<(), CreateErro
         },
     };
     let offset = config.load_offset as usize;
-    let image_end = offset.checked_add(image.len()).filter(|&end| end as u64 <= ram.size);
+    let image_end = offset
+        .checked_add(image.len())
+        .filter(|&end| end as u64 <= ram.size);
     let image_end = image_end.ok_or(CreateError::ImageTooLarge)?;
     // SAFETY: `ram` is this VM's memory alone (validated against RAM, the hypervisor and other
     // VMs), identity-mapped at EL2 and not yet visible to any guest. The image may already lie
@@ -238,7 +286,9 @@ pub fn load_image(config: &VmConfig, ram: AddressRange) -> Result<(), CreateErro
 /// Where the device tree goes: below the image if it fits there, else at the top of RAM.
 fn dtb_placement(config: &VmConfig, length: u64) -> Option<u64> {
     let image_size = match &config.image {
-        ImageSource::Builtin(name) => crate::images::builtin(name).map_or(0, |bytes| bytes.len() as u64),
+        ImageSource::Builtin(name) => {
+            crate::images::builtin(name).map_or(0, |bytes| bytes.len() as u64)
+        }
         ImageSource::Memory(range) => range.size,
     };
     if length <= config.load_offset {
@@ -253,7 +303,9 @@ pub fn write_dtb(config: &VmConfig, ram: AddressRange, dtb: &[u8], ipa: u64) {
     let offset = ipa - config.ipa_base;
     // SAFETY: `dtb_placement` put [ipa, ipa + len) inside the VM's RAM, clear of its image; the
     // RAM is the VM's alone and identity-mapped at EL2.
-    unsafe { core::ptr::copy_nonoverlapping(dtb.as_ptr(), (ram.base + offset) as *mut u8, dtb.len()) };
+    unsafe {
+        core::ptr::copy_nonoverlapping(dtb.as_ptr(), (ram.base + offset) as *mut u8, dtb.len())
+    };
     crate::arch::aarch64::cpu::clean_dcache_range(ram.base + offset, dtb.len() as u64);
 }
 
@@ -266,7 +318,13 @@ pub fn create_all(configs: Vec<VmConfig>, gic_version: u8, config_blob: &[u8]) -
             Ok(vm) => {
                 log::info!(
                     "vm {} '{}': cores {:?}, {} MiB at {:#x} (guest {:#x}), entry {:#x}",
-                    vm.id, vm.name, vm.config.cpus, vm.ram().size >> 20, vm.ram().base, vm.ipa_base, vm.entry
+                    vm.id,
+                    vm.name,
+                    vm.config.cpus,
+                    vm.ram().size >> 20,
+                    vm.ram().base,
+                    vm.ipa_base,
+                    vm.entry
                 );
                 crate::console::emit(
                     crate::console::event("vm_created")

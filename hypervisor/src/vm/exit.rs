@@ -21,11 +21,20 @@ pub const SPSR_EL1H_MASKED: u64 = 0x3c5;
 
 impl TrapFrame {
     /// All registers zero.
-    pub const ZERO: TrapFrame = TrapFrame { x: [0; 31], elr: 0, spsr: 0, _padding: [0; 3] };
+    pub const ZERO: TrapFrame = TrapFrame {
+        x: [0; 31],
+        elr: 0,
+        spsr: 0,
+        _padding: [0; 3],
+    };
 
     /// A frame that starts a guest at `entry` with `x0 = argument`, EL1h, interrupts masked.
     pub fn boot(entry: u64, argument: u64) -> TrapFrame {
-        let mut frame = TrapFrame { elr: entry, spsr: SPSR_EL1H_MASKED, ..Default::default() };
+        let mut frame = TrapFrame {
+            elr: entry,
+            spsr: SPSR_EL1H_MASKED,
+            ..Default::default()
+        };
         frame.x[0] = argument;
         frame
     }
@@ -116,11 +125,18 @@ pub fn decode_with(esr: u64, fault_registers: impl FnOnce() -> (u64, u64)) -> Ex
         ((hpfar >> 4) & 0xff_ffff_ffff) << 12 | (far & 0xfff)
     };
     match ec {
-        class::HVC64 => ExitReason::Hypercall { immediate: iss as u16 },
-        class::SMC64 => ExitReason::SecureMonitorCall { immediate: iss as u16 },
+        class::HVC64 => ExitReason::Hypercall {
+            immediate: iss as u16,
+        },
+        class::SMC64 => ExitReason::SecureMonitorCall {
+            immediate: iss as u16,
+        },
         class::WFX => ExitReason::WaitForInterrupt { wfe: iss & 1 != 0 },
         class::SYSREG => ExitReason::SystemRegister { iss },
-        class::IABT_LOWER => ExitReason::InstructionAbort { ipa: ipa(), status: (iss & 0x3f) as u8 },
+        class::IABT_LOWER => ExitReason::InstructionAbort {
+            ipa: ipa(),
+            status: (iss & 0x3f) as u8,
+        },
         class::DABT_LOWER => {
             let ipa = ipa();
             let write = iss & (1 << 6) != 0;
@@ -153,10 +169,22 @@ mod tests {
 
     #[test]
     fn decodes_calls_and_waits() {
-        assert_eq!(decode(esr(0x16, 0), 0, 0), ExitReason::Hypercall { immediate: 0 });
-        assert_eq!(decode(esr(0x17, 7), 0, 0), ExitReason::SecureMonitorCall { immediate: 7 });
-        assert_eq!(decode(esr(0x01, 1), 0, 0), ExitReason::WaitForInterrupt { wfe: true });
-        assert_eq!(decode(esr(0x01, 0), 0, 0), ExitReason::WaitForInterrupt { wfe: false });
+        assert_eq!(
+            decode(esr(0x16, 0), 0, 0),
+            ExitReason::Hypercall { immediate: 0 }
+        );
+        assert_eq!(
+            decode(esr(0x17, 7), 0, 0),
+            ExitReason::SecureMonitorCall { immediate: 7 }
+        );
+        assert_eq!(
+            decode(esr(0x01, 1), 0, 0),
+            ExitReason::WaitForInterrupt { wfe: true }
+        );
+        assert_eq!(
+            decode(esr(0x01, 0), 0, 0),
+            ExitReason::WaitForInterrupt { wfe: false }
+        );
     }
 
     #[test]
@@ -164,7 +192,9 @@ mod tests {
         // ISV, SAS = word (2), SRT = x3, WnR, translation fault level 3.
         let iss = (1 << 24) | (2 << 22) | (3 << 16) | (1 << 6) | 0x07;
         let reason = decode(esr(0x24, iss), 0x0900_0018, 0x0090_0000 << 4 >> 12 << 4);
-        let ExitReason::Mmio(access) = reason else { panic!("{reason:?}") };
+        let ExitReason::Mmio(access) = reason else {
+            panic!("{reason:?}")
+        };
         assert_eq!(access.size, 4);
         assert!(access.write);
         assert_eq!(access.register, 3);
@@ -175,13 +205,23 @@ mod tests {
     fn computes_the_ipa_from_hpfar_and_far() {
         let hpfar = (0x0801_0000u64 >> 12) << 4;
         let reason = decode(esr(0x24, 0x07), 0xdead_0abc, hpfar);
-        assert_eq!(reason, ExitReason::DataAbort { ipa: 0x0801_0abc, write: false, status: 7 });
+        assert_eq!(
+            reason,
+            ExitReason::DataAbort {
+                ipa: 0x0801_0abc,
+                write: false,
+                status: 7
+            }
+        );
     }
 
     #[test]
     fn permission_faults_are_not_emulated() {
         let iss = (1 << 24) | (2 << 22) | 0x0f; // permission fault, level 3
-        assert!(matches!(decode(esr(0x24, iss), 0, 0), ExitReason::DataAbort { status: 0x0f, .. }));
+        assert!(matches!(
+            decode(esr(0x24, iss), 0, 0),
+            ExitReason::DataAbort { status: 0x0f, .. }
+        ));
     }
 
     #[test]

@@ -22,14 +22,29 @@ pub const GICR_BASE: u64 = 0x080a_0000;
 pub const GICR_STRIDE: u64 = 0x2_0000;
 
 /// What the VM's platform looks like, derived from its config.
-pub fn describe(config: &VmConfig, vm_id: usize, gic_version: u8, console: bool, config_blob: &[u8]) -> VirtualPlatform {
+pub fn describe(
+    config: &VmConfig,
+    vm_id: usize,
+    gic_version: u8,
+    console: bool,
+    config_blob: &[u8],
+) -> VirtualPlatform {
     let vcpus = config.cpus.len() as u32;
     let gic = if gic_version == 2 {
-        Gic::V2 { distributor: (GICD_BASE, GICD_SIZE_V2), cpu_interface: (GICC_BASE, GICC_SIZE) }
+        Gic::V2 {
+            distributor: (GICD_BASE, GICD_SIZE_V2),
+            cpu_interface: (GICC_BASE, GICC_SIZE),
+        }
     } else {
-        Gic::V3 { distributor: (GICD_BASE, GICD_SIZE_V3), redistributors: (GICR_BASE, GICR_STRIDE * u64::from(vcpus)) }
+        Gic::V3 {
+            distributor: (GICD_BASE, GICD_SIZE_V3),
+            redistributors: (GICR_BASE, GICR_STRIDE * u64::from(vcpus)),
+        }
     };
-    let memory = GuestMemory { ipa_base: config.ipa_base, size: config.memory_size };
+    let memory = GuestMemory {
+        ipa_base: config.ipa_base,
+        size: config.memory_size,
+    };
     let mut platform = VirtualPlatform::new(&config.name, vm_id as u32, memory, vcpus, gic);
     platform.psci = PsciMethod::Smc;
     if console {
@@ -56,7 +71,13 @@ fn config_subtree(blob: &[u8], vm_path: &str, child: &str) -> Option<RawNode> {
 }
 
 /// Builds the VM's DTB.
-pub fn build(config: &VmConfig, vm_id: usize, gic_version: u8, console: bool, config_blob: &[u8]) -> Result<Vec<u8>, guest_dt::DtError> {
+pub fn build(
+    config: &VmConfig,
+    vm_id: usize,
+    gic_version: u8,
+    console: bool,
+    config_blob: &[u8],
+) -> Result<Vec<u8>, guest_dt::DtError> {
     describe(config, vm_id, gic_version, console, config_blob).build()
 }
 
@@ -69,4 +90,3 @@ pub fn max_size(config: &VmConfig) -> u64 {
 pub fn address(config: &VmConfig) -> u64 {
     config.ipa_base
 }
-

@@ -1,8 +1,12 @@
 //! Kairos hypercall dispatch: decodes the function, checks every argument, acts through a
 //! `GuestContext` so the logic is host-tested without hardware.
 
-use hypercall_abi::rt_page::{RtHeader, RtTask, RT_MAX_TASKS, RT_PAGE_ALIGN, RT_PAGE_SIZE, RT_PAGE_VERSION, RT_TASKS_OFFSET};
-use hypercall_abi::{Error, Function, HypercallResult, ABI_VERSION_MAJOR, ABI_VERSION_MINOR, CONSOLE_WRITE_MAX};
+use hypercall_abi::rt_page::{
+    RtHeader, RtTask, RT_MAX_TASKS, RT_PAGE_ALIGN, RT_PAGE_SIZE, RT_PAGE_VERSION, RT_TASKS_OFFSET,
+};
+use hypercall_abi::{
+    Error, Function, HypercallResult, ABI_VERSION_MAJOR, ABI_VERSION_MINOR, CONSOLE_WRITE_MAX,
+};
 
 use super::paravirt::{RealTime, RtEvent, SlackReport};
 
@@ -24,7 +28,11 @@ pub trait GuestContext {
 }
 
 /// Runs the hypercall named by `x0` with arguments `x1..x6`.
-pub fn dispatch(function_id: u64, args: [u64; 6], context: &mut impl GuestContext) -> HypercallResult {
+pub fn dispatch(
+    function_id: u64,
+    args: [u64; 6],
+    context: &mut impl GuestContext,
+) -> HypercallResult {
     let function = Function::from_id(function_id).ok_or(Error::NotSupported)?;
     match function {
         Function::Version => Ok([ABI_VERSION_MAJOR, ABI_VERSION_MINOR, 0]),
@@ -51,7 +59,12 @@ pub fn dispatch(function_id: u64, args: [u64; 6], context: &mut impl GuestContex
         }
         Function::RtRegister => register_rt_page(args[0], context),
         Function::RtReport => {
-            let report = SlackReport { affordable_ns: args[0], time_ns: args[1], sequence: args[2], generation: args[3] };
+            let report = SlackReport {
+                affordable_ns: args[0],
+                time_ns: args[1],
+                sequence: args[2],
+                generation: args[3],
+            };
             let (frequency, count) = context.clock();
             let now_ns = (u128::from(count) * 1_000_000_000 / u128::from(frequency.max(1))) as u64;
             if context.realtime().report(report, now_ns)? {
@@ -66,13 +79,20 @@ pub fn dispatch(function_id: u64, args: [u64; 6], context: &mut impl GuestContex
                 return Err(Error::Misaligned);
             }
             context.read_guest(entry, &mut [0u8; 4])?;
-            context.realtime().set_checkpoint(entry, argument, generation)?;
+            context
+                .realtime()
+                .set_checkpoint(entry, argument, generation)?;
             Ok([0; 3])
         }
         Function::RtDeadlineMiss => {
             let (task, release_ns, job) = (args[0], args[1], args[2]);
             let total = context.realtime().record_miss(task)?;
-            context.trace_realtime(RtEvent::DeadlineMiss { task, release_ns, job, total });
+            context.trace_realtime(RtEvent::DeadlineMiss {
+                task,
+                release_ns,
+                job,
+                total,
+            });
             Ok([total, 0, 0])
         }
     }
@@ -84,7 +104,9 @@ fn register_rt_page(page: u64, context: &mut impl GuestContext) -> HypercallResu
     if !page.is_multiple_of(RT_PAGE_ALIGN) {
         return Err(Error::Misaligned);
     }
-    let last_byte = page.checked_add(RT_PAGE_SIZE as u64 - 1).ok_or(Error::BadAddress)?;
+    let last_byte = page
+        .checked_add(RT_PAGE_SIZE as u64 - 1)
+        .ok_or(Error::BadAddress)?;
     context.read_guest(last_byte, &mut [0u8; 1])?;
     let mut bytes = [0u8; 64];
     context.read_guest(page, &mut bytes)?;
@@ -98,8 +120,14 @@ fn register_rt_page(page: u64, context: &mut impl GuestContext) -> HypercallResu
         *task = RtTask::from_bytes(&bytes);
         task.check(index)?;
     }
-    context.realtime().register(page, &header, scheduler, &tasks[..count]);
-    context.trace_realtime(RtEvent::Registered { tasks: count as u64, scheduler, page_ipa: page });
+    context
+        .realtime()
+        .register(page, &header, scheduler, &tasks[..count]);
+    context.trace_realtime(RtEvent::Registered {
+        tasks: count as u64,
+        scheduler,
+        page_ipa: page,
+    });
     Ok([count as u64, u64::from(RT_PAGE_VERSION), 0])
 }
 
@@ -144,7 +172,14 @@ mod tests {
     fn fake() -> Fake {
         let mut ram = std::vec![0u8; 4096];
         ram[16..21].copy_from_slice(b"hello");
-        Fake { ram_base: 0x4000_0000, ram, console: Vec::new(), realtime: RealTime::new(), events: Vec::new(), now: 42 }
+        Fake {
+            ram_base: 0x4000_0000,
+            ram,
+            console: Vec::new(),
+            realtime: RealTime::new(),
+            events: Vec::new(),
+            now: 42,
+        }
     }
 
     fn call(function: Function, args: [u64; 6], context: &mut Fake) -> HypercallResult {
@@ -154,15 +189,28 @@ mod tests {
     #[test]
     fn version_and_identity() {
         let mut context = fake();
-        assert_eq!(call(Function::Version, [0; 6], &mut context), Ok([ABI_VERSION_MAJOR, ABI_VERSION_MINOR, 0]));
+        assert_eq!(
+            call(Function::Version, [0; 6], &mut context),
+            Ok([ABI_VERSION_MAJOR, ABI_VERSION_MINOR, 0])
+        );
         assert_eq!(call(Function::WhoAmI, [0; 6], &mut context), Ok([1, 0, 2]));
-        assert_eq!(call(Function::Clock, [0; 6], &mut context), Ok([1_000_000_000, 42, 0]));
+        assert_eq!(
+            call(Function::Clock, [0; 6], &mut context),
+            Ok([1_000_000_000, 42, 0])
+        );
     }
 
     #[test]
     fn console_write_copies_checked_guest_memory() {
         let mut context = fake();
-        assert_eq!(call(Function::ConsoleWrite, [0x4000_0010, 5, 0, 0, 0, 0], &mut context), Ok([5, 0, 0]));
+        assert_eq!(
+            call(
+                Function::ConsoleWrite,
+                [0x4000_0010, 5, 0, 0, 0, 0],
+                &mut context
+            ),
+            Ok([5, 0, 0])
+        );
         assert_eq!(context.console, b"hello");
     }
 
@@ -170,15 +218,33 @@ mod tests {
     fn bad_arguments_return_error_codes() {
         let mut context = fake();
         let outside = [0x3fff_fffe, 5, 0, 0, 0, 0];
-        assert_eq!(call(Function::ConsoleWrite, outside, &mut context), Err(Error::BadAddress));
+        assert_eq!(
+            call(Function::ConsoleWrite, outside, &mut context),
+            Err(Error::BadAddress)
+        );
         let past_end = [0x4000_0ffe, 5, 0, 0, 0, 0];
-        assert_eq!(call(Function::ConsoleWrite, past_end, &mut context), Err(Error::BadAddress));
+        assert_eq!(
+            call(Function::ConsoleWrite, past_end, &mut context),
+            Err(Error::BadAddress)
+        );
         let wraps = [u64::MAX - 1, 5, 0, 0, 0, 0];
-        assert_eq!(call(Function::ConsoleWrite, wraps, &mut context), Err(Error::BadAddress));
+        assert_eq!(
+            call(Function::ConsoleWrite, wraps, &mut context),
+            Err(Error::BadAddress)
+        );
         let huge = [0x4000_0000, CONSOLE_WRITE_MAX + 1, 0, 0, 0, 0];
-        assert_eq!(call(Function::ConsoleWrite, huge, &mut context), Err(Error::TooLarge));
-        assert_eq!(call(Function::ConsolePutChar, [300, 0, 0, 0, 0, 0], &mut context), Err(Error::InvalidParameter));
-        assert_eq!(dispatch(0xC600_00ff, [0; 6], &mut context), Err(Error::NotSupported));
+        assert_eq!(
+            call(Function::ConsoleWrite, huge, &mut context),
+            Err(Error::TooLarge)
+        );
+        assert_eq!(
+            call(Function::ConsolePutChar, [300, 0, 0, 0, 0, 0], &mut context),
+            Err(Error::InvalidParameter)
+        );
+        assert_eq!(
+            dispatch(0xC600_00ff, [0; 6], &mut context),
+            Err(Error::NotSupported)
+        );
         assert!(context.console.is_empty(), "nothing written on error");
     }
 
@@ -190,7 +256,9 @@ mod tests {
         page.tasks[..tasks.len()].copy_from_slice(tasks);
         // SAFETY: `RtPage` is plain integers without padding (its layout is asserted in
         // hypercall-abi), so all of its bytes are initialized; the slice lives while `page` does.
-        let bytes = unsafe { core::slice::from_raw_parts(&*page as *const RtPage as *const u8, RT_PAGE_SIZE) };
+        let bytes = unsafe {
+            core::slice::from_raw_parts(&*page as *const RtPage as *const u8, RT_PAGE_SIZE)
+        };
         let mut context = fake();
         context.ram = std::vec![0u8; 16 * 1024];
         context.ram[0x2000..0x4000].copy_from_slice(bytes);
@@ -198,7 +266,12 @@ mod tests {
     }
 
     fn rt_task(c: u64, t: u64, d: u64) -> RtTask {
-        RtTask { wcet_ns: c, period_ns: t, deadline_ns: d, ..RtTask::default() }
+        RtTask {
+            wcet_ns: c,
+            period_ns: t,
+            deadline_ns: d,
+            ..RtTask::default()
+        }
     }
 
     const PAGE: u64 = 0x4000_2000;
@@ -206,48 +279,154 @@ mod tests {
     #[test]
     fn register_checks_the_page_and_keeps_the_task_set() {
         let mut context = with_page(&[rt_task(2, 10, 10), rt_task(1, 5, 4)]);
-        assert_eq!(call(Function::RtRegister, [PAGE + 8, 0, 0, 0, 0, 0], &mut context), Err(Error::Misaligned));
-        assert_eq!(call(Function::RtRegister, [PAGE + 0x1000, 0, 0, 0, 0, 0], &mut context), Err(Error::BadAddress), "runs past RAM");
-        assert_eq!(call(Function::RtRegister, [0x4000_0000, 0, 0, 0, 0, 0], &mut context), Err(Error::WrongState), "no magic");
+        assert_eq!(
+            call(
+                Function::RtRegister,
+                [PAGE + 8, 0, 0, 0, 0, 0],
+                &mut context
+            ),
+            Err(Error::Misaligned)
+        );
+        assert_eq!(
+            call(
+                Function::RtRegister,
+                [PAGE + 0x1000, 0, 0, 0, 0, 0],
+                &mut context
+            ),
+            Err(Error::BadAddress),
+            "runs past RAM"
+        );
+        assert_eq!(
+            call(
+                Function::RtRegister,
+                [0x4000_0000, 0, 0, 0, 0, 0],
+                &mut context
+            ),
+            Err(Error::WrongState),
+            "no magic"
+        );
         assert!(context.events.is_empty());
-        assert_eq!(call(Function::RtRegister, [PAGE, 0, 0, 0, 0, 0], &mut context), Ok([2, u64::from(RT_PAGE_VERSION), 0]));
+        assert_eq!(
+            call(Function::RtRegister, [PAGE, 0, 0, 0, 0, 0], &mut context),
+            Ok([2, u64::from(RT_PAGE_VERSION), 0])
+        );
         let registration = context.realtime.registration().unwrap();
-        assert_eq!((registration.task_count, registration.tasks[1]), (2, rt_task(1, 5, 4)));
-        assert!(matches!(context.events[..], [RtEvent::Registered { tasks: 2, page_ipa: PAGE, .. }]));
+        assert_eq!(
+            (registration.task_count, registration.tasks[1]),
+            (2, rt_task(1, 5, 4))
+        );
+        assert!(matches!(
+            context.events[..],
+            [RtEvent::Registered {
+                tasks: 2,
+                page_ipa: PAGE,
+                ..
+            }]
+        ));
     }
 
     #[test]
     fn register_refuses_an_invalid_task() {
         let mut context = with_page(&[rt_task(2, 10, 10), rt_task(5, 5, 4)]);
-        assert_eq!(call(Function::RtRegister, [PAGE, 0, 0, 0, 0, 0], &mut context), Err(Error::InvalidParameter));
+        assert_eq!(
+            call(Function::RtRegister, [PAGE, 0, 0, 0, 0, 0], &mut context),
+            Err(Error::InvalidParameter)
+        );
         assert!(!context.realtime.registered());
         let mut context = with_page(&[]);
-        assert_eq!(call(Function::RtRegister, [PAGE, 0, 0, 0, 0, 0], &mut context), Err(Error::InvalidParameter), "no task");
+        assert_eq!(
+            call(Function::RtRegister, [PAGE, 0, 0, 0, 0, 0], &mut context),
+            Err(Error::InvalidParameter),
+            "no task"
+        );
     }
 
     #[test]
     fn reports_checkpoints_and_misses_reach_the_record_and_the_trace() {
         let mut context = with_page(&[rt_task(2, 10, 10)]);
-        assert_eq!(call(Function::RtReport, [500, 40, 1, 1, 0, 0], &mut context), Err(Error::WrongState));
-        assert_eq!(call(Function::RtDeadlineMiss, [0, 10, 1, 0, 0, 0], &mut context), Err(Error::WrongState));
+        assert_eq!(
+            call(Function::RtReport, [500, 40, 1, 1, 0, 0], &mut context),
+            Err(Error::WrongState)
+        );
+        assert_eq!(
+            call(Function::RtDeadlineMiss, [0, 10, 1, 0, 0, 0], &mut context),
+            Err(Error::WrongState)
+        );
         call(Function::RtRegister, [PAGE, 0, 0, 0, 0, 0], &mut context).unwrap();
         context.events.clear();
-        assert_eq!(call(Function::RtReport, [500, 40, 1, 1, 0, 0], &mut context), Ok([0; 3]));
-        assert_eq!(call(Function::RtReport, [480, 41, 2, 2, 0, 0], &mut context), Ok([0; 3]));
-        assert_eq!(call(Function::RtReport, [480, 43, 3, 3, 0, 0], &mut context), Err(Error::InvalidParameter), "t_u after now");
+        assert_eq!(
+            call(Function::RtReport, [500, 40, 1, 1, 0, 0], &mut context),
+            Ok([0; 3])
+        );
+        assert_eq!(
+            call(Function::RtReport, [480, 41, 2, 2, 0, 0], &mut context),
+            Ok([0; 3])
+        );
+        assert_eq!(
+            call(Function::RtReport, [480, 43, 3, 3, 0, 0], &mut context),
+            Err(Error::InvalidParameter),
+            "t_u after now"
+        );
         let last = context.realtime.last_report().unwrap();
-        assert_eq!((last.affordable_ns, last.time_ns, last.sequence, last.generation), (480, 41, 2, 2));
-        assert_eq!(context.events.len(), 1, "the second report is not traced (sampling)");
-        assert_eq!(call(Function::RtCheckpoint, [0x4000_0102, PAGE, 2, 0, 0, 0], &mut context), Err(Error::Misaligned));
-        assert_eq!(call(Function::RtCheckpoint, [0x5000_0000, PAGE, 2, 0, 0, 0], &mut context), Err(Error::BadAddress));
-        assert_eq!(call(Function::RtCheckpoint, [0x4000_0100, PAGE, 2, 0, 0, 0], &mut context), Ok([0; 3]));
+        assert_eq!(
+            (
+                last.affordable_ns,
+                last.time_ns,
+                last.sequence,
+                last.generation
+            ),
+            (480, 41, 2, 2)
+        );
+        assert_eq!(
+            context.events.len(),
+            1,
+            "the second report is not traced (sampling)"
+        );
+        assert_eq!(
+            call(
+                Function::RtCheckpoint,
+                [0x4000_0102, PAGE, 2, 0, 0, 0],
+                &mut context
+            ),
+            Err(Error::Misaligned)
+        );
+        assert_eq!(
+            call(
+                Function::RtCheckpoint,
+                [0x5000_0000, PAGE, 2, 0, 0, 0],
+                &mut context
+            ),
+            Err(Error::BadAddress)
+        );
+        assert_eq!(
+            call(
+                Function::RtCheckpoint,
+                [0x4000_0100, PAGE, 2, 0, 0, 0],
+                &mut context
+            ),
+            Ok([0; 3])
+        );
         let checkpoint = context.realtime.checkpoint().unwrap();
-        assert_eq!((checkpoint.entry, checkpoint.argument, checkpoint.generation), (0x4000_0100, PAGE, 2));
-        assert_eq!(call(Function::RtDeadlineMiss, [1, 10, 1, 0, 0, 0], &mut context), Err(Error::InvalidParameter));
-        assert_eq!(call(Function::RtDeadlineMiss, [0, 10, 1, 0, 0, 0], &mut context), Ok([1, 0, 0]));
+        assert_eq!(
+            (checkpoint.entry, checkpoint.argument, checkpoint.generation),
+            (0x4000_0100, PAGE, 2)
+        );
+        assert_eq!(
+            call(Function::RtDeadlineMiss, [1, 10, 1, 0, 0, 0], &mut context),
+            Err(Error::InvalidParameter)
+        );
+        assert_eq!(
+            call(Function::RtDeadlineMiss, [0, 10, 1, 0, 0, 0], &mut context),
+            Ok([1, 0, 0])
+        );
         assert_eq!(
             context.events.last(),
-            Some(&RtEvent::DeadlineMiss { task: 0, release_ns: 10, job: 1, total: 1 })
+            Some(&RtEvent::DeadlineMiss {
+                task: 0,
+                release_ns: 10,
+                job: 1,
+                total: 1
+            })
         );
     }
 }

@@ -53,7 +53,12 @@ pub struct Injection {
 
 /// Rewrites `frame` so the guest resumes in its abort handler; returns what EL1 registers to set.
 pub fn inject_abort(frame: &mut TrapFrame, kind: AbortKind, far: u64, vbar: u64) -> Injection {
-    let injection = Injection { esr: abort_syndrome(kind, frame.spsr), far, elr: frame.elr, spsr: frame.spsr };
+    let injection = Injection {
+        esr: abort_syndrome(kind, frame.spsr),
+        far,
+        elr: frame.elr,
+        spsr: frame.spsr,
+    };
     frame.elr = vbar + vector_offset(frame.spsr);
     frame.spsr = super::exit::SPSR_EL1H_MASKED;
     injection
@@ -67,7 +72,12 @@ mod tests {
     fn data_abort_from_el1h_goes_to_the_current_el_vector() {
         let mut frame = TrapFrame::boot(0x4008_1234, 0);
         frame.spsr = 0x3c5;
-        let injection = inject_abort(&mut frame, AbortKind::Data { write: true }, 0x4100_0000, 0x4008_0800);
+        let injection = inject_abort(
+            &mut frame,
+            AbortKind::Data { write: true },
+            0x4100_0000,
+            0x4008_0800,
+        );
         assert_eq!(injection.esr >> 26, 0x25);
         assert_eq!(injection.esr & 0x3f, 0x10);
         assert_ne!(injection.esr & (1 << 6), 0);

@@ -32,11 +32,15 @@ pub trait EmulatedDevice: Send + Sync {
     /// A load of `size` bytes at `offset` into the range.
     fn read(&self, accessor: Accessor, offset: u64, size: u8) -> Result<u64, MmioError>;
     /// A store of `size` bytes at `offset` into the range.
-    fn write(&self, accessor: Accessor, offset: u64, size: u8, value: u64) -> Result<(), MmioError>;
+    fn write(&self, accessor: Accessor, offset: u64, size: u8, value: u64)
+        -> Result<(), MmioError>;
 }
 
 /// The device covering `ipa`, and the offset into it.
-pub fn find(devices: &[alloc::boxed::Box<dyn EmulatedDevice>], ipa: u64) -> Option<(&dyn EmulatedDevice, u64)> {
+pub fn find(
+    devices: &[alloc::boxed::Box<dyn EmulatedDevice>],
+    ipa: u64,
+) -> Option<(&dyn EmulatedDevice, u64)> {
     devices
         .iter()
         .find(|device| device.range().contains(ipa))
@@ -46,7 +50,11 @@ pub fn find(devices: &[alloc::boxed::Box<dyn EmulatedDevice>], ipa: u64) -> Opti
 /// Narrows a loaded value to what the guest's register receives (sign extension and width).
 pub fn load_value(raw: u64, size: u8, sign_extend: bool, sixty_four: bool) -> u64 {
     let bits = u32::from(size) * 8;
-    let mask = if bits >= 64 { u64::MAX } else { (1u64 << bits) - 1 };
+    let mask = if bits >= 64 {
+        u64::MAX
+    } else {
+        (1u64 << bits) - 1
+    };
     let mut value = raw & mask;
     if sign_extend && bits < 64 && value & (1 << (bits - 1)) != 0 {
         value |= !mask;

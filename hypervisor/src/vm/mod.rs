@@ -6,10 +6,10 @@ pub mod hypercall;
 pub mod inject;
 pub mod mmio;
 pub mod paravirt;
+pub mod psci;
 pub mod uart;
 pub mod vcpu;
 pub mod vgic;
-pub mod psci;
 
 #[cfg(target_arch = "aarch64")]
 mod console_line;

@@ -19,7 +19,8 @@
 use core::sync::atomic::{fence, AtomicU32, AtomicU64, Ordering};
 
 use hypercall_abi::rt_page::{
-    slot_of, slot_offset, RtHeader, RtScheduler, RtSlot, RtTask, RtTaskState, RT_MAX_TASKS, RT_UNBOUNDED,
+    slot_of, slot_offset, RtHeader, RtScheduler, RtSlot, RtTask, RtTaskState, RT_MAX_TASKS,
+    RT_UNBOUNDED,
 };
 use hypercall_abi::Error;
 
@@ -192,7 +193,13 @@ impl RealTime {
     }
 
     /// Records a checked registration and forgets earlier reports, checkpoint and misses.
-    pub fn register(&self, page_ipa: u64, header: &RtHeader, scheduler: RtScheduler, tasks: &[RtTask]) {
+    pub fn register(
+        &self,
+        page_ipa: u64,
+        header: &RtHeader,
+        scheduler: RtScheduler,
+        tasks: &[RtTask],
+    ) {
         let registration = self.registrations.load(Ordering::Relaxed) + 1;
         self.task_count.store(0, Ordering::Release); // readers see no task set while it changes
         self.report_count.store(0, Ordering::Release);
@@ -204,7 +211,10 @@ impl RealTime {
             cell.period.store(task.period_ns, Ordering::Relaxed);
             cell.deadline.store(task.deadline_ns, Ordering::Relaxed);
             cell.offset.store(task.offset_ns, Ordering::Relaxed);
-            cell.priority_and_flags.store(u64::from(task.priority) << 32 | u64::from(task.flags), Ordering::Relaxed);
+            cell.priority_and_flags.store(
+                u64::from(task.priority) << 32 | u64::from(task.flags),
+                Ordering::Relaxed,
+            );
             cell.job_limit.store(task.job_limit, Ordering::Relaxed);
         }
         for cell in &self.misses_per_task {
@@ -243,7 +253,8 @@ impl RealTime {
         }
         Some(Registration {
             page_ipa: self.page_ipa.load(Ordering::Relaxed),
-            scheduler: RtScheduler::from_u32(self.scheduler.load(Ordering::Relaxed)).unwrap_or(RtScheduler::Edf),
+            scheduler: RtScheduler::from_u32(self.scheduler.load(Ordering::Relaxed))
+                .unwrap_or(RtScheduler::Edf),
             origin_ns: self.origin_ns.load(Ordering::Relaxed),
             task_count,
             tasks,
@@ -275,13 +286,15 @@ impl RealTime {
         let cell = &self.reports[(count % 2) as usize];
         cell.stamp.store(0, Ordering::Release);
         fence(Ordering::Release);
-        cell.affordable_ns.store(report.affordable_ns, Ordering::Relaxed);
+        cell.affordable_ns
+            .store(report.affordable_ns, Ordering::Relaxed);
         cell.time_ns.store(report.time_ns, Ordering::Relaxed);
         cell.sequence.store(report.sequence, Ordering::Relaxed);
         cell.generation.store(report.generation, Ordering::Relaxed);
         cell.stamp.store(count, Ordering::Release);
         self.report_count.store(count, Ordering::Release);
-        self.checkpoint_generation.fetch_max(report.generation, Ordering::AcqRel);
+        self.checkpoint_generation
+            .fetch_max(report.generation, Ordering::AcqRel);
         let last = self.last_traced_ns.load(Ordering::Relaxed);
         let sampled = count == 1 || report.time_ns >= last.saturating_add(SLACK_TRACE_INTERVAL_NS);
         if sampled {
@@ -328,7 +341,8 @@ impl RealTime {
         }
         self.checkpoint_entry.store(entry, Ordering::Relaxed);
         self.checkpoint_argument.store(argument, Ordering::Relaxed);
-        self.checkpoint_generation.fetch_max(generation, Ordering::AcqRel);
+        self.checkpoint_generation
+            .fetch_max(generation, Ordering::AcqRel);
         Ok(())
     }
 
@@ -363,7 +377,9 @@ impl RealTime {
 
     /// Misses reported for `task`.
     pub fn misses_of(&self, task: usize) -> u32 {
-        self.misses_per_task.get(task).map_or(0, |cell| cell.load(Ordering::Relaxed))
+        self.misses_per_task
+            .get(task)
+            .map_or(0, |cell| cell.load(Ordering::Relaxed))
     }
 }
 
@@ -383,11 +399,20 @@ pub fn committed_state(
         return None;
     }
     let mut bytes = [0u8; 2112];
-    read(page_ipa + slot_offset(slot_of(generation)) as u64, &mut bytes).ok()?;
+    read(
+        page_ipa + slot_offset(slot_of(generation)) as u64,
+        &mut bytes,
+    )
+    .ok()?;
     let slot = RtSlot::from_bytes(&bytes);
     let mut again = [0u8; 8];
-    read(page_ipa + slot_offset(slot_of(generation)) as u64, &mut again).ok()?;
-    (slot.generation == generation && u64::from_le_bytes(again) == generation).then_some((header, slot))
+    read(
+        page_ipa + slot_offset(slot_of(generation)) as u64,
+        &mut again,
+    )
+    .ok()?;
+    (slot.generation == generation && u64::from_le_bytes(again) == generation)
+        .then_some((header, slot))
 }
 
 /// The active jobs of a committed state as `(task, release, absolute deadline, remaining)`,
@@ -397,18 +422,31 @@ pub fn active_jobs<'a>(
     tasks: &'a [RtTask],
     states: &'a [RtTaskState],
 ) -> impl Iterator<Item = (usize, u64, u64, u64)> + 'a {
-    tasks.iter().zip(states).enumerate().flat_map(|(index, (task, state))| {
-        let pending = u64::from(state.pending);
-        (0..pending).map(move |k| {
-            let release = if k + 1 == pending && k > 0 && task.sporadic() {
-                state.latest_release_ns
-            } else {
-                state.head_release_ns + k * task.period_ns
-            };
-            let remaining = if k == 0 { state.head_remaining_ns } else { task.wcet_ns };
-            (index, release, release.saturating_add(task.deadline_ns), remaining)
+    tasks
+        .iter()
+        .zip(states)
+        .enumerate()
+        .flat_map(|(index, (task, state))| {
+            let pending = u64::from(state.pending);
+            (0..pending).map(move |k| {
+                let release = if k + 1 == pending && k > 0 && task.sporadic() {
+                    state.latest_release_ns
+                } else {
+                    state.head_release_ns + k * task.period_ns
+                };
+                let remaining = if k == 0 {
+                    state.head_remaining_ns
+                } else {
+                    task.wcet_ns
+                };
+                (
+                    index,
+                    release,
+                    release.saturating_add(task.deadline_ns),
+                    remaining,
+                )
+            })
         })
-    })
 }
 
 /// A report's A as the trace shows it: `None` when unbounded.
@@ -430,9 +468,20 @@ impl RtEvent {
     pub fn fields(&self, event: Event, vm: u64, name: &str) -> Event {
         let event = event.u64("vm", vm).str("name", name);
         match *self {
-            RtEvent::Registered { tasks, scheduler, page_ipa } => event
+            RtEvent::Registered {
+                tasks,
+                scheduler,
+                page_ipa,
+            } => event
                 .u64("tasks", tasks)
-                .str("scheduler", if scheduler == RtScheduler::Edf { "edf" } else { "fp" })
+                .str(
+                    "scheduler",
+                    if scheduler == RtScheduler::Edf {
+                        "edf"
+                    } else {
+                        "fp"
+                    },
+                )
                 .field("page", Value::Hex(page_ipa)),
             RtEvent::SlackReport { report, reports } => {
                 let event = match finite(report.affordable_ns) {
@@ -445,9 +494,16 @@ impl RtEvent {
                     .u64("generation", report.generation)
                     .u64("reports", reports)
             }
-            RtEvent::DeadlineMiss { task, release_ns, job, total } => {
-                event.u64("task", task).u64("job", job).u64("release_ns", release_ns).u64("total", total)
-            }
+            RtEvent::DeadlineMiss {
+                task,
+                release_ns,
+                job,
+                total,
+            } => event
+                .u64("task", task)
+                .u64("job", job)
+                .u64("release_ns", release_ns)
+                .u64("total", total),
         }
     }
 }
@@ -459,18 +515,38 @@ mod tests {
     use std::boxed::Box;
 
     fn task(c: u64, t: u64) -> RtTask {
-        RtTask { wcet_ns: c, period_ns: t, deadline_ns: t, ..RtTask::default() }
+        RtTask {
+            wcet_ns: c,
+            period_ns: t,
+            deadline_ns: t,
+            ..RtTask::default()
+        }
     }
 
     fn registered() -> RealTime {
         let record = RealTime::new();
-        let header = RtHeader { magic: RT_PAGE_MAGIC, task_count: 2, origin_ns: 5, ..RtHeader::default() };
-        record.register(0x4010_0000, &header, RtScheduler::Edf, &[task(2, 10), task(1, 5)]);
+        let header = RtHeader {
+            magic: RT_PAGE_MAGIC,
+            task_count: 2,
+            origin_ns: 5,
+            ..RtHeader::default()
+        };
+        record.register(
+            0x4010_0000,
+            &header,
+            RtScheduler::Edf,
+            &[task(2, 10), task(1, 5)],
+        );
         record
     }
 
     fn report(sequence: u64, time_ns: u64) -> SlackReport {
-        SlackReport { affordable_ns: 100 + sequence, time_ns, sequence, generation: sequence }
+        SlackReport {
+            affordable_ns: 100 + sequence,
+            time_ns,
+            sequence,
+            generation: sequence,
+        }
     }
 
     #[test]
@@ -479,7 +555,14 @@ mod tests {
         assert!(record.registration().is_none());
         let record = registered();
         let registration = record.registration().unwrap();
-        assert_eq!((registration.page_ipa, registration.task_count, registration.origin_ns), (0x4010_0000, 2, 5));
+        assert_eq!(
+            (
+                registration.page_ipa,
+                registration.task_count,
+                registration.origin_ns
+            ),
+            (0x4010_0000, 2, 5)
+        );
         assert_eq!(registration.tasks[1], task(1, 5));
     }
 
@@ -488,17 +571,40 @@ mod tests {
         let record = RealTime::new();
         assert_eq!(record.report(report(1, 10), 20), Err(Error::WrongState));
         let record = registered();
-        assert_eq!(record.report(report(1, 10), 20), Ok(true), "the first is traced");
+        assert_eq!(
+            record.report(report(1, 10), 20),
+            Ok(true),
+            "the first is traced"
+        );
         assert_eq!(record.report(report(2, 12), 20), Ok(false), "sampled");
-        assert_eq!(record.report(report(2, 13), 20), Err(Error::InvalidParameter), "same sequence");
-        assert_eq!(record.report(report(3, 11), 20), Err(Error::InvalidParameter), "time went back");
-        assert_eq!(record.report(report(3, 30), 20), Err(Error::InvalidParameter), "from the future");
+        assert_eq!(
+            record.report(report(2, 13), 20),
+            Err(Error::InvalidParameter),
+            "same sequence"
+        );
+        assert_eq!(
+            record.report(report(3, 11), 20),
+            Err(Error::InvalidParameter),
+            "time went back"
+        );
+        assert_eq!(
+            record.report(report(3, 30), 20),
+            Err(Error::InvalidParameter),
+            "from the future"
+        );
         assert_eq!(record.last_report(), Some(report(2, 12)));
-        assert_eq!(record.report(report(3, 10 + SLACK_TRACE_INTERVAL_NS), u64::MAX), Ok(true));
+        assert_eq!(
+            record.report(report(3, 10 + SLACK_TRACE_INTERVAL_NS), u64::MAX),
+            Ok(true)
+        );
         assert_eq!(record.reports(), 3);
         assert_eq!(record.checkpoint(), None, "no entry yet");
         record.set_checkpoint(0x4008_1000, 0x4010_0000, 1).unwrap();
-        assert_eq!(record.checkpoint().unwrap().generation, 3, "the reports' generation");
+        assert_eq!(
+            record.checkpoint().unwrap().generation,
+            3,
+            "the reports' generation"
+        );
     }
 
     #[test]
@@ -518,7 +624,10 @@ mod tests {
         assert_eq!(record.record_miss(1), Ok(1));
         assert_eq!(record.record_miss(1), Ok(2));
         assert_eq!(record.record_miss(2), Err(Error::InvalidParameter));
-        assert_eq!((record.misses(), record.misses_of(1), record.misses_of(0)), (2, 2, 0));
+        assert_eq!(
+            (record.misses(), record.misses_of(1), record.misses_of(0)),
+            (2, 2, 0)
+        );
         assert_eq!(RealTime::new().record_miss(0), Err(Error::WrongState));
     }
 
@@ -535,11 +644,18 @@ mod tests {
         let reader = |memory: Vec<u8>| {
             move |ipa: u64, buffer: &mut [u8]| {
                 let start = (ipa - 0x1000) as usize;
-                buffer.copy_from_slice(memory.get(start..start + buffer.len()).ok_or(Error::BadAddress)?);
+                buffer.copy_from_slice(
+                    memory
+                        .get(start..start + buffer.len())
+                        .ok_or(Error::BadAddress)?,
+                );
                 Ok(())
             }
         };
-        assert!(committed_state(0x1000, reader(bytes(&page))).is_none(), "nothing committed");
+        assert!(
+            committed_state(0x1000, reader(bytes(&page))).is_none(),
+            "nothing committed"
+        );
         page.slots[1].generation = 1;
         page.slots[1].time_ns = 77;
         page.header.committed = 1;
@@ -551,27 +667,65 @@ mod tests {
 
     #[test]
     fn events_read_as_trace_lines() {
-        let report = SlackReport { affordable_ns: 1500, time_ns: 20, sequence: 3, generation: 3 };
+        let report = SlackReport {
+            affordable_ns: 1500,
+            time_ns: 20,
+            sequence: 3,
+            generation: 3,
+        };
         let event = RtEvent::SlackReport { report, reports: 3 };
-        let line = event.fields(Event::new(event.name(), 7, 1), 0, "rtos0").finish();
+        let line = event
+            .fields(Event::new(event.name(), 7, 1), 0, "rtos0")
+            .finish();
         assert_eq!(
             line,
             r#"EVT {"ev":"slack_report","t_ns":7,"core":1,"vm":0,"name":"rtos0","a_ns":1500,"unbounded":false,"t_u_ns":20,"seq":3,"generation":3,"reports":3}"#
         );
-        let miss = RtEvent::DeadlineMiss { task: 2, release_ns: 40, job: 4, total: 1 };
-        let line = miss.fields(Event::new(miss.name(), 9, 1), 0, "rtos0").finish();
-        assert!(line.ends_with(r#""task":2,"job":4,"release_ns":40,"total":1}"#), "{line}");
+        let miss = RtEvent::DeadlineMiss {
+            task: 2,
+            release_ns: 40,
+            job: 4,
+            total: 1,
+        };
+        let line = miss
+            .fields(Event::new(miss.name(), 9, 1), 0, "rtos0")
+            .finish();
+        assert!(
+            line.ends_with(r#""task":2,"job":4,"release_ns":40,"total":1}"#),
+            "{line}"
+        );
     }
 
     #[test]
     fn active_jobs_unroll_the_backlog() {
-        let tasks = [task(2, 10), RtTask { flags: hypercall_abi::rt_page::RT_TASK_SPORADIC, ..task(1, 5) }];
+        let tasks = [
+            task(2, 10),
+            RtTask {
+                flags: hypercall_abi::rt_page::RT_TASK_SPORADIC,
+                ..task(1, 5)
+            },
+        ];
         let states = [
-            RtTaskState { head_release_ns: 0, head_remaining_ns: 1, pending: 2, latest_release_ns: 10, ..RtTaskState::default() },
-            RtTaskState { head_release_ns: 3, head_remaining_ns: 1, pending: 2, latest_release_ns: 12, ..RtTaskState::default() },
+            RtTaskState {
+                head_release_ns: 0,
+                head_remaining_ns: 1,
+                pending: 2,
+                latest_release_ns: 10,
+                ..RtTaskState::default()
+            },
+            RtTaskState {
+                head_release_ns: 3,
+                head_remaining_ns: 1,
+                pending: 2,
+                latest_release_ns: 12,
+                ..RtTaskState::default()
+            },
         ];
         let jobs: std::vec::Vec<_> = active_jobs(&tasks, &states).collect();
-        assert_eq!(jobs, [(0, 0, 10, 1), (0, 10, 20, 2), (1, 3, 8, 1), (1, 12, 17, 1)]);
+        assert_eq!(
+            jobs,
+            [(0, 0, 10, 1), (0, 10, 20, 2), (1, 3, 8, 1), (1, 12, 17, 1)]
+        );
         assert_eq!(finite(RT_UNBOUNDED), None);
     }
 }

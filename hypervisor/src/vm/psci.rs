@@ -70,7 +70,11 @@ pub enum PsciAction {
     /// Return this value in x0 and resume the guest.
     Return(i64),
     /// Start vCPU `vcpu` at `entry` with x0 = `context`; return SUCCESS to the caller.
-    StartVcpu { vcpu: usize, entry: u64, context: u64 },
+    StartVcpu {
+        vcpu: usize,
+        entry: u64,
+        context: u64,
+    },
     /// Stop the calling VM (SYSTEM_OFF).
     StopVm,
     /// Restart the calling VM from its image (SYSTEM_RESET).
@@ -107,8 +111,14 @@ pub fn handle(function: u64, args: [u64; 3], vcpus: &dyn VcpuTable) -> PsciActio
             match vcpus.power(vcpu) {
                 VcpuPower::On => PsciAction::Return(status::ALREADY_ON),
                 VcpuPower::OnPending => PsciAction::Return(status::ON_PENDING),
-                VcpuPower::Off if !vcpus.valid_entry(args[1]) => PsciAction::Return(status::INVALID_ADDRESS),
-                VcpuPower::Off => PsciAction::StartVcpu { vcpu, entry: args[1], context: args[2] },
+                VcpuPower::Off if !vcpus.valid_entry(args[1]) => {
+                    PsciAction::Return(status::INVALID_ADDRESS)
+                }
+                VcpuPower::Off => PsciAction::StartVcpu {
+                    vcpu,
+                    entry: args[1],
+                    context: args[2],
+                },
             }
         }
         AFFINITY_INFO_32 | AFFINITY_INFO_64 => {
@@ -125,8 +135,8 @@ pub fn handle(function: u64, args: [u64; 3], vcpus: &dyn VcpuTable) -> PsciActio
             }
         }
         FEATURES => PsciAction::Return(match args[0] as u32 {
-            VERSION | CPU_OFF | CPU_ON_32 | CPU_ON_64 | AFFINITY_INFO_32 | AFFINITY_INFO_64 | SYSTEM_OFF
-            | SYSTEM_RESET | FEATURES => status::SUCCESS,
+            VERSION | CPU_OFF | CPU_ON_32 | CPU_ON_64 | AFFINITY_INFO_32 | AFFINITY_INFO_64
+            | SYSTEM_OFF | SYSTEM_RESET | FEATURES => status::SUCCESS,
             _ => status::NOT_SUPPORTED,
         }),
         _ => PsciAction::Return(status::NOT_SUPPORTED),
@@ -155,29 +165,66 @@ mod tests {
     #[test]
     fn answers_for_the_vm_only() {
         assert!(is_psci(0x8400_0008) && is_psci(0xC400_0003) && !is_psci(0xC600_0000));
-        assert_eq!(handle(0x8400_0000, [0; 3], &VM), PsciAction::Return(VERSION));
+        assert_eq!(
+            handle(0x8400_0000, [0; 3], &VM),
+            PsciAction::Return(VERSION)
+        );
         assert_eq!(handle(0x8400_0008, [0; 3], &VM), PsciAction::StopVm);
         assert_eq!(handle(0x8400_0009, [0; 3], &VM), PsciAction::ResetVm);
-        assert_eq!(handle(0x8400_000A, [0x8400_0008, 0, 0], &VM), PsciAction::Return(0));
-        assert_eq!(handle(0x8400_000A, [0xC400_0012, 0, 0], &VM), PsciAction::Return(-1));
-        assert_eq!(handle(0xC400_0012, [0; 3], &VM), PsciAction::Return(status::NOT_SUPPORTED));
+        assert_eq!(
+            handle(0x8400_000A, [0x8400_0008, 0, 0], &VM),
+            PsciAction::Return(0)
+        );
+        assert_eq!(
+            handle(0x8400_000A, [0xC400_0012, 0, 0], &VM),
+            PsciAction::Return(-1)
+        );
+        assert_eq!(
+            handle(0xC400_0012, [0; 3], &VM),
+            PsciAction::Return(status::NOT_SUPPORTED)
+        );
     }
 
     #[test]
     fn cpu_on_starts_only_own_offline_vcpus_at_valid_entries() {
         let start = handle(0xC400_0003, [1, 0x4008_0000, 7], &VM);
-        assert_eq!(start, PsciAction::StartVcpu { vcpu: 1, entry: 0x4008_0000, context: 7 });
-        assert_eq!(handle(0xC400_0003, [0, 0x4008_0000, 0], &VM), PsciAction::Return(status::ALREADY_ON));
-        assert_eq!(handle(0xC400_0003, [2, 0x4008_0000, 0], &VM), PsciAction::Return(status::INVALID_PARAMETERS));
-        assert_eq!(handle(0xC400_0003, [0x100, 0x4008_0000, 0], &VM), PsciAction::Return(status::INVALID_PARAMETERS));
-        assert_eq!(handle(0xC400_0003, [1, 0x1000, 0], &VM), PsciAction::Return(status::INVALID_ADDRESS));
+        assert_eq!(
+            start,
+            PsciAction::StartVcpu {
+                vcpu: 1,
+                entry: 0x4008_0000,
+                context: 7
+            }
+        );
+        assert_eq!(
+            handle(0xC400_0003, [0, 0x4008_0000, 0], &VM),
+            PsciAction::Return(status::ALREADY_ON)
+        );
+        assert_eq!(
+            handle(0xC400_0003, [2, 0x4008_0000, 0], &VM),
+            PsciAction::Return(status::INVALID_PARAMETERS)
+        );
+        assert_eq!(
+            handle(0xC400_0003, [0x100, 0x4008_0000, 0], &VM),
+            PsciAction::Return(status::INVALID_PARAMETERS)
+        );
+        assert_eq!(
+            handle(0xC400_0003, [1, 0x1000, 0], &VM),
+            PsciAction::Return(status::INVALID_ADDRESS)
+        );
     }
 
     #[test]
     fn affinity_info_reports_power_states() {
         assert_eq!(handle(0xC400_0004, [0, 0, 0], &VM), PsciAction::Return(0));
         assert_eq!(handle(0xC400_0004, [1, 0, 0], &VM), PsciAction::Return(1));
-        assert_eq!(handle(0xC400_0004, [5, 0, 0], &VM), PsciAction::Return(status::INVALID_PARAMETERS));
-        assert_eq!(handle(0xC400_0004, [0, 1, 0], &VM), PsciAction::Return(status::INVALID_PARAMETERS));
+        assert_eq!(
+            handle(0xC400_0004, [5, 0, 0], &VM),
+            PsciAction::Return(status::INVALID_PARAMETERS)
+        );
+        assert_eq!(
+            handle(0xC400_0004, [0, 1, 0], &VM),
+            PsciAction::Return(status::INVALID_PARAMETERS)
+        );
     }
 }

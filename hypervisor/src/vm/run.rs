@@ -21,7 +21,8 @@ pub fn vms() -> &'static [Vm] {
 
 /// True once the table is published and every VM in it has stopped.
 pub fn all_stopped() -> bool {
-    VMS.get().is_some_and(|vms| vms.iter().all(|vm| vm.state() == VmState::Stopped))
+    VMS.get()
+        .is_some_and(|vms| vms.iter().all(|vm| vm.state() == VmState::Stopped))
 }
 
 /// The VM and vCPU index placed on core `core`, if any.
@@ -35,7 +36,9 @@ pub fn run_this_core() -> ! {
     cpu::wait_until(u64::MAX, || VMS.is_completed());
     crate::health::start();
     let core = percpu::current_id();
-    let Some((vm, vcpu)) = placement(core) else { idle() };
+    let Some((vm, vcpu)) = placement(core) else {
+        idle()
+    };
     let here = percpu::current();
     here.vm.store(vm.id, Ordering::Relaxed);
     here.vcpu.store(vcpu, Ordering::Relaxed);
@@ -74,7 +77,12 @@ pub fn enter_frame(vm: &'static Vm, vcpu: usize, start: &TrapFrame, fresh: bool)
     vm.set_state(VmState::Running);
     percpu::current().set_state(percpu::CoreState::Running);
     regs::allow_el1_counter();
-    regs::enter_guest_context(vm.stage2_root | (vm.vmid() << 48), regs::vtcr(), vcpu as u64, fresh);
+    regs::enter_guest_context(
+        vm.stage2_root | (vm.vmid() << 48),
+        regs::vtcr(),
+        vcpu as u64,
+        fresh,
+    );
     crate::console::emit(
         crate::console::event("vm_started")
             .u64("vm", vm.id as u64)
@@ -100,7 +108,11 @@ pub fn stop_vcpu() -> ! {
     let Some(vm) = current_vm() else { idle() };
     let vcpu = percpu::current().vcpu.load(Ordering::Relaxed);
     vm.vcpus[vcpu].set_power(super::psci::VcpuPower::Off);
-    if vm.vcpus.iter().all(|slot| slot.power() == super::psci::VcpuPower::Off) {
+    if vm
+        .vcpus
+        .iter()
+        .all(|slot| slot.power() == super::psci::VcpuPower::Off)
+    {
         stop_current("cpu_off");
     }
     percpu::current().set_state(percpu::CoreState::Online);
@@ -119,7 +131,11 @@ static BOOT_FRAMES: [spin::Mutex<TrapFrame>; percpu::MAX_CPUS] =
 
 /// The top of this core's EL2 stack.
 fn stack_top(core: usize) -> u64 {
-    let slot = if core == crate::boot::boot_core() { percpu::MAX_CPUS } else { core };
+    let slot = if core == crate::boot::boot_core() {
+        percpu::MAX_CPUS
+    } else {
+        core
+    };
     let stacks = core::ptr::addr_of!(percpu::STACKS) as u64;
     stacks + ((slot + 1) * percpu::STACK_SIZE) as u64
 }
@@ -138,9 +154,16 @@ pub fn restart_current(reason: &str) -> ! {
     vm.console.finish(&vm.name);
     super::vgic::release_this_core();
     super::vgic::reset(vm.id);
-    log::warn!("vm {} '{}' restarting ({reason}), restart {count} of {RESTART_LIMIT}", vm.id, vm.name);
+    log::warn!(
+        "vm {} '{}' restarting ({reason}), restart {count} of {RESTART_LIMIT}",
+        vm.id,
+        vm.name
+    );
     crate::console::emit(
-        crate::console::event("vm_restarted").u64("vm", vm.id as u64).str("name", &vm.name).u64("count", u64::from(count)),
+        crate::console::event("vm_restarted")
+            .u64("vm", vm.id as u64)
+            .str("name", &vm.name)
+            .u64("count", u64::from(count)),
     );
     if let Err(error) = super::create::load_image(&vm.config, vm.ram()) {
         log::error!("vm '{}' cannot be reloaded: {error:?}", vm.name);
@@ -164,11 +187,16 @@ pub fn reload(vm: &Vm) {
 /// Stops `vm` from any core (its own core may be dead): it will not run again.
 pub fn stop_vm(vm: &Vm, reason: &str) {
     vm.console.finish(&vm.name);
-    vm.vcpus.iter().for_each(|slot| slot.set_power(super::psci::VcpuPower::Off));
+    vm.vcpus
+        .iter()
+        .for_each(|slot| slot.set_power(super::psci::VcpuPower::Off));
     if vm.set_state(VmState::Stopped) {
         log::warn!("vm {} '{}' stopped: {reason}", vm.id, vm.name);
         crate::console::emit(
-            crate::console::event("vm_stopped").u64("vm", vm.id as u64).str("name", &vm.name).str("reason", reason),
+            crate::console::event("vm_stopped")
+                .u64("vm", vm.id as u64)
+                .str("name", &vm.name)
+                .str("reason", reason),
         );
     }
     super::vgic::kick_vcpus(vm.id);
@@ -187,7 +215,9 @@ pub fn stop_current(reason: &str) -> ! {
     if let Some(vm) = current_vm() {
         super::vgic::kick_vcpus(vm.id);
         vm.console.finish(&vm.name);
-        vm.vcpus.iter().for_each(|slot| slot.set_power(super::psci::VcpuPower::Off));
+        vm.vcpus
+            .iter()
+            .for_each(|slot| slot.set_power(super::psci::VcpuPower::Off));
         if vm.set_state(VmState::Stopped) {
             log::info!("vm {} '{}' stopped: {reason}", vm.id, vm.name);
             crate::console::emit(
@@ -232,7 +262,9 @@ fn console_core() -> usize {
     if beats.health(boot) != Health::Failed && beats.health(boot) != Health::Signalled {
         return boot;
     }
-    (0..percpu::MAX_CPUS).find(|&core| beats.health(core) == Health::Alive).unwrap_or(boot)
+    (0..percpu::MAX_CPUS)
+        .find(|&core| beats.health(core) == Health::Alive)
+        .unwrap_or(boot)
 }
 
 /// Sleeps until an interrupt (the heartbeat at the latest) and handles it; without a GIC it

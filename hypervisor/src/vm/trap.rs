@@ -2,13 +2,13 @@
 
 use super::exit::{decode_with, ExitReason, TrapFrame};
 use super::hypercall::{dispatch, GuestContext};
+use super::inject::{inject_abort, AbortKind};
 use super::psci::{self, PsciAction};
 use super::run::{current_vm, stop_current};
-use super::inject::{inject_abort, AbortKind};
 use super::Vm;
-use partition_config::OnFault;
 use crate::arch::aarch64::{cpu, percpu, regs};
 use hypercall_abi::{encode_result, Error};
+use partition_config::OnFault;
 
 /// A trapped exception from the guest (hypercall, SMC, WFI, abort, system register).
 #[no_mangle]
@@ -45,7 +45,11 @@ pub extern "C" fn guest_sync(frame: &mut TrapFrame) {
 /// Performs a trapped access on the emulated device at its address, or faults the guest.
 fn emulate(vm: &'static Vm, frame: &mut TrapFrame, access: super::exit::MmioAccess) {
     let Some((device, offset)) = super::mmio::find(&vm.devices, access.ipa) else {
-        let outside = ExitReason::DataAbort { ipa: access.ipa, write: access.write, status: 0x07 };
+        let outside = ExitReason::DataAbort {
+            ipa: access.ipa,
+            write: access.write,
+            status: 0x07,
+        };
         return guest_fault(vm, frame, outside);
     };
     let here = percpu::current();
@@ -59,14 +63,20 @@ fn emulate(vm: &'static Vm, frame: &mut TrapFrame, access: super::exit::MmioAcce
         device.write(accessor, offset, access.size, frame.reg(register))
     } else {
         device.read(accessor, offset, access.size).map(|raw| {
-            let value = super::mmio::load_value(raw, access.size, access.sign_extend, access.sixty_four);
+            let value =
+                super::mmio::load_value(raw, access.size, access.sign_extend, access.sixty_four);
             frame.set_reg(register, value);
         })
     };
     match result {
         Ok(()) => frame.elr += 4,
         Err(error) => {
-            log::debug!("vm '{}': {} {:?} at +{offset:#x}", vm.name, device.name(), error);
+            log::debug!(
+                "vm '{}': {} {:?} at +{offset:#x}",
+                vm.name,
+                device.name(),
+                error
+            );
             guest_fault(vm, frame, ExitReason::Mmio(access));
         }
     }
@@ -78,7 +88,11 @@ fn call(vm: &'static Vm, frame: &mut TrapFrame) {
     if psci::is_psci(function) {
         match psci::handle(function, [frame.x[1], frame.x[2], frame.x[3]], vm) {
             PsciAction::Return(value) => frame.x[0] = value as u64,
-            PsciAction::StartVcpu { vcpu, entry, context } => {
+            PsciAction::StartVcpu {
+                vcpu,
+                entry,
+                context,
+            } => {
                 super::run::start_vcpu(vm, vcpu, entry, context);
                 frame.x[0] = psci::status::SUCCESS as u64;
             }
@@ -88,11 +102,17 @@ fn call(vm: &'static Vm, frame: &mut TrapFrame) {
         }
         return;
     }
-    let args = [frame.x[1], frame.x[2], frame.x[3], frame.x[4], frame.x[5], frame.x[6]];
+    let args = [
+        frame.x[1], frame.x[2], frame.x[3], frame.x[4], frame.x[5], frame.x[6],
+    ];
     let mut context = Caller { vm };
     let result = dispatch(function, args, &mut context);
     if let Err(error) = result {
-        log::debug!("vm '{}': hypercall {function:#x} refused: {}", vm.name, error.name());
+        log::debug!(
+            "vm '{}': hypercall {function:#x} refused: {}",
+            vm.name,
+            error.name()
+        );
     }
     let (status, values) = encode_result(result);
     frame.x[0] = status;
@@ -106,7 +126,10 @@ struct Caller {
 
 impl GuestContext for Caller {
     fn read_guest(&self, ipa: u64, buffer: &mut [u8]) -> Result<(), Error> {
-        let physical = self.vm.ram_span(ipa, buffer.len() as u64).ok_or(Error::BadAddress)?;
+        let physical = self
+            .vm
+            .ram_span(ipa, buffer.len() as u64)
+            .ok_or(Error::BadAddress)?;
         // A guest running with its MMU off wrote around the caches: drop any stale lines first.
         cpu::clean_dcache_range(physical, buffer.len() as u64);
         // SAFETY: `ram_span` checked the whole span lies in this VM's RAM, identity-mapped at EL2.
@@ -134,7 +157,11 @@ impl GuestContext for Caller {
     }
 
     fn trace_realtime(&mut self, event: super::paravirt::RtEvent) {
-        let line = event.fields(crate::console::event(event.name()), self.vm.id as u64, &self.vm.name);
+        let line = event.fields(
+            crate::console::event(event.name()),
+            self.vm.id as u64,
+            &self.vm.name,
+        );
         crate::console::emit(line);
     }
 }
@@ -143,9 +170,19 @@ impl GuestContext for Caller {
 /// VM's fault policy (reflect an abort into the guest, stop it, or restart it).
 fn guest_fault(vm: &'static Vm, frame: &mut TrapFrame, reason: ExitReason) {
     let (kind, address, abort) = match reason {
-        ExitReason::Mmio(access) => ("mmio_denied", access.ipa, Some(AbortKind::Data { write: access.write })),
-        ExitReason::DataAbort { ipa, write, .. } => ("outside_map", ipa, Some(AbortKind::Data { write })),
-        ExitReason::InstructionAbort { ipa, .. } => ("instruction_abort", ipa, Some(AbortKind::Instruction)),
+        ExitReason::Mmio(access) => (
+            "mmio_denied",
+            access.ipa,
+            Some(AbortKind::Data {
+                write: access.write,
+            }),
+        ),
+        ExitReason::DataAbort { ipa, write, .. } => {
+            ("outside_map", ipa, Some(AbortKind::Data { write }))
+        }
+        ExitReason::InstructionAbort { ipa, .. } => {
+            ("instruction_abort", ipa, Some(AbortKind::Instruction))
+        }
         ExitReason::SystemRegister { iss } => ("system_register", u64::from(iss), None),
         ExitReason::Other { class, .. } => ("unknown_exception", u64::from(class), None),
         _ => ("unexpected", 0, None),
@@ -156,7 +193,11 @@ fn guest_fault(vm: &'static Vm, frame: &mut TrapFrame, reason: ExitReason) {
         (OnFault::Restart, _) => "restart",
         _ => "stop",
     };
-    log::warn!("vm '{}' {kind} at {address:#x} (pc {:#x}): {action}", vm.name, frame.elr);
+    log::warn!(
+        "vm '{}' {kind} at {address:#x} (pc {:#x}): {action}",
+        vm.name,
+        frame.elr
+    );
     crate::console::emit(
         crate::console::event("vm_fault")
             .u64("vm", vm.id as u64)
@@ -179,7 +220,10 @@ fn guest_fault(vm: &'static Vm, frame: &mut TrapFrame, reason: ExitReason) {
 /// An interrupt while a guest ran: forwarded to it through the vGIC, or the hypervisor's own.
 #[no_mangle]
 pub extern "C" fn guest_irq(frame: &mut TrapFrame) {
-    percpu::current().guest_frame.store(frame as *mut TrapFrame as usize, core::sync::atomic::Ordering::Release);
+    percpu::current().guest_frame.store(
+        frame as *mut TrapFrame as usize,
+        core::sync::atomic::Ordering::Release,
+    );
     super::vgic::handle_irq();
 }
 
@@ -187,7 +231,14 @@ pub extern "C" fn guest_irq(frame: &mut TrapFrame) {
 #[no_mangle]
 pub extern "C" fn guest_serror(frame: &mut TrapFrame) {
     if let Some(vm) = current_vm() {
-        guest_fault(vm, frame, ExitReason::Other { class: 0x2f, iss: regs::esr_el2() as u32 });
+        guest_fault(
+            vm,
+            frame,
+            ExitReason::Other {
+                class: 0x2f,
+                iss: regs::esr_el2() as u32,
+            },
+        );
     }
 }
 
@@ -220,11 +271,19 @@ pub extern "C" fn hypervisor_irq(_frame: &mut TrapFrame) {
 /// An SError at EL2: this core cannot trust itself; it parks.
 #[no_mangle]
 pub extern "C" fn hypervisor_serror(frame: &mut TrapFrame) {
-    panic!("EL2 SError: esr {:#x} elr {:#x}", regs::esr_el2(), frame.elr);
+    panic!(
+        "EL2 SError: esr {:#x} elr {:#x}",
+        regs::esr_el2(),
+        frame.elr
+    );
 }
 
 /// An exception through a vector that is never used.
 #[no_mangle]
 pub extern "C" fn hypervisor_fault(frame: &mut TrapFrame) {
-    panic!("EL2 unexpected exception: esr {:#x} elr {:#x}", regs::esr_el2(), frame.elr);
+    panic!(
+        "EL2 unexpected exception: esr {:#x} elr {:#x}",
+        regs::esr_el2(),
+        frame.elr
+    );
 }

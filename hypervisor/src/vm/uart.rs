@@ -68,11 +68,19 @@ impl<S: ConsoleSink> Pl011<S> {
             AtomicU32::new(0x300),
             AtomicU32::new(0x12),
         ];
-        Pl011 { base, control, mask: AtomicU32::new(0), idle_polls: AtomicU32::new(0), sink }
+        Pl011 {
+            base,
+            control,
+            mask: AtomicU32::new(0),
+            idle_polls: AtomicU32::new(0),
+            sink,
+        }
     }
 
     fn control_index(offset: u64) -> Option<usize> {
-        [ILPR, IBRD, FBRD, LCR_H, CR, IFLS].iter().position(|&o| o == offset)
+        [ILPR, IBRD, FBRD, LCR_H, CR, IFLS]
+            .iter()
+            .position(|&o| o == offset)
     }
 }
 
@@ -127,7 +135,11 @@ mod tests {
     use super::*;
     use std::sync::Mutex;
 
-    const WHO: Accessor = Accessor { vm: 0, vcpu: 0, core: 1 };
+    const WHO: Accessor = Accessor {
+        vm: 0,
+        vcpu: 0,
+        core: 1,
+    };
 
     #[derive(Default)]
     struct Capture(std::sync::Arc<Mutex<(std::vec::Vec<u8>, usize)>>);
@@ -149,12 +161,24 @@ mod tests {
         }
         assert_eq!(sent.lock().unwrap().0, b"ok\n");
         assert_eq!(uart.read(WHO, FR, 4).unwrap() & (1 << 5), 0, "never full");
-        assert_ne!(uart.read(WHO, FR, 4).unwrap() & (1 << 4), 0, "nothing to receive");
-        assert_eq!(sent.lock().unwrap().1, 0, "polling before each byte is not waiting");
+        assert_ne!(
+            uart.read(WHO, FR, 4).unwrap() & (1 << 4),
+            0,
+            "nothing to receive"
+        );
+        assert_eq!(
+            sent.lock().unwrap().1,
+            0,
+            "polling before each byte is not waiting"
+        );
         for _ in 0..IDLE_POLLS_BEFORE_FLUSH {
             uart.read(WHO, FR, 4).unwrap();
         }
-        assert_eq!(sent.lock().unwrap().1, 1, "a long poll shows the pending prompt once");
+        assert_eq!(
+            sent.lock().unwrap().1,
+            1,
+            "a long poll shows the pending prompt once"
+        );
     }
 
     #[test]

@@ -15,7 +15,11 @@ pub struct VcpuSlot {
 impl VcpuSlot {
     /// An off vCPU placed on `core`.
     pub const fn new(core: usize) -> Self {
-        VcpuSlot { core: core::sync::atomic::AtomicUsize::new(core), power: AtomicU8::new(1), start: spin::Mutex::new(None) }
+        VcpuSlot {
+            core: core::sync::atomic::AtomicUsize::new(core),
+            power: AtomicU8::new(1),
+            start: spin::Mutex::new(None),
+        }
     }
 
     /// The core it runs on.
@@ -58,4 +62,3 @@ impl VcpuSlot {
         self.start.lock().take()
     }
 }
-

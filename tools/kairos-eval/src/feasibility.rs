@@ -31,22 +31,51 @@ pub struct Args {
 }
 
 pub fn parse_model(s: &str) -> crate::Result<DowntimeModel> {
-    let v: Vec<f64> = s.split(',').map(|w| w.trim().parse::<f64>().map_err(|_| format!("--downtime-model: '{w}' is not a number"))).collect::<crate::Result<_>>()?;
+    let v: Vec<f64> = s
+        .split(',')
+        .map(|w| {
+            w.trim()
+                .parse::<f64>()
+                .map_err(|_| format!("--downtime-model: '{w}' is not a number"))
+        })
+        .collect::<crate::Result<_>>()?;
     if v.len() != 6 || v.iter().any(|x| *x < 0.0 || !x.is_finite()) {
         return Err("--downtime-model needs six non-negative numbers: detect_us,decide_us,state_us,copy_MBps,remap_us,restore_us".into());
     }
     let us = |x: f64| (x * 1000.0).ceil() as Time;
-    Ok(DowntimeModel { detect: us(v[0]), decide: us(v[1]), state: us(v[2]), copy_bytes_per_sec: (v[3] * 1e6) as u64, remap: us(v[4]), restore: us(v[5]) })
+    Ok(DowntimeModel {
+        detect: us(v[0]),
+        decide: us(v[1]),
+        state: us(v[2]),
+        copy_bytes_per_sec: (v[3] * 1e6) as u64,
+        remap: us(v[4]),
+        restore: us(v[5]),
+    })
 }
 
 pub fn parse_tasks(s: &str, sched: &str) -> crate::Result<TaskSet> {
     let mut list = Vec::new();
     for (i, item) in s.split(',').enumerate() {
-        let f: Vec<u64> = item.split(':').map(|w| w.trim().parse().map_err(|_| format!("--tasks item {} '{item}': '{w}' is not an integer (microseconds)", i + 1))).collect::<crate::Result<_>>()?;
+        let f: Vec<u64> = item
+            .split(':')
+            .map(|w| {
+                w.trim().parse().map_err(|_| {
+                    format!(
+                        "--tasks item {} '{item}': '{w}' is not an integer (microseconds)",
+                        i + 1
+                    )
+                })
+            })
+            .collect::<crate::Result<_>>()?;
         let (c, t, d) = match f[..] {
             [c, t] => (c, t, t),
             [c, t, d] => (c, t, d),
-            _ => return Err(format!("--tasks item {} '{item}': expected C:T or C:T:D", i + 1)),
+            _ => {
+                return Err(format!(
+                    "--tasks item {} '{item}': expected C:T or C:T:D",
+                    i + 1
+                ))
+            }
         };
         list.push(Task::periodic(c * 1000, t * 1000).with_deadline(d * 1000));
     }
@@ -65,17 +94,44 @@ pub fn static_slack(set: &TaskSet) -> Option<Time> {
 pub fn scaled(set: &TaskSet, u: f64) -> Option<TaskSet> {
     let u0 = set.utilization_ppm() as f64 / 1e6;
     let f = u / u0;
-    let tasks: Vec<Task> = set.tasks().iter().map(|t| Task { wcet: ((t.wcet as f64 * f) as Time).max(1), ..*t }).collect();
+    let tasks: Vec<Task> = set
+        .tasks()
+        .iter()
+        .map(|t| Task {
+            wcet: ((t.wcet as f64 * f) as Time).max(1),
+            ..*t
+        })
+        .collect();
     if tasks.iter().any(|t| t.wcet > t.deadline) {
         return None;
     }
     TaskSet::new(tasks, set.scheduler()).ok()
 }
 
-pub const SIZES: [u64; 15] = [1 << 12, 1 << 13, 1 << 14, 1 << 15, 1 << 16, 1 << 17, 1 << 18, 1 << 19, 1 << 20, 1 << 21, 1 << 22, 1 << 23, 1 << 24, 1 << 25, 1 << 26];
+pub const SIZES: [u64; 15] = [
+    1 << 12,
+    1 << 13,
+    1 << 14,
+    1 << 15,
+    1 << 16,
+    1 << 17,
+    1 << 18,
+    1 << 19,
+    1 << 20,
+    1 << 21,
+    1 << 22,
+    1 << 23,
+    1 << 24,
+    1 << 25,
+    1 << 26,
+];
 
 pub fn size_label(b: u64) -> String {
-    if b >= 1 << 20 { format!("{}M", b >> 20) } else { format!("{}K", b >> 10) }
+    if b >= 1 << 20 {
+        format!("{}M", b >> 20)
+    } else {
+        format!("{}K", b >> 10)
+    }
 }
 
 pub fn run(a: &Args) -> crate::Result<()> {
@@ -86,26 +142,48 @@ pub fn run(a: &Args) -> crate::Result<()> {
             let (s, b) = dts::load_vm(cfg, vm)?;
             (s, Some(b), format!("VM {vm} of {}", cfg.display()))
         }
-        (None, Some(t)) => (parse_tasks(t, &a.scheduler)?, None, "inline task set".to_string()),
+        (None, Some(t)) => (
+            parse_tasks(t, &a.scheduler)?,
+            None,
+            "inline task set".to_string(),
+        ),
         _ => return Err("give either --config FILE --vm NAME or --tasks \"C:T:D,...\"".into()),
     };
     let u = set.utilization_ppm() as f64 / 1e6;
-    println!("{what}: {} tasks, {:?}, U = {u:.3}", set.len(), set.scheduler());
+    println!(
+        "{what}: {} tasks, {:?}, U = {u:.3}",
+        set.len(),
+        set.scheduler()
+    );
     println!("downtime model: {model:?}");
     let a_static = static_slack(&set);
     match a_static {
         None => println!("static affordable downtime A: none (the task set is not schedulable)"),
         Some(x) if x == Time::MAX => println!("static affordable downtime A: unbounded"),
         Some(x) => {
-            println!("static affordable downtime A = {x} ns ({:.3} ms)", x as f64 / 1e6);
-            println!("fixed downtime terms (in-place remap) = {} ns", model.predict(0, false).total);
+            println!(
+                "static affordable downtime A = {x} ns ({:.3} ms)",
+                x as f64 / 1e6
+            );
+            println!(
+                "fixed downtime terms (in-place remap) = {} ns",
+                model.predict(0, false).total
+            );
             match model.max_copy_bytes(x) {
-                None => println!("largest VM migratable with copy: none (the fixed terms alone exceed A)"),
-                Some(b) => println!("largest VM migratable with copy and no deadline miss: {b} bytes ({:.1} KiB)", b as f64 / 1024.0),
+                None => println!(
+                    "largest VM migratable with copy: none (the fixed terms alone exceed A)"
+                ),
+                Some(b) => println!(
+                    "largest VM migratable with copy and no deadline miss: {b} bytes ({:.1} KiB)",
+                    b as f64 / 1024.0
+                ),
             }
             if let Some(b) = vm_size {
                 let d = model.predict(b, true).total;
-                println!("this VM ({b} bytes) with copy: D = {d} ns -> {}", if d <= x { "no miss" } else { "misses possible" });
+                println!(
+                    "this VM ({b} bytes) with copy: D = {d} ns -> {}",
+                    if d <= x { "no miss" } else { "misses possible" }
+                );
             }
         }
     }
@@ -115,7 +193,9 @@ pub fn run(a: &Args) -> crate::Result<()> {
     println!();
     println!("feasibility region (# = D <= A with copy, . = D > A, x = not schedulable)");
     print!("{:>6} ", "U\\size");
-    for s in SIZES { print!("{:>4}", size_label(s)); }
+    for s in SIZES {
+        print!("{:>4}", size_label(s));
+    }
     println!();
     for &uu in &utils {
         print!("{:>6.2} ", uu);
@@ -125,7 +205,14 @@ pub fn run(a: &Args) -> crate::Result<()> {
                 let d = model.predict(s, true).total;
                 (aa as f64 / d as f64).min(1e6)
             });
-            print!("{:>4}", match cell { None => "x", Some(r) if r >= 1.0 => "#", _ => "." });
+            print!(
+                "{:>4}",
+                match cell {
+                    None => "x",
+                    Some(r) if r >= 1.0 => "#",
+                    _ => ".",
+                }
+            );
             row.push(cell);
         }
         println!();
@@ -134,7 +221,15 @@ pub fn run(a: &Args) -> crate::Result<()> {
     if let Some(svg) = &a.svg {
         let xl: Vec<String> = SIZES.iter().map(|&s| size_label(s)).collect();
         let yl: Vec<String> = utils.iter().map(|u| format!("{u:.2}")).collect();
-        plot::heatmap(svg, &format!("Feasibility: A / D (>= 1: no miss), {what}"), "VM size (log)", "utilization", &xl, &yl, &grid)?;
+        plot::heatmap(
+            svg,
+            &format!("Feasibility: A / D (>= 1: no miss), {what}"),
+            "VM size (log)",
+            "utilization",
+            &xl,
+            &yl,
+            &grid,
+        )?;
         println!("wrote {}", svg.display());
     }
     Ok(())

@@ -1,8 +1,8 @@
 //! `gen-config`: a random partition config for the fault-injection sweep.
 
 use crate::dts;
-use rt_analysis::uunifast::{uunifast, XorShift64Star};
 use rt_analysis::task::Task;
+use rt_analysis::uunifast::{uunifast, XorShift64Star};
 use std::path::PathBuf;
 
 #[derive(clap::Args)]
@@ -42,12 +42,20 @@ pub fn draw(rng: &mut XorShift64Star, rm: bool) -> (Vec<(u64, u64)>, f64) {
     loop {
         let n = rng.between(2, 6) as usize;
         let u = 0.3 + 0.6 * rng.next_f64();
-        let tasks: Vec<(u64, u64)> = uunifast(rng, n, u).into_iter().map(|ui| {
-            let t_us = MENU_MS[rng.below(MENU_MS.len() as u64) as usize] * 1000;
-            (((ui * t_us as f64) as u64).max(50), t_us)
-        }).collect();
-        let list: Vec<Task> = tasks.iter().map(|&(c, t)| Task::periodic(c * 1000, t * 1000)).collect();
-        let Ok(set) = dts::task_set(list, if rm { "rm" } else { "edf" }, false) else { continue };
+        let tasks: Vec<(u64, u64)> = uunifast(rng, n, u)
+            .into_iter()
+            .map(|ui| {
+                let t_us = MENU_MS[rng.below(MENU_MS.len() as u64) as usize] * 1000;
+                (((ui * t_us as f64) as u64).max(50), t_us)
+            })
+            .collect();
+        let list: Vec<Task> = tasks
+            .iter()
+            .map(|&(c, t)| Task::periodic(c * 1000, t * 1000))
+            .collect();
+        let Ok(set) = dts::task_set(list, if rm { "rm" } else { "edf" }, false) else {
+            continue;
+        };
         if crate::feasibility::static_slack(&set).is_some() {
             return (tasks, set.utilization_ppm() as f64 / 1e6);
         }
@@ -91,7 +99,16 @@ mod tests {
 
     #[test]
     fn generated_config_reads_back() {
-        let a = Args { seed: 7, vms: 3, fault_at_us: 60000, fault_core: 2, horizon_ms: 150, heartbeat_us: 200, threshold: 2, out: None };
+        let a = Args {
+            seed: 7,
+            vms: 3,
+            fault_at_us: 60000,
+            fault_core: 2,
+            horizon_ms: 150,
+            heartbeat_us: 200,
+            threshold: 2,
+            out: None,
+        };
         let text = generate(&a);
         assert_eq!(text, generate(&a));
         assert!(text.contains("kairos,fault-plan = <2 60000 0>;"));

@@ -15,7 +15,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "kairos-eval", version, about = "Kairos evaluation: reliability, feasibility, trace reports, fault-injection sweeps")]
+#[command(
+    name = "kairos-eval",
+    version,
+    about = "Kairos evaluation: reliability, feasibility, trace reports, fault-injection sweeps"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

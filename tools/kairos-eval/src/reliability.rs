@@ -1,7 +1,9 @@
 //! `reliability`: tables of R(t) and MTTF from `rt_analysis::reliability`.
 
 use crate::plot;
-use rt_analysis::reliability::{core_reliability, mttf_k_out_of_n, with_coverage, without_migration};
+use rt_analysis::reliability::{
+    core_reliability, mttf_k_out_of_n, with_coverage, without_migration,
+};
 use std::path::PathBuf;
 
 #[derive(clap::Args)]
@@ -62,8 +64,18 @@ pub fn run(a: &Args) -> crate::Result<()> {
     let steps = a.steps.max(2);
     println!("lambda = {l} /h per core, n = {n} cores, k = {k} needed, coverage c = {c}");
     println!();
-    println!("| {:>12} | {:>10} | {:>14} | {:>14} | {:>14} |", "t (h)", "R core", "no migration", "migration c=1", format!("migration c={c}"));
-    println!("|{:-<14}|{:-<12}|{:-<16}|{:-<16}|{:-<16}|", "", "", "", "", "");
+    println!(
+        "| {:>12} | {:>10} | {:>14} | {:>14} | {:>14} |",
+        "t (h)",
+        "R core",
+        "no migration",
+        "migration c=1",
+        format!("migration c={c}")
+    );
+    println!(
+        "|{:-<14}|{:-<12}|{:-<16}|{:-<16}|{:-<16}|",
+        "", "", "", "", ""
+    );
     for i in 0..steps {
         let t = hours * i as f64 / (steps - 1) as f64;
         let r = core_reliability(l, t);
@@ -77,16 +89,43 @@ pub fn run(a: &Args) -> crate::Result<()> {
         );
     }
     println!();
-    println!("MTTF without migration (n cores in series): {:.1} h", 1.0 / (n as f64 * l));
-    println!("MTTF with migration, c = 1 (k-out-of-n):    {:.1} h", mttf_k_out_of_n(l, n, k));
-    println!("MTTF with migration, c = {c}:{}{:.1} h", " ".repeat(18usize.saturating_sub(c.to_string().len())), mttf_with_coverage(l, n, k, c));
+    println!(
+        "MTTF without migration (n cores in series): {:.1} h",
+        1.0 / (n as f64 * l)
+    );
+    println!(
+        "MTTF with migration, c = 1 (k-out-of-n):    {:.1} h",
+        mttf_k_out_of_n(l, n, k)
+    );
+    println!(
+        "MTTF with migration, c = {c}:{}{:.1} h",
+        " ".repeat(18usize.saturating_sub(c.to_string().len())),
+        mttf_with_coverage(l, n, k, c)
+    );
     if let Some(svg) = &a.svg {
-        let mut series = vec![("no migration".to_string(), curve(hours, |r| without_migration(r, n), l))];
-        series.push(("migration c=1".into(), curve(hours, |r| with_coverage(r, n, k, 1.0), l)));
+        let mut series = vec![(
+            "no migration".to_string(),
+            curve(hours, |r| without_migration(r, n), l),
+        )];
+        series.push((
+            "migration c=1".into(),
+            curve(hours, |r| with_coverage(r, n, k, 1.0), l),
+        ));
         if c < 1.0 {
-            series.push((format!("migration c={c}"), curve(hours, |r| with_coverage(r, n, k, c), l)));
+            series.push((
+                format!("migration c={c}"),
+                curve(hours, |r| with_coverage(r, n, k, c), l),
+            ));
         }
-        plot::lines(svg, &format!("R(t), n={n}, k={k}, lambda={l}/h"), "t (h)", "R_sys(t)", &series, (0.0, hours), (0.0, 1.0))?;
+        plot::lines(
+            svg,
+            &format!("R(t), n={n}, k={k}, lambda={l}/h"),
+            "t (h)",
+            "R_sys(t)",
+            &series,
+            (0.0, hours),
+            (0.0, 1.0),
+        )?;
         println!("wrote {}", svg.display());
     }
     Ok(())
@@ -94,10 +133,12 @@ pub fn run(a: &Args) -> crate::Result<()> {
 
 /// 200 points of `f(R(t))` over `[0, hours]`.
 pub fn curve(hours: f64, f: impl Fn(f64) -> f64, lambda: f64) -> Vec<(f64, f64)> {
-    (0..=200).map(|i| {
-        let t = hours * i as f64 / 200.0;
-        (t, f(core_reliability(lambda, t)))
-    }).collect()
+    (0..=200)
+        .map(|i| {
+            let t = hours * i as f64 / 200.0;
+            (t, f(core_reliability(lambda, t)))
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -108,7 +149,10 @@ mod tests {
     fn mttf_integration_matches_closed_form_at_full_coverage() {
         let exact = mttf_k_out_of_n(1e-3, 4, 2);
         let numeric = mttf_with_coverage(1e-3, 4, 2, 1.0);
-        assert!((numeric - exact).abs() / exact < 1e-4, "{numeric} vs {exact}");
+        assert!(
+            (numeric - exact).abs() / exact < 1e-4,
+            "{numeric} vs {exact}"
+        );
         // Zero coverage: the first failure is fatal, n cores in series.
         let series = mttf_with_coverage(1e-3, 4, 2, 0.0);
         assert!((series - 250.0).abs() < 0.1, "{series}");

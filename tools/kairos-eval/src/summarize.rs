@@ -35,7 +35,10 @@ pub fn run(a: &Args) -> crate::Result<()> {
     let (mut injected, mut detected, mut runs_without_fault) = (0usize, 0usize, Vec::new());
     let mut bad = Vec::new();
     for log in &a.logs {
-        let name = log.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = log
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
         let events = match trace::load(log) {
             Ok(e) => e,
             Err(e) => {
@@ -51,44 +54,145 @@ pub fn run(a: &Args) -> crate::Result<()> {
         detected += det.min(inj);
         all.extend(recs.into_iter().map(|r| (name.clone(), r)));
     }
-    let migrated: Vec<&FaultRecord> = all.iter().map(|(_, r)| r).filter(|r| r.misses_pred.is_some()).collect();
+    let migrated: Vec<&FaultRecord> = all
+        .iter()
+        .map(|(_, r)| r)
+        .filter(|r| r.misses_pred.is_some())
+        .collect();
     let agree = migrated.iter().filter(|r| r.agrees()).count();
-    let mut ratios: Vec<f64> = migrated.iter().filter_map(|r| r.d_meas_ns.map(|m| m as f64 / r.d_pred_ns as f64)).collect();
+    let mut ratios: Vec<f64> = migrated
+        .iter()
+        .filter_map(|r| r.d_meas_ns.map(|m| m as f64 / r.d_pred_ns as f64))
+        .collect();
     ratios.sort_by(f64::total_cmp);
     let in_band = ratios.iter().filter(|x| (0.8..=1.0).contains(*x)).count();
     let d_le_a = migrated.iter().filter(|r| r.d_le_a()).count();
-    let d_meas_le_a = migrated.iter().filter(|r| r.measured_d_le_a() == Some(true)).count();
-    let p_det = if injected == 0 { 0.0 } else { detected as f64 / injected as f64 };
-    let p_dla = if migrated.is_empty() { 0.0 } else { d_le_a as f64 / migrated.len() as f64 };
+    let d_meas_le_a = migrated
+        .iter()
+        .filter(|r| r.measured_d_le_a() == Some(true))
+        .count();
+    let p_det = if injected == 0 {
+        0.0
+    } else {
+        detected as f64 / injected as f64
+    };
+    let p_dla = if migrated.is_empty() {
+        0.0
+    } else {
+        d_le_a as f64 / migrated.len() as f64
+    };
     let c_meas = p_det * p_dla;
     let out = &a.out;
 
     // Plots.
-    let max_m = migrated.iter().map(|r| r.misses_pred.unwrap().max(r.misses_obs)).max().unwrap_or(1).max(1) as f64 + 1.0;
+    let max_m = migrated
+        .iter()
+        .map(|r| r.misses_pred.unwrap().max(r.misses_obs))
+        .max()
+        .unwrap_or(1)
+        .max(1) as f64
+        + 1.0;
     let mut by_pair = std::collections::BTreeMap::<(u64, u64), usize>::new();
     for r in &migrated {
-        *by_pair.entry((r.misses_pred.unwrap(), r.misses_obs)).or_default() += 1;
+        *by_pair
+            .entry((r.misses_pred.unwrap(), r.misses_obs))
+            .or_default() += 1;
     }
     // Jitter repeated points slightly so their number shows.
-    let pts: Vec<(f64, f64)> = by_pair.iter().flat_map(|(&(p, o), &n)| (0..n).map(move |i| (p as f64 + 0.25 * ((i as f64 * 0.618).fract() - 0.5), o as f64 + 0.25 * ((i as f64 * 0.382).fract() - 0.5)))).collect();
-    plot::scatter(&out.join("misses.svg"), "Deadline misses: predicted vs observed (one point per fault)", "predicted misses", "observed misses", &[("fault".into(), pts)], &[("observed = predicted".into(), 1.0)], (-0.5, max_m), (-0.5, max_m))?;
-    let dpts: Vec<(f64, f64)> = migrated.iter().filter_map(|r| r.d_meas_ns.map(|m| (r.d_pred_ns as f64 / 1e6, m as f64 / 1e6))).collect();
+    let pts: Vec<(f64, f64)> = by_pair
+        .iter()
+        .flat_map(|(&(p, o), &n)| {
+            (0..n).map(move |i| {
+                (
+                    p as f64 + 0.25 * ((i as f64 * 0.618).fract() - 0.5),
+                    o as f64 + 0.25 * ((i as f64 * 0.382).fract() - 0.5),
+                )
+            })
+        })
+        .collect();
+    plot::scatter(
+        &out.join("misses.svg"),
+        "Deadline misses: predicted vs observed (one point per fault)",
+        "predicted misses",
+        "observed misses",
+        &[("fault".into(), pts)],
+        &[("observed = predicted".into(), 1.0)],
+        (-0.5, max_m),
+        (-0.5, max_m),
+    )?;
+    let dpts: Vec<(f64, f64)> = migrated
+        .iter()
+        .filter_map(|r| {
+            r.d_meas_ns
+                .map(|m| (r.d_pred_ns as f64 / 1e6, m as f64 / 1e6))
+        })
+        .collect();
     let dmax = dpts.iter().map(|p| p.0.max(p.1)).fold(0.0, f64::max) * 1.1 + 0.01;
-    let dmin = dpts.iter().map(|p| p.0.min(p.1)).fold(f64::MAX, f64::min).min(dmax) * 0.9;
-    let (le, gt): (Vec<_>, Vec<_>) = migrated.iter().filter(|r| r.d_meas_ns.is_some()).partition(|r| r.d_le_a());
-    let pick = |v: &[&&FaultRecord]| v.iter().map(|r| (r.d_pred_ns as f64 / 1e6, r.d_meas_ns.unwrap() as f64 / 1e6)).collect::<Vec<_>>();
-    plot::scatter(&out.join("downtime.svg"), "Migration downtime: measured vs predicted", "predicted D (ms)", "measured D (ms)", &[("D <= A".into(), pick(&le)), ("D > A".into(), pick(&gt))], &[("measured = predicted".into(), 1.0), ("measured = 0.8 predicted".into(), 0.8)], (dmin, dmax), (dmin, dmax))?;
+    let dmin = dpts
+        .iter()
+        .map(|p| p.0.min(p.1))
+        .fold(f64::MAX, f64::min)
+        .min(dmax)
+        * 0.9;
+    let (le, gt): (Vec<_>, Vec<_>) = migrated
+        .iter()
+        .filter(|r| r.d_meas_ns.is_some())
+        .partition(|r| r.d_le_a());
+    let pick = |v: &[&&FaultRecord]| {
+        v.iter()
+            .map(|r| (r.d_pred_ns as f64 / 1e6, r.d_meas_ns.unwrap() as f64 / 1e6))
+            .collect::<Vec<_>>()
+    };
+    plot::scatter(
+        &out.join("downtime.svg"),
+        "Migration downtime: measured vs predicted",
+        "predicted D (ms)",
+        "measured D (ms)",
+        &[("D <= A".into(), pick(&le)), ("D > A".into(), pick(&gt))],
+        &[
+            ("measured = predicted".into(), 1.0),
+            ("measured = 0.8 predicted".into(), 0.8),
+        ],
+        (dmin, dmax),
+        (dmin, dmax),
+    )?;
     let mut rel_rows = String::new();
     for n in [2u32, 4, 8] {
         let k = n.div_ceil(2);
         let lt = 3.0; // lambda t from 0 to 3
-        let mut series = vec![("no migration (R^n)".to_string(), curve(lt, |r| without_migration(r, n), 1.0))];
+        let mut series = vec![(
+            "no migration (R^n)".to_string(),
+            curve(lt, |r| without_migration(r, n), 1.0),
+        )];
         for c in [1.0, 0.99, 0.9] {
-            series.push((format!("migration c={c}"), curve(lt, |r| with_coverage(r, n, k, c), 1.0)));
+            series.push((
+                format!("migration c={c}"),
+                curve(lt, |r| with_coverage(r, n, k, c), 1.0),
+            ));
         }
-        series.push((format!("migration c={c_meas:.3} (sweep)"), curve(lt, |r| with_coverage(r, n, k, c_meas), 1.0)));
-        plot::lines(&out.join(format!("reliability-n{n}.svg")), &format!("R_sys(t), n = {n} cores, k = {k} needed"), "lambda t", "R_sys", &series, (0.0, lt), (0.0, 1.0))?;
-        let _ = writeln!(rel_rows, "| {n} | {k} | {:.3} | {:.3} | {:.3} | {:.3} | {:.3} | {:.3} |", 1.0 / n as f64, mttf_k_out_of_n(1.0, n, k), mttf_with_coverage(1.0, n, k, 0.99), mttf_with_coverage(1.0, n, k, 0.9), mttf_with_coverage(1.0, n, k, c_meas), with_coverage((-0.5f64).exp(), n, k, c_meas));
+        series.push((
+            format!("migration c={c_meas:.3} (sweep)"),
+            curve(lt, |r| with_coverage(r, n, k, c_meas), 1.0),
+        ));
+        plot::lines(
+            &out.join(format!("reliability-n{n}.svg")),
+            &format!("R_sys(t), n = {n} cores, k = {k} needed"),
+            "lambda t",
+            "R_sys",
+            &series,
+            (0.0, lt),
+            (0.0, 1.0),
+        )?;
+        let _ = writeln!(
+            rel_rows,
+            "| {n} | {k} | {:.3} | {:.3} | {:.3} | {:.3} | {:.3} | {:.3} |",
+            1.0 / n as f64,
+            mttf_k_out_of_n(1.0, n, k),
+            mttf_with_coverage(1.0, n, k, 0.99),
+            mttf_with_coverage(1.0, n, k, 0.9),
+            mttf_with_coverage(1.0, n, k, c_meas),
+            with_coverage((-0.5f64).exp(), n, k, c_meas)
+        );
     }
 
     // Report.
@@ -100,41 +204,97 @@ pub fn run(a: &Args) -> crate::Result<()> {
         let _ = writeln!(s, "Unreadable logs ({}): {}\n", bad.len(), bad.join("; "));
     }
     if !runs_without_fault.is_empty() {
-        let _ = writeln!(s, "Runs without a fault_injected event ({}): {}\n", runs_without_fault.len(), runs_without_fault.join(", "));
+        let _ = writeln!(
+            s,
+            "Runs without a fault_injected event ({}): {}\n",
+            runs_without_fault.len(),
+            runs_without_fault.join(", ")
+        );
     }
     let _ = writeln!(s, "## Headline\n");
     let _ = writeln!(s, "| figure | value | goal |\n|---|---|---|");
-    let _ = writeln!(s, "| observed misses = predicted misses | {agree}/{} ({:.1} %) | all |", migrated.len(), 100.0 * agree as f64 / migrated.len().max(1) as f64);
+    let _ = writeln!(
+        s,
+        "| observed misses = predicted misses | {agree}/{} ({:.1} %) | all |",
+        migrated.len(),
+        100.0 * agree as f64 / migrated.len().max(1) as f64
+    );
     let _ = writeln!(s, "| measured / predicted downtime | min {:.3}, p5 {:.3}, median {:.3}, p95 {:.3}, max {:.3} | within [0.8, 1.0] |", quantile(&ratios, 0.0), quantile(&ratios, 0.05), quantile(&ratios, 0.5), quantile(&ratios, 0.95), quantile(&ratios, 1.0));
-    let _ = writeln!(s, "| ratio within [0.8, 1.0] | {in_band}/{} | all |", ratios.len());
-    let _ = writeln!(s, "| measured D > predicted D (bound violated) | {} | 0 |", ratios.iter().filter(|x| **x > 1.0).count());
-    let _ = writeln!(s, "| P(detected) | {p_det:.3} ({detected}/{injected}) | 1 |");
+    let _ = writeln!(
+        s,
+        "| ratio within [0.8, 1.0] | {in_band}/{} | all |",
+        ratios.len()
+    );
+    let _ = writeln!(
+        s,
+        "| measured D > predicted D (bound violated) | {} | 0 |",
+        ratios.iter().filter(|x| **x > 1.0).count()
+    );
+    let _ = writeln!(
+        s,
+        "| P(detected) | {p_det:.3} ({detected}/{injected}) | 1 |"
+    );
     let _ = writeln!(s, "| P(D <= A): policy verdict, lost work + predicted D <= A at the blackout start | {p_dla:.3} ({d_le_a}/{}) | |", migrated.len());
-    let _ = writeln!(s, "| P(D <= A) with the measured D | {:.3} ({d_meas_le_a}/{}) | |", d_meas_le_a as f64 / migrated.len().max(1) as f64, migrated.len());
-    let _ = writeln!(s, "| coverage c = P(detected) x P(D <= A) | {c_meas:.3} | |\n");
+    let _ = writeln!(
+        s,
+        "| P(D <= A) with the measured D | {:.3} ({d_meas_le_a}/{}) | |",
+        d_meas_le_a as f64 / migrated.len().max(1) as f64,
+        migrated.len()
+    );
+    let _ = writeln!(
+        s,
+        "| coverage c = P(detected) x P(D <= A) | {c_meas:.3} | |\n"
+    );
     let _ = writeln!(s, "Here \"D <= A\" is the policy's test: the blackout runs from the last checkpoint (the slack report A refers to) to the resume, so it is the lost work plus D. Faults with D <= A should see no miss; with D > A the policy migrates anyway and predicts the misses by simulating the blackout.\n");
     let _ = writeln!(s, "## Plots\n");
     let _ = writeln!(s, "- [misses.svg](misses.svg): predicted vs observed misses per fault (points on the diagonal agree; nearby repeats are jittered).");
     let _ = writeln!(s, "- [downtime.svg](downtime.svg): measured vs predicted downtime; the prediction is an upper bound, so points must lie between the 0.8 and 1.0 lines.");
     let _ = writeln!(s, "- [reliability-n2.svg](reliability-n2.svg), [reliability-n4.svg](reliability-n4.svg), [reliability-n8.svg](reliability-n8.svg): R_sys against lambda t without migration (R^n) and with migration (k = ceil(n/2) cores needed) for c in 1, 0.99, 0.9 and the sweep's c.\n");
-    let _ = writeln!(s, "### MTTF (units of 1/lambda) and R_sys at lambda t = 0.5\n");
+    let _ = writeln!(
+        s,
+        "### MTTF (units of 1/lambda) and R_sys at lambda t = 0.5\n"
+    );
     let _ = writeln!(s, "| n | k | no migration | c = 1 | c = 0.99 | c = 0.9 | c = {c_meas:.3} (sweep) | R_sys(0.5), sweep c |\n|---|---|---|---|---|---|---|---|\n{rel_rows}");
     if let Some(b) = &a.bench {
         if let Ok(text) = std::fs::read_to_string(b) {
-            let _ = writeln!(s, "## Overhead (scripts/bench.sh)\n\n```\n{}\n```\n", text.trim());
+            let _ = writeln!(
+                s,
+                "## Overhead (scripts/bench.sh)\n\n```\n{}\n```\n",
+                text.trim()
+            );
             let series = size_series(&text);
             if !series.is_empty() {
                 let path = a.out.join("downtime-size.svg");
-                let top = series.iter().flat_map(|(_, p)| p.iter().map(|q| q.1)).fold(1.0, f64::max);
-                let left = series.iter().flat_map(|(_, p)| p.iter().map(|q| q.0)).fold(f64::MAX, f64::min);
-                let right = series.iter().flat_map(|(_, p)| p.iter().map(|q| q.0)).fold(0.0, f64::max);
-                crate::plot::lines(&path, "Migration downtime against VM size", "log10(VM size in bytes)", "downtime (ms)", &series, (left - 0.1, right + 0.1), (0.0, top * 1.1))?;
+                let top = series
+                    .iter()
+                    .flat_map(|(_, p)| p.iter().map(|q| q.1))
+                    .fold(1.0, f64::max);
+                let left = series
+                    .iter()
+                    .flat_map(|(_, p)| p.iter().map(|q| q.0))
+                    .fold(f64::MAX, f64::min);
+                let right = series
+                    .iter()
+                    .flat_map(|(_, p)| p.iter().map(|q| q.0))
+                    .fold(0.0, f64::max);
+                crate::plot::lines(
+                    &path,
+                    "Migration downtime against VM size",
+                    "log10(VM size in bytes)",
+                    "downtime (ms)",
+                    &series,
+                    (left - 0.1, right + 0.1),
+                    (0.0, top * 1.1),
+                )?;
                 let _ = writeln!(s, "- [downtime-size.svg](downtime-size.svg): predicted and measured downtime against VM size (log x), memory copied to the spare core's region and remapped in place.\n");
             }
         }
     }
     let _ = writeln!(s, "## Mismatches\n");
-    let mism: Vec<_> = all.iter().filter(|(_, r)| r.misses_pred.is_some() && !r.agrees()).collect();
+    let mism: Vec<_> = all
+        .iter()
+        .filter(|(_, r)| r.misses_pred.is_some() && !r.agrees())
+        .collect();
     if mism.is_empty() {
         let _ = writeln!(s, "None.\n");
     } else {
@@ -162,10 +322,24 @@ pub fn run(a: &Args) -> crate::Result<()> {
 pub fn size_series(bench: &str) -> Vec<(String, Vec<(f64, f64)>)> {
     let mut series: Vec<(String, Vec<(f64, f64)>)> = Vec::new();
     for line in bench.lines() {
-        let cells: Vec<&str> = line.split('|').map(str::trim).filter(|c| !c.is_empty()).collect();
-        let [size, mode, _copy, predicted, measured] = cells[..] else { continue };
-        let Some(mib) = size.strip_suffix(" MiB").and_then(|m| m.trim().parse::<f64>().ok()) else { continue };
-        let (Ok(predicted), Ok(measured)) = (predicted.parse::<f64>(), measured.parse::<f64>()) else { continue };
+        let cells: Vec<&str> = line
+            .split('|')
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .collect();
+        let [size, mode, _copy, predicted, measured] = cells[..] else {
+            continue;
+        };
+        let Some(mib) = size
+            .strip_suffix(" MiB")
+            .and_then(|m| m.trim().parse::<f64>().ok())
+        else {
+            continue;
+        };
+        let (Ok(predicted), Ok(measured)) = (predicted.parse::<f64>(), measured.parse::<f64>())
+        else {
+            continue;
+        };
         let x = (mib * 1048576.0).log10();
         for (kind, value) in [("predicted", predicted), ("measured", measured)] {
             let name = format!("{mode}, {kind}");

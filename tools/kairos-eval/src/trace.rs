@@ -27,7 +27,12 @@ pub struct Event {
 
 impl Event {
     pub fn u(&self, field: &str) -> Result<u64, String> {
-        self.opt_u(field).ok_or_else(|| format!("line {}: event '{}' has no integer field '{field}'", self.line, self.ev))
+        self.opt_u(field).ok_or_else(|| {
+            format!(
+                "line {}: event '{}' has no integer field '{field}'",
+                self.line, self.ev
+            )
+        })
     }
     pub fn opt_u(&self, field: &str) -> Option<u64> {
         self.json.get(field).and_then(Value::as_u64)
@@ -44,15 +49,34 @@ pub fn parse(text: &str) -> crate::Result<Vec<Event>> {
     for (i, raw) in text.lines().enumerate() {
         let line = i + 1;
         let l = raw.trim_end_matches('\r');
-        let Some(json) = l.strip_prefix("EVT ") else { continue };
-        let v: Value = serde_json::from_str(json).map_err(|e| format!("line {line}: malformed EVT JSON: {e}"))?;
+        let Some(json) = l.strip_prefix("EVT ") else {
+            continue;
+        };
+        let v: Value = serde_json::from_str(json)
+            .map_err(|e| format!("line {line}: malformed EVT JSON: {e}"))?;
         if !v.is_object() {
             return Err(format!("line {line}: EVT payload is not a JSON object"));
         }
-        let ev = v.get("ev").and_then(Value::as_str).ok_or_else(|| format!("line {line}: EVT object has no string field 'ev'"))?.to_string();
-        let t_ns = v.get("t_ns").and_then(Value::as_u64).ok_or_else(|| format!("line {line}: event '{ev}' has no integer field 't_ns'"))?;
-        let core = v.get("core").and_then(Value::as_u64).ok_or_else(|| format!("line {line}: event '{ev}' has no integer field 'core'"))?;
-        out.push(Event { line, ev, t_ns, core, json: v });
+        let ev = v
+            .get("ev")
+            .and_then(Value::as_str)
+            .ok_or_else(|| format!("line {line}: EVT object has no string field 'ev'"))?
+            .to_string();
+        let t_ns = v
+            .get("t_ns")
+            .and_then(Value::as_u64)
+            .ok_or_else(|| format!("line {line}: event '{ev}' has no integer field 't_ns'"))?;
+        let core = v
+            .get("core")
+            .and_then(Value::as_u64)
+            .ok_or_else(|| format!("line {line}: event '{ev}' has no integer field 'core'"))?;
+        out.push(Event {
+            line,
+            ev,
+            t_ns,
+            core,
+            json: v,
+        });
     }
     Ok(out)
 }
@@ -130,10 +154,18 @@ pub fn faults(events: &[Event]) -> crate::Result<(Vec<FaultRecord>, usize, usize
                     detected: true,
                     vm: e.u("vm")?,
                     name: e.s("name").to_string(),
-                    a_ns: if e.s("a_kind") == "unbounded" { None } else { Some(e.u("a_ns")?) },
+                    a_ns: if e.s("a_kind") == "unbounded" {
+                        None
+                    } else {
+                        Some(e.u("a_ns")?)
+                    },
                     d_pred_ns: e.u("d_ns")?,
                     d_meas_ns: None,
-                    misses_pred: if e.s("target") == "stop" { None } else { e.opt_u("misses_total").or(Some(0)) },
+                    misses_pred: if e.s("target") == "stop" {
+                        None
+                    } else {
+                        e.opt_u("misses_total").or(Some(0))
+                    },
                     misses_obs: 0,
                     target: e.s("target").to_string(),
                     blackout_start_ns: e.u("blackout_start_ns")?,
@@ -154,9 +186,20 @@ pub fn faults(events: &[Event]) -> crate::Result<(Vec<FaultRecord>, usize, usize
     // Observed misses: deadlines (the miss event's time) within the VM's window, from its
     // blackout start to its next blackout start.
     for i in 0..recs.len() {
-        let next = recs[i + 1..].iter().find(|r| r.vm == recs[i].vm).map_or(u64::MAX, |r| r.blackout_start_ns);
+        let next = recs[i + 1..]
+            .iter()
+            .find(|r| r.vm == recs[i].vm)
+            .map_or(u64::MAX, |r| r.blackout_start_ns);
         let (vm, start) = (recs[i].vm, recs[i].blackout_start_ns);
-        recs[i].misses_obs = events.iter().filter(|e| e.ev == "deadline_miss" && e.opt_u("vm") == Some(vm) && e.t_ns >= start && e.t_ns < next).count() as u64;
+        recs[i].misses_obs = events
+            .iter()
+            .filter(|e| {
+                e.ev == "deadline_miss"
+                    && e.opt_u("vm") == Some(vm)
+                    && e.t_ns >= start
+                    && e.t_ns < next
+            })
+            .count() as u64;
     }
     Ok((recs, injected.len(), detected))
 }
@@ -168,7 +211,18 @@ pub fn fmt_ns(x: Option<u64>) -> String {
 pub fn table(recs: &[FaultRecord]) -> String {
     let mut s = String::from("| core | VM | A (ms) | blackout (ms) | predicted D (ms) | measured D (ms) | predicted misses | observed misses | outcome |\n|---|---|---|---|---|---|---|---|---|\n");
     for r in recs {
-        s += &format!("| {} | {} | {} | {} | {} | {} | {} | {} | {} |\n", r.failed_core, r.name, r.a_ns.map_or("unbounded".into(), |a| fmt_ns(Some(a))), fmt_ns(Some(r.blackout_ns)), fmt_ns(Some(r.d_pred_ns)), fmt_ns(r.d_meas_ns), r.misses_pred.map_or("-".into(), |m| m.to_string()), r.misses_obs, r.outcome());
+        s += &format!(
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
+            r.failed_core,
+            r.name,
+            r.a_ns.map_or("unbounded".into(), |a| fmt_ns(Some(a))),
+            fmt_ns(Some(r.blackout_ns)),
+            fmt_ns(Some(r.d_pred_ns)),
+            fmt_ns(r.d_meas_ns),
+            r.misses_pred.map_or("-".into(), |m| m.to_string()),
+            r.misses_obs,
+            r.outcome()
+        );
     }
     s
 }
@@ -181,28 +235,52 @@ pub fn load(path: &Path) -> crate::Result<Vec<Event>> {
 pub fn run_report(a: &ReportArgs) -> crate::Result<()> {
     let events = load(&a.trace)?;
     let (recs, injected, detected) = faults(&events)?;
-    println!("{}: {} events, {injected} faults injected, {detected} detected\n", a.trace.display(), events.len());
+    println!(
+        "{}: {} events, {injected} faults injected, {detected} detected\n",
+        a.trace.display(),
+        events.len()
+    );
     print!("{}", table(&recs));
-    let svg = a.svg.clone().unwrap_or_else(|| a.trace.with_extension("svg"));
+    let svg = a
+        .svg
+        .clone()
+        .unwrap_or_else(|| a.trace.with_extension("svg"));
     timeline(&events, &recs, &svg, &a.trace.display().to_string())?;
     println!("\nwrote {}", svg.display());
     Ok(())
 }
 
 /// Gantt-style timeline: which VM ran on which core, blackouts, misses, faults.
-pub fn timeline(events: &[Event], recs: &[FaultRecord], svg: &Path, title: &str) -> crate::Result<()> {
+pub fn timeline(
+    events: &[Event],
+    recs: &[FaultRecord],
+    svg: &Path,
+    title: &str,
+) -> crate::Result<()> {
     let ms = |t: u64| t as f64 / 1e6;
     let t_end = events.iter().map(|e| e.t_ns).max().unwrap_or(1) as f64 / 1e6 * 1.02;
-    let rows = events.iter().find(|e| e.ev == "boot").and_then(|e| e.opt_u("cpus")).unwrap_or_else(|| events.iter().map(|e| e.core + 1).max().unwrap_or(1)) as usize;
+    let rows = events
+        .iter()
+        .find(|e| e.ev == "boot")
+        .and_then(|e| e.opt_u("cpus"))
+        .unwrap_or_else(|| events.iter().map(|e| e.core + 1).max().unwrap_or(1))
+        as usize;
     let mut open: BTreeMap<u64, (u64, f64, String)> = BTreeMap::new(); // vm -> (core, start, name)
     let mut where_vm: BTreeMap<u64, u64> = BTreeMap::new();
     let mut bars = Vec::new();
     let mut faults_at = Vec::new();
-    let close = |open: &mut BTreeMap<u64, (u64, f64, String)>, bars: &mut Vec<Bar>, vm: u64, t: f64| {
-        if let Some((core, start, name)) = open.remove(&vm) {
-            bars.push(Bar { row: core as usize, start, end: t, color: vm as usize, label: name });
-        }
-    };
+    let close =
+        |open: &mut BTreeMap<u64, (u64, f64, String)>, bars: &mut Vec<Bar>, vm: u64, t: f64| {
+            if let Some((core, start, name)) = open.remove(&vm) {
+                bars.push(Bar {
+                    row: core as usize,
+                    start,
+                    end: t,
+                    color: vm as usize,
+                    label: name,
+                });
+            }
+        };
     for e in events {
         match e.ev.as_str() {
             "vm_started" => {
@@ -215,7 +293,11 @@ pub fn timeline(events: &[Event], recs: &[FaultRecord], svg: &Path, title: &str)
             "fault_injected" => {
                 let at = ms(e.u("at_ns")?);
                 faults_at.push((e.core as usize, at));
-                let on: Vec<u64> = open.iter().filter(|(_, v)| v.0 == e.core).map(|(k, _)| *k).collect();
+                let on: Vec<u64> = open
+                    .iter()
+                    .filter(|(_, v)| v.0 == e.core)
+                    .map(|(k, _)| *k)
+                    .collect();
                 for vm in on {
                     close(&mut open, &mut bars, vm, at);
                 }
@@ -226,7 +308,16 @@ pub fn timeline(events: &[Event], recs: &[FaultRecord], svg: &Path, title: &str)
     for vm in open.keys().copied().collect::<Vec<_>>() {
         close(&mut open, &mut bars, vm, t_end / 1.02);
     }
-    let blackouts: Vec<Bar> = recs.iter().map(|r| Bar { row: r.failed_core as usize, start: ms(r.blackout_start_ns), end: ms(r.resume_at_ns), color: 0, label: format!("{} D={:.2}ms", r.name, r.d_pred_ns as f64 / 1e6) }).collect();
+    let blackouts: Vec<Bar> = recs
+        .iter()
+        .map(|r| Bar {
+            row: r.failed_core as usize,
+            start: ms(r.blackout_start_ns),
+            end: ms(r.resume_at_ns),
+            color: 0,
+            label: format!("{} D={:.2}ms", r.name, r.d_pred_ns as f64 / 1e6),
+        })
+        .collect();
     // A miss is drawn on the core the VM ran on at that time.
     let mut misses = Vec::new();
     let mut loc: BTreeMap<u64, u64> = BTreeMap::new();
@@ -238,7 +329,9 @@ pub fn timeline(events: &[Event], recs: &[FaultRecord], svg: &Path, title: &str)
             misses.push((loc.get(&vm).copied().unwrap_or(e.core) as usize, ms(e.t_ns)));
         }
     }
-    plot::gantt(svg, title, rows, &bars, &blackouts, &misses, &faults_at, t_end)
+    plot::gantt(
+        svg, title, rows, &bars, &blackouts, &misses, &faults_at, t_end,
+    )
 }
 
 #[cfg(test)]
@@ -262,20 +355,33 @@ EVT {"ev":"deadline_miss","t_ns":200,"core":0,"vm":1,"name":"rtos1","task":0,"jo
         assert_eq!((injected, detected), (1, 1));
         assert_eq!(recs.len(), 1);
         let r = &recs[0];
-        assert_eq!((r.a_ns, r.d_pred_ns, r.d_meas_ns, r.misses_pred, r.misses_obs), (Some(50), 60, Some(55), Some(1), 1));
+        assert_eq!(
+            (
+                r.a_ns,
+                r.d_pred_ns,
+                r.d_meas_ns,
+                r.misses_pred,
+                r.misses_obs
+            ),
+            (Some(50), 60, Some(55), Some(1), 1)
+        );
         assert!(r.agrees() && !r.d_le_a());
         assert!(table(&recs).contains("misses as predicted"));
     }
 
     #[test]
     fn malformed_lines_name_the_line() {
-        let err = parse("hello\nEVT {\"ev\":\"boot\",\"t_ns\":1,\"core\":0}\nEVT {\"ev\":\"x\",\n").unwrap_err();
+        let err = parse("hello\nEVT {\"ev\":\"boot\",\"t_ns\":1,\"core\":0}\nEVT {\"ev\":\"x\",\n")
+            .unwrap_err();
         assert!(err.starts_with("line 3: malformed EVT JSON"), "{err}");
         let err = parse("EVT {\"ev\":\"boot\",\"core\":0}").unwrap_err();
         assert_eq!(err, "line 1: event 'boot' has no integer field 't_ns'");
         let err = parse("EVT [1,2]").unwrap_err();
         assert_eq!(err, "line 1: EVT payload is not a JSON object");
-        let ev = parse("EVT {\"ev\":\"migration_decision\",\"t_ns\":1,\"core\":0,\"vm\":1}").unwrap();
-        assert!(faults(&ev).unwrap_err().contains("line 1: event 'migration_decision' has no integer field 'failed_core'"));
+        let ev =
+            parse("EVT {\"ev\":\"migration_decision\",\"t_ns\":1,\"core\":0,\"vm\":1}").unwrap();
+        assert!(faults(&ev)
+            .unwrap_err()
+            .contains("line 1: event 'migration_decision' has no integer field 'failed_core'"));
     }
 }

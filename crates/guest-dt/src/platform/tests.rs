@@ -6,20 +6,32 @@ use alloc::vec;
 use fdt::Fdt;
 
 fn gic_v3() -> Gic {
-    Gic::V3 { distributor: (0x0800_0000, 0x1_0000), redistributors: (0x080a_0000, 0xf6_0000) }
+    Gic::V3 {
+        distributor: (0x0800_0000, 0x1_0000),
+        redistributors: (0x080a_0000, 0xf6_0000),
+    }
 }
 
 fn gic_v2() -> Gic {
-    Gic::V2 { distributor: (0x0800_0000, 0x1_0000), cpu_interface: (0x0801_0000, 0x1_0000) }
+    Gic::V2 {
+        distributor: (0x0800_0000, 0x1_0000),
+        cpu_interface: (0x0801_0000, 0x1_0000),
+    }
 }
 
 fn platform(vcpus: u32, gic: Gic) -> VirtualPlatform {
-    let memory = GuestMemory { ipa_base: 0x4000_0000, size: 0x100_0000 };
+    let memory = GuestMemory {
+        ipa_base: 0x4000_0000,
+        size: 0x100_0000,
+    };
     VirtualPlatform::new("rtos0", 3, memory, vcpus, gic)
 }
 
 fn cells(value: &[u8]) -> Vec<u32> {
-    value.chunks(4).map(|cell| u32::from_be_bytes(cell.try_into().unwrap())).collect()
+    value
+        .chunks(4)
+        .map(|cell| u32::from_be_bytes(cell.try_into().unwrap()))
+        .collect()
 }
 
 #[test]
@@ -28,14 +40,22 @@ fn minimal_vm_reads_back() {
     let fdt = Fdt::new(&dtb).unwrap();
     assert_eq!(fdt.root().model(), "kairos,vm");
     let region = fdt.memory().regions().next().unwrap();
-    assert_eq!((region.starting_address as usize, region.size), (0x4000_0000, Some(0x100_0000)));
+    assert_eq!(
+        (region.starting_address as usize, region.size),
+        (0x4000_0000, Some(0x100_0000))
+    );
     assert_eq!(fdt.cpus().count(), 1);
     assert!(fdt.chosen().stdout().is_none());
     assert!(fdt.aliases().is_none());
     let psci = fdt.find_node("/psci").unwrap();
     assert_eq!(psci.property("method").unwrap().as_str(), Some("hvc"));
     let gic = fdt.find_compatible(&["arm,gic-v3"]).unwrap();
-    let parent = fdt.root().property("interrupt-parent").unwrap().as_usize().unwrap();
+    let parent = fdt
+        .root()
+        .property("interrupt-parent")
+        .unwrap()
+        .as_usize()
+        .unwrap();
     assert_eq!(fdt.find_phandle(parent as u32).unwrap().name, gic.name);
     let kairos = fdt.find_node("/kairos").unwrap();
     assert_eq!(kairos.property("vm-name").unwrap().as_str(), Some("rtos0"));
@@ -49,7 +69,10 @@ fn cpus_have_mpidr_regs() {
     let ids: Vec<usize> = fdt.cpus().map(|cpu| cpu.ids().first()).collect();
     assert_eq!(ids, [0, 1, 2, 3]);
     for cpu in fdt.cpus() {
-        assert_eq!(cpu.property("enable-method").unwrap().as_str(), Some("psci"));
+        assert_eq!(
+            cpu.property("enable-method").unwrap().as_str(),
+            Some("psci")
+        );
     }
 }
 
@@ -58,29 +81,52 @@ fn timer_flags_follow_qemu() {
     let timer_cells = |platform: VirtualPlatform| {
         let dtb = platform.build().unwrap();
         let fdt = Fdt::new(&dtb).unwrap();
-        cells(fdt.find_node("/timer").unwrap().property("interrupts").unwrap().value)
+        cells(
+            fdt.find_node("/timer")
+                .unwrap()
+                .property("interrupts")
+                .unwrap()
+                .value,
+        )
     };
-    assert_eq!(timer_cells(platform(2, gic_v3())), [1, 13, 4, 1, 14, 4, 1, 11, 4, 1, 10, 4]);
+    assert_eq!(
+        timer_cells(platform(2, gic_v3())),
+        [1, 13, 4, 1, 14, 4, 1, 11, 4, 1, 10, 4]
+    );
     let v2 = timer_cells(platform(4, gic_v2()));
     assert_eq!(v2, [1, 13, 0xf04, 1, 14, 0xf04, 1, 11, 0xf04, 1, 10, 0xf04]);
-    assert_eq!(timer_cells(platform(2, gic_v2()))[2], 0x304, "what QEMU writes for -smp 2");
+    assert_eq!(
+        timer_cells(platform(2, gic_v2()))[2],
+        0x304,
+        "what QEMU writes for -smp 2"
+    );
 }
 
 #[test]
 fn console_with_clock_stdout_and_alias() {
     let mut vm = platform(1, gic_v3());
-    vm.console = Some(Uart { base: 0x0900_0000, size: 0x1000, irq_spi: 1 });
+    vm.console = Some(Uart {
+        base: 0x0900_0000,
+        size: 0x1000,
+        irq_spi: 1,
+    });
     vm.bootargs = Some("console=ttyAMA0".into());
     let dtb = vm.build().unwrap();
     let fdt = Fdt::new(&dtb).unwrap();
     let uart = fdt.chosen().stdout().unwrap();
     assert_eq!(uart.name, "serial@9000000");
-    assert_eq!(fdt.aliases().unwrap().resolve("serial0"), Some("/serial@9000000"));
+    assert_eq!(
+        fdt.aliases().unwrap().resolve("serial0"),
+        Some("/serial@9000000")
+    );
     assert_eq!(fdt.chosen().bootargs(), Some("console=ttyAMA0"));
     assert_eq!(cells(uart.property("interrupts").unwrap().value), [0, 1, 4]);
     let clocks = cells(uart.property("clocks").unwrap().value);
     let clock = fdt.find_phandle(clocks[0]).unwrap();
-    assert_eq!(clock.property("clock-frequency").unwrap().as_usize(), Some(24_000_000));
+    assert_eq!(
+        clock.property("clock-frequency").unwrap().as_usize(),
+        Some(24_000_000)
+    );
     assert_eq!(clocks, [clocks[0]; 2]);
 }
 
@@ -92,16 +138,31 @@ fn passthrough_device() {
         compatible: vec!["vendor,can".into()],
         regions: vec![(0x1_0000_0000, 0x1000), (0x1_0000_2000, 0x100)],
         spis: vec![40, 41],
-        properties: vec![("clock-frequency".into(), 8_000_000u32.to_be_bytes().to_vec())],
+        properties: vec![(
+            "clock-frequency".into(),
+            8_000_000u32.to_be_bytes().to_vec(),
+        )],
     });
     let dtb = vm.build().unwrap();
     let fdt = Fdt::new(&dtb).unwrap();
     let can = fdt.find_node("/can@100000000").unwrap();
-    let regions: Vec<_> =
-        can.reg().unwrap().map(|r| (r.starting_address as usize, r.size)).collect();
-    assert_eq!(regions, [(0x1_0000_0000, Some(0x1000)), (0x1_0000_2000, Some(0x100))]);
-    assert_eq!(cells(can.property("interrupts").unwrap().value), [0, 40, 4, 0, 41, 4]);
-    assert_eq!(can.property("clock-frequency").unwrap().as_usize(), Some(8_000_000));
+    let regions: Vec<_> = can
+        .reg()
+        .unwrap()
+        .map(|r| (r.starting_address as usize, r.size))
+        .collect();
+    assert_eq!(
+        regions,
+        [(0x1_0000_0000, Some(0x1000)), (0x1_0000_2000, Some(0x100))]
+    );
+    assert_eq!(
+        cells(can.property("interrupts").unwrap().value),
+        [0, 40, 4, 0, 41, 4]
+    );
+    assert_eq!(
+        can.property("clock-frequency").unwrap().as_usize(),
+        Some(8_000_000)
+    );
 }
 
 #[test]
@@ -112,7 +173,12 @@ fn copied_phandles_are_kept_and_avoided() {
     let dtb = vm.build().unwrap();
     let fdt = Fdt::new(&dtb).unwrap();
     assert_eq!(fdt.find_phandle(1).unwrap().name, "task@0");
-    let parent = fdt.root().property("interrupt-parent").unwrap().as_usize().unwrap();
+    let parent = fdt
+        .root()
+        .property("interrupt-parent")
+        .unwrap()
+        .as_usize()
+        .unwrap();
     assert_eq!(parent, 2, "the GIC gets the next free phandle");
 }
 
@@ -125,7 +191,10 @@ fn invalid_descriptions_are_errors() {
     };
     check(|vm| vm.vcpus = 0, DtError::NoVcpus);
     check(|vm| vm.vcpus = 17, DtError::TooManyVcpus { max: 16 });
-    check(|vm| (vm.vcpus, vm.gic) = (9, gic_v2()), DtError::TooManyVcpus { max: 8 });
+    check(
+        |vm| (vm.vcpus, vm.gic) = (9, gic_v2()),
+        DtError::TooManyVcpus { max: 8 },
+    );
     check(|vm| vm.memory.size = 0, DtError::EmptyRegion);
     check(|vm| vm.memory.ipa_base = u64::MAX, DtError::RegionOverflow);
     check(
@@ -138,15 +207,31 @@ fn invalid_descriptions_are_errors() {
         DtError::RedistributorsTooSmall,
     );
     check(
-        |vm| vm.console = Some(Uart { base: 0x0900_0000, size: 0x1000, irq_spi: 988 }),
+        |vm| {
+            vm.console = Some(Uart {
+                base: 0x0900_0000,
+                size: 0x1000,
+                irq_spi: 988,
+            })
+        },
         DtError::InvalidSpi(988),
     );
     check(
-        |vm| vm.passthrough.push(PassthroughDevice { name: "a@1".into(), ..Default::default() }),
+        |vm| {
+            vm.passthrough.push(PassthroughDevice {
+                name: "a@1".into(),
+                ..Default::default()
+            })
+        },
         DtError::InvalidNodeName("a@1".into()),
     );
     check(
-        |vm| vm.passthrough.push(PassthroughDevice { name: "kairos".into(), ..Default::default() }),
+        |vm| {
+            vm.passthrough.push(PassthroughDevice {
+                name: "kairos".into(),
+                ..Default::default()
+            })
+        },
         DtError::DuplicateNode("kairos".into()),
     );
     check(

@@ -34,12 +34,23 @@ fn header_fields_and_layout() {
     assert_eq!(be32(&blob, 28), 2, "boot_cpuid_phys");
     let strings_size = be32(&blob, 32) as usize;
     let struct_size = be32(&blob, 36) as usize;
-    assert_eq!(struct_offset, 40 + 2 * 16, "one reservation and the terminator");
+    assert_eq!(
+        struct_offset,
+        40 + 2 * 16,
+        "one reservation and the terminator"
+    );
     assert_eq!(struct_offset + struct_size, strings_offset);
     assert_eq!(strings_offset + strings_size, blob.len());
     assert_eq!(struct_offset % 4, 0);
-    assert_eq!(be32(&blob, strings_offset - 4), 9, "FDT_END closes the structure block");
-    assert_eq!(&blob[40..56], &[0, 0, 0, 0, 0x40, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10, 0]);
+    assert_eq!(
+        be32(&blob, strings_offset - 4),
+        9,
+        "FDT_END closes the structure block"
+    );
+    assert_eq!(
+        &blob[40..56],
+        &[0, 0, 0, 0, 0x40, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10, 0]
+    );
     assert_eq!(&blob[56..72], &[0; 16]);
 }
 
@@ -61,7 +72,10 @@ fn parses_back() {
     assert_eq!(big.value, 0x1122_3344_5566_7788u64.to_be_bytes());
     assert!(child.property("flag").unwrap().value.is_empty());
     let reservation = fdt.memory_reservations().next().unwrap();
-    assert_eq!((reservation.address() as usize, reservation.size()), (0x4000_0000, 0x1000));
+    assert_eq!(
+        (reservation.address() as usize, reservation.size()),
+        (0x4000_0000, 0x1000)
+    );
 }
 
 #[test]
@@ -69,7 +83,9 @@ fn values_are_padded_to_four_bytes() {
     let mut writer = FdtWriter::new();
     writer.begin_node("").unwrap();
     writer.property("odd", &[1, 2, 3]).unwrap();
-    writer.property_string_list("compatible", &["a", "bc"]).unwrap();
+    writer
+        .property_string_list("compatible", &["a", "bc"])
+        .unwrap();
     writer.end_node().unwrap();
     let blob = writer.finish().unwrap();
     let struct_offset = be32(&blob, 8) as usize;
@@ -84,18 +100,39 @@ fn structural_errors() {
     let mut writer = FdtWriter::new();
     assert_eq!(writer.property_u32("x", 1), Err(DtError::NoOpenNode));
     assert_eq!(writer.end_node(), Err(DtError::NoOpenNode));
-    assert!(matches!(writer.begin_node("named-root"), Err(DtError::InvalidNodeName(_))));
+    assert!(matches!(
+        writer.begin_node("named-root"),
+        Err(DtError::InvalidNodeName(_))
+    ));
     writer.begin_node("").unwrap();
     writer.property_u32("x", 1).unwrap();
-    assert_eq!(writer.property_u32("x", 2), Err(DtError::DuplicateProperty("x".into())));
+    assert_eq!(
+        writer.property_u32("x", 2),
+        Err(DtError::DuplicateProperty("x".into()))
+    );
     writer.begin_node("a").unwrap();
     writer.end_node().unwrap();
-    assert_eq!(writer.begin_node("a"), Err(DtError::DuplicateNode("a".into())));
-    assert_eq!(writer.property_u32("y", 1), Err(DtError::PropertyAfterChild("y".into())));
-    assert!(matches!(writer.begin_node("a/b"), Err(DtError::InvalidNodeName(_))));
-    assert!(matches!(writer.property_empty("bad name"), Err(DtError::InvalidPropertyName(_))));
+    assert_eq!(
+        writer.begin_node("a"),
+        Err(DtError::DuplicateNode("a".into()))
+    );
+    assert_eq!(
+        writer.property_u32("y", 1),
+        Err(DtError::PropertyAfterChild("y".into()))
+    );
+    assert!(matches!(
+        writer.begin_node("a/b"),
+        Err(DtError::InvalidNodeName(_))
+    ));
+    assert!(matches!(
+        writer.property_empty("bad name"),
+        Err(DtError::InvalidPropertyName(_))
+    ));
     writer.begin_node("open").unwrap();
-    assert!(matches!(writer.property_string("s", "a\0b"), Err(DtError::StringContainsNul(_))));
+    assert!(matches!(
+        writer.property_string("s", "a\0b"),
+        Err(DtError::StringContainsNul(_))
+    ));
     assert_eq!(writer.finish(), Err(DtError::UnclosedNodes(2)));
 }
 
@@ -107,7 +144,10 @@ fn root_errors() {
     writer.end_node().unwrap();
     assert_eq!(writer.begin_node(""), Err(DtError::SecondRoot));
     assert_eq!(writer.add_reservation(0x1000, 0), Err(DtError::EmptyRegion));
-    assert_eq!(writer.add_reservation(u64::MAX, 2), Err(DtError::RegionOverflow));
+    assert_eq!(
+        writer.add_reservation(u64::MAX, 2),
+        Err(DtError::RegionOverflow)
+    );
 }
 
 #[test]
@@ -123,8 +163,14 @@ fn phandles() {
     writer.property_u32("phandle", 3).unwrap();
     writer.end_node().unwrap();
     writer.begin_node("b").unwrap();
-    assert_eq!(writer.property_u32("phandle", 3), Err(DtError::DuplicatePhandle(3)));
-    assert_eq!(writer.property("phandle", &[0, 1]), Err(DtError::InvalidPhandle));
+    assert_eq!(
+        writer.property_u32("phandle", 3),
+        Err(DtError::DuplicatePhandle(3))
+    );
+    assert_eq!(
+        writer.property("phandle", &[0, 1]),
+        Err(DtError::InvalidPhandle)
+    );
     writer.property_u32("phandle", 7).unwrap();
     writer.end_node().unwrap();
     assert_eq!(writer.alloc_phandle(), Ok(4));

@@ -18,7 +18,10 @@ pub fn dtc(from: &str, to: &str, extra: &[&str], input: &[u8]) -> Vec<u8> {
     child.stdin.take().unwrap().write_all(input).unwrap();
     let output = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success() && stderr.is_empty(), "dtc -I {from} -O {to} said:\n{stderr}");
+    assert!(
+        output.status.success() && stderr.is_empty(),
+        "dtc -I {from} -O {to} said:\n{stderr}"
+    );
     output.stdout
 }
 

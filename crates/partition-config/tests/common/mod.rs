@@ -26,8 +26,12 @@ pub const DEVICES: &[Range] = &[
     Range::new(0x0a00_0200, 0x200),
 ];
 pub const RESERVED_DEVICES: &[Range] = &[GICD, GICR, UART0];
-pub const IMAGES: StaticImages<'static> =
-    StaticImages(&[("hello", 0x3000), ("rtos", 0x40000), ("rtos-demo", MIB), ("huge", 20 * MIB)]);
+pub const IMAGES: StaticImages<'static> = StaticImages(&[
+    ("hello", 0x3000),
+    ("rtos", 0x40000),
+    ("rtos-demo", MIB),
+    ("huge", 20 * MIB),
+]);
 
 /// QEMU virt with 4 cores, 1 GiB and a GICv3 with 256 SPIs.
 pub fn virt() -> PlatformView<'static> {

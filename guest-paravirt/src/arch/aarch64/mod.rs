@@ -1,11 +1,11 @@
 //! AArch64 at EL1: boot entry, exception vectors (bare-metal image only) and the virtual timer.
 
 #[cfg(target_os = "none")]
+mod recover;
+#[cfg(target_os = "none")]
 mod start;
 #[cfg(target_os = "none")]
 mod vectors;
-#[cfg(target_os = "none")]
-mod recover;
 
 #[cfg(target_os = "none")]
 pub use recover::{jump_to_recovery_entry, recovery_entry_address};

@@ -21,19 +21,25 @@ pub enum Gic {
 pub fn read(address: u64) -> u32 {
     let value: u32;
     // SAFETY: a GIC register of this VM (emulated by the hypervisor or its GICV frame).
-    unsafe { core::arch::asm!("ldr {0:w}, [{1}]", out(reg) value, in(reg) address, options(nostack)) };
+    unsafe {
+        core::arch::asm!("ldr {0:w}, [{1}]", out(reg) value, in(reg) address, options(nostack))
+    };
     value
 }
 
 /// Writes a 32-bit GIC register (a plain `str`).
 pub fn write(address: u64, value: u32) {
     // SAFETY: as in `read`.
-    unsafe { core::arch::asm!("str {0:w}, [{1}]", in(reg) value, in(reg) address, options(nostack)) };
+    unsafe {
+        core::arch::asm!("str {0:w}, [{1}]", in(reg) value, in(reg) address, options(nostack))
+    };
 }
 
 fn write_byte(address: u64, value: u8) {
     // SAFETY: as in `read`; priority registers take byte accesses.
-    unsafe { core::arch::asm!("strb {0:w}, [{1}]", in(reg) u32::from(value), in(reg) address, options(nostack)) };
+    unsafe {
+        core::arch::asm!("strb {0:w}, [{1}]", in(reg) u32::from(value), in(reg) address, options(nostack))
+    };
 }
 
 macro_rules! msr {
@@ -126,7 +132,10 @@ impl Gic {
     pub fn send_sgi(self, intid: u32, targets: u16) {
         match self {
             Gic::V2 => write(GICD + 0xf00, u32::from(targets & 0xff) << 16 | intid),
-            Gic::V3 => msr!("S3_0_C12_C11_5", u64::from(targets) | u64::from(intid) << 24),
+            Gic::V3 => msr!(
+                "S3_0_C12_C11_5",
+                u64::from(targets) | u64::from(intid) << 24
+            ),
         }
     }
 }

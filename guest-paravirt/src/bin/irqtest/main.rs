@@ -172,7 +172,14 @@ mod guest {
 
     fn priority_order() {
         mask_irqs();
-        let sgis = [(8, 0xc0), (9, 0x40), (10, 0x80), (11, 0x20), (12, 0xa0), (13, 0x60)];
+        let sgis = [
+            (8, 0xc0),
+            (9, 0x40),
+            (10, 0x80),
+            (11, 0x20),
+            (12, 0xa0),
+            (13, 0x60),
+        ];
         ORDER_LENGTH.store(0, SeqCst);
         for (intid, priority) in sgis {
             gic().set_priority(0, intid, priority);
@@ -247,7 +254,11 @@ mod guest {
         V3.store(Gic::detect() == Gic::V3, SeqCst);
         let typer = gic::read(GICD + 0x4);
         let vcpus = ((typer >> 5) & 7) + 1;
-        println!("irqtest: GICv{}, GICD_TYPER {typer:#x}: {} INTIDs, {vcpus} vCPUs", if V3.load(SeqCst) { 3 } else { 2 }, ((typer & 0x1f) + 1) * 32);
+        println!(
+            "irqtest: GICv{}, GICD_TYPER {typer:#x}: {} INTIDs, {vcpus} vCPUs",
+            if V3.load(SeqCst) { 3 } else { 2 },
+            ((typer & 0x1f) + 1) * 32
+        );
         let gic = gic();
         gic.enable_distributor();
         gic.enable_cpu(0, 1 << VTIMER | 0xfffe);
@@ -259,9 +270,15 @@ mod guest {
         let busy = timer_latency(false);
         println!("timer: {} interrupts", TIMER_FIRED.load(SeqCst));
         let self_ipi = sgi_latency(SELF_SGI, 1 << 0, SELF_SGI);
-        println!("self SGI: {} taken", SGI_FIRED[SELF_SGI as usize].load(SeqCst));
+        println!(
+            "self SGI: {} taken",
+            SGI_FIRED[SELF_SGI as usize].load(SeqCst)
+        );
         let spi = [spi_round(), spi_round()];
-        println!("SPI {SPI}: delivered {spi:?}, active while handled {}", SPI_SEEN_ACTIVE.load(SeqCst));
+        println!(
+            "SPI {SPI}: delivered {spi:?}, active while handled {}",
+            SPI_SEEN_ACTIVE.load(SeqCst)
+        );
         priority_order();
         refused_access();
         let typer_read = measure(|| {
@@ -275,7 +292,10 @@ mod guest {
         println!("BENCH gicd_ipriorityr_write {priority_write}");
         if vcpus > 1 && start_secondary() {
             let round_trip = sgi_latency(PING, 1 << 1, PONG);
-            println!("cross-vCPU: {} pings answered", SGI_FIRED[PONG as usize].load(SeqCst));
+            println!(
+                "cross-vCPU: {} pings answered",
+                SGI_FIRED[PONG as usize].load(SeqCst)
+            );
             println!("BENCH cross_vcpu_sgi_round_trip {round_trip}");
         }
         println!("irqtest done");

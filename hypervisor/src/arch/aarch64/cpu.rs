@@ -95,7 +95,9 @@ pub fn zero_and_clean(start: u64, length: u64) {
     let mut address = start;
     while address < start + length {
         // SAFETY: DC ZVA then DC CIVAC on one block of the caller's writable range.
-        unsafe { core::arch::asm!("dc zva, {0}", "dc civac, {0}", in(reg) address, options(nostack)) };
+        unsafe {
+            core::arch::asm!("dc zva, {0}", "dc civac, {0}", in(reg) address, options(nostack))
+        };
         address += block;
     }
     // SAFETY: a barrier has no side effect beyond ordering.

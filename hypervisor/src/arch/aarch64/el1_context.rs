@@ -20,16 +20,41 @@ const SYSREG_COUNT: usize = 24;
 
 impl El1Context {
     /// All zero.
-    pub const ZERO: El1Context = El1Context { sysregs: [0; SYSREG_COUNT], fp: [0; 32], fpcr: 0, fpsr: 0 };
+    pub const ZERO: El1Context = El1Context {
+        sysregs: [0; SYSREG_COUNT],
+        fp: [0; 32],
+        fpcr: 0,
+        fpsr: 0,
+    };
 }
 
 macro_rules! sysreg_list {
     ($macro:ident) => {
         $macro!(
-            "sctlr_el1", "ttbr0_el1", "ttbr1_el1", "tcr_el1", "mair_el1", "amair_el1", "vbar_el1",
-            "contextidr_el1", "tpidr_el0", "tpidrro_el0", "tpidr_el1", "sp_el0", "sp_el1",
-            "elr_el1", "spsr_el1", "esr_el1", "far_el1", "afsr0_el1", "afsr1_el1", "par_el1",
-            "cpacr_el1", "cntkctl_el1", "cntv_cval_el0", "cntv_ctl_el0"
+            "sctlr_el1",
+            "ttbr0_el1",
+            "ttbr1_el1",
+            "tcr_el1",
+            "mair_el1",
+            "amair_el1",
+            "vbar_el1",
+            "contextidr_el1",
+            "tpidr_el0",
+            "tpidrro_el0",
+            "tpidr_el1",
+            "sp_el0",
+            "sp_el1",
+            "elr_el1",
+            "spsr_el1",
+            "esr_el1",
+            "far_el1",
+            "afsr0_el1",
+            "afsr1_el1",
+            "par_el1",
+            "cpacr_el1",
+            "cntkctl_el1",
+            "cntv_cval_el0",
+            "cntv_ctl_el0"
         )
     };
 }

@@ -156,4 +156,3 @@ kairos_msg_load_addr:
     boot_slot = const MAX_CPUS,
     max_cpus = const MAX_CPUS,
 );
-

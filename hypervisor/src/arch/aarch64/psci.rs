@@ -26,7 +26,10 @@ static PRESENT: AtomicBool = AtomicBool::new(false);
 /// Records the conduit from the platform description.
 pub fn set_conduit(psci: Option<&platform::Psci>) {
     if let Some(psci) = psci {
-        USE_HVC.store(matches!(psci.conduit, platform::Conduit::Hvc), Ordering::Relaxed);
+        USE_HVC.store(
+            matches!(psci.conduit, platform::Conduit::Hvc),
+            Ordering::Relaxed,
+        );
         PRESENT.store(true, Ordering::Relaxed);
     }
 }

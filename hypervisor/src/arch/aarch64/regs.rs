@@ -36,12 +36,17 @@ pub fn cntv_cval() -> u64 {
 
 /// HCR_EL2 for a guest: stage 2 on, EL1 AArch64, interrupts routed to EL2, SMC and WFI trapped,
 /// set/way cache operations upgraded.
-pub const HCR_GUEST: u64 = (1 << 0) | (1 << 1) | (1 << 3) | (1 << 4) | (1 << 5) | (1 << 13) | (1 << 19) | (1 << 31);
+pub const HCR_GUEST: u64 =
+    (1 << 0) | (1 << 1) | (1 << 3) | (1 << 4) | (1 << 5) | (1 << 13) | (1 << 19) | (1 << 31);
 
 /// Loads this core's stage-2 configuration for a guest and the EL1 state a fresh vCPU expects.
 pub fn enter_guest_context(vttbr: u64, vtcr: u64, vcpu: u64, fresh: bool) {
     // A fresh vCPU starts with its MMU and caches off; a moved one keeps its restored SCTLR_EL1.
-    let sctlr = if fresh { 0x30d0_0800u64 } else { read_sysreg!("sctlr_el1") };
+    let sctlr = if fresh {
+        0x30d0_0800u64
+    } else {
+        read_sysreg!("sctlr_el1")
+    };
     let midr = read_sysreg!("midr_el1");
     // SAFETY: the stage-2 root describes the guest's memory only; EL1 registers are reset to
     // architectural start values before the guest runs at EL1.

@@ -100,7 +100,10 @@ impl Registers {
     /// `(pending, active)` of `intid`.
     pub fn state(&self, intid: u32) -> (bool, bool) {
         let (word, mask) = bit(intid);
-        (self.ispendr[word].get() & mask != 0, self.isactiver[word].get() & mask != 0)
+        (
+            self.ispendr[word].get() & mask != 0,
+            self.isactiver[word].get() & mask != 0,
+        )
     }
 
     /// Makes `intid` (an SPI) edge-triggered or level-sensitive.

@@ -56,28 +56,51 @@ static VIRTUAL_INTERFACE: spin::Once<VirtualInterface> = spin::Once::new();
 /// and resets its distributor.
 pub fn init(platform: &platform::Platform) {
     let me = percpu::current_id();
-    let maintenance = platform.gic.maintenance_irq().unwrap_or(DEFAULT_MAINTENANCE_INTID);
+    let maintenance = platform
+        .gic
+        .maintenance_irq()
+        .unwrap_or(DEFAULT_MAINTENANCE_INTID);
     let machine = match &platform.gic {
         platform::Gic::V2 { dist, cpu, hyp, .. } => {
             // SAFETY: the frames come from the DTB; the EL2 map maps all non-RAM as device
             // memory, and the config validation keeps GIC frames away from every VM.
             let gic = unsafe { GicV2::new(dist.base as usize, cpu.base as usize) };
             gic.init_distributor();
-            Machine { gic: Gic::V2(gic), gich: hyp.map(|hyp| hyp.base as usize), maintenance }
+            Machine {
+                gic: Gic::V2(gic),
+                gich: hyp.map(|hyp| hyp.base as usize),
+                maintenance,
+            }
         }
-        platform::Gic::V3 { dist, redist, redist_stride, .. } => {
-            let frames: alloc::vec::Vec<(usize, usize)> =
-                redist.iter().map(|r| (r.base as usize, r.size as usize)).collect();
+        platform::Gic::V3 {
+            dist,
+            redist,
+            redist_stride,
+            ..
+        } => {
+            let frames: alloc::vec::Vec<(usize, usize)> = redist
+                .iter()
+                .map(|r| (r.base as usize, r.size as usize))
+                .collect();
             let mpidrs: alloc::vec::Vec<u64> = platform.cpus.iter().map(|c| c.mpidr).collect();
             let stride = redist_stride.map(|s| s as usize);
             // SAFETY: as for GICv2: DT frames, device memory, owned by the hypervisor alone.
             let gic = unsafe { GicV3::new(dist.base as usize, &frames, stride, &mpidrs) };
             gic.init_distributor(me);
-            Machine { gic: Gic::V3(gic), gich: None, maintenance }
+            Machine {
+                gic: Gic::V3(gic),
+                gich: None,
+                maintenance,
+            }
         }
     };
     let machine = MACHINE.call_once(|| machine);
-    log::info!("GICv{}: INTIDs up to {}, maintenance interrupt {}", machine.gic.version(), machine.gic.max_intid(), maintenance);
+    log::info!(
+        "GICv{}: INTIDs up to {}, maintenance interrupt {}",
+        machine.gic.version(),
+        machine.gic.max_intid(),
+        maintenance
+    );
 }
 
 /// Every core (after `init`): its CPU interface on, its hypervisor interrupts (kick SGI,
@@ -102,7 +125,9 @@ pub fn init_this_core() {
     }
     let interface = match (&machine.gic, machine.gich) {
         // SAFETY: the GICH frame from the DTB, device memory, used by the hypervisor alone.
-        (Gic::V2(_), Some(gich)) => Some(VIRTUAL_INTERFACE.call_once(|| unsafe { VirtualInterface::v2(gich) })),
+        (Gic::V2(_), Some(gich)) => {
+            Some(VIRTUAL_INTERFACE.call_once(|| unsafe { VirtualInterface::v2(gich) }))
+        }
         (Gic::V2(_), None) => None,
         (Gic::V3(_), _) => Some(VIRTUAL_INTERFACE.call_once(VirtualInterface::v3)), // ICC_SRE_EL2 is set
     };
@@ -124,7 +149,9 @@ pub fn virtual_interface() -> Option<&'static VirtualInterface> {
 
 /// The maintenance interrupt's INTID.
 pub fn maintenance_intid() -> u32 {
-    MACHINE.get().map_or(DEFAULT_MAINTENANCE_INTID, |machine| machine.maintenance)
+    MACHINE
+        .get()
+        .map_or(DEFAULT_MAINTENANCE_INTID, |machine| machine.maintenance)
 }
 
 /// Highest INTID the GIC implements (0 before `init`); the highest SPI a VM may own.
@@ -162,8 +189,12 @@ impl Gic {
 
     fn set_enabled(&self, intid: u32, core: usize, enabled: bool) {
         match self {
-            Gic::V2(gic) if intid >= 32 || core == percpu::current_id() => gic.set_enabled(intid, enabled),
-            Gic::V2(_) => log::warn!("GICv2: PPI {intid} of core {core} cannot be reached from here"),
+            Gic::V2(gic) if intid >= 32 || core == percpu::current_id() => {
+                gic.set_enabled(intid, enabled)
+            }
+            Gic::V2(_) => {
+                log::warn!("GICv2: PPI {intid} of core {core} cannot be reached from here")
+            }
             Gic::V3(gic) => gic.set_enabled(intid, core, enabled),
         }
     }
@@ -211,7 +242,10 @@ impl Gic {
     /// Acknowledges the highest-priority pending interrupt of this core, if any.
     pub fn acknowledge(&self) -> Option<Acknowledged> {
         match self {
-            Gic::V2(gic) => gic.acknowledge().map(|raw| Acknowledged { intid: raw & 0x3ff, raw }),
+            Gic::V2(gic) => gic.acknowledge().map(|raw| Acknowledged {
+                intid: raw & 0x3ff,
+                raw,
+            }),
             Gic::V3(_) => {
                 let intid = sysreg::acknowledge() & 0xff_ffff;
                 (intid < 1020).then_some(Acknowledged { intid, raw: intid })

@@ -46,8 +46,17 @@ impl GicV2 {
     /// Both must be this machine's GIC frames, mapped as device memory, driven by nothing else.
     pub unsafe fn new(dist: usize, cpu: usize) -> GicV2 {
         // SAFETY: the caller guarantees these are the GIC's register frames.
-        let (dist, cpu) = unsafe { (&*(dist as *const Distributor), &*(cpu as *const CpuInterface)) };
-        GicV2 { dist, cpu, masks: [const { AtomicU8::new(0) }; MAX_CPUS] }
+        let (dist, cpu) = unsafe {
+            (
+                &*(dist as *const Distributor),
+                &*(cpu as *const CpuInterface),
+            )
+        };
+        GicV2 {
+            dist,
+            cpu,
+            masks: [const { AtomicU8::new(0) }; MAX_CPUS],
+        }
     }
 
     /// Boot core, once: every SPI off, routed to this core, at the forwarded priority.
@@ -120,7 +129,9 @@ impl GicV2 {
 
     /// Sends SGI `intid` to `core`.
     pub fn send_sgi(&self, intid: u32, core: usize) {
-        self.dist.sgir.set((u32::from(self.mask_of(core)) << 16) | (intid & 0xf));
+        self.dist
+            .sgir
+            .set((u32::from(self.mask_of(core)) << 16) | (intid & 0xf));
     }
 
     /// `(pending, active)` of `intid`.

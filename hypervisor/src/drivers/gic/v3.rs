@@ -81,12 +81,25 @@ impl GicV3 {
     /// # Safety
     /// The addresses must be this machine's GIC frames, mapped as device memory, driven by
     /// nothing else.
-    pub unsafe fn new(dist: usize, frames: &[(usize, usize)], stride: Option<usize>, mpidrs: &[u64]) -> GicV3 {
+    pub unsafe fn new(
+        dist: usize,
+        frames: &[(usize, usize)],
+        stride: Option<usize>,
+        mpidrs: &[u64],
+    ) -> GicV3 {
         // SAFETY: the caller guarantees `dist` is the distributor; the routers lie within it.
         let (dist_regs, routers) = unsafe {
-            (&*(dist as *const Distributor), &*((dist + distributor::ROUTERS_OFFSET) as *const Routers))
+            (
+                &*(dist as *const Distributor),
+                &*((dist + distributor::ROUTERS_OFFSET) as *const Routers),
+            )
         };
-        let mut gic = GicV3 { dist: dist_regs, routers, redistributors: [None; MAX_CPUS], affinities: [0; MAX_CPUS] };
+        let mut gic = GicV3 {
+            dist: dist_regs,
+            routers,
+            redistributors: [None; MAX_CPUS],
+            affinities: [0; MAX_CPUS],
+        };
         for (core, &mpidr) in mpidrs.iter().enumerate().take(MAX_CPUS) {
             gic.affinities[core] = mpidr;
         }
@@ -100,13 +113,20 @@ impl GicV3 {
                 for (core, &mpidr) in mpidrs.iter().enumerate().take(MAX_CPUS) {
                     if packed_affinity(mpidr) == typer >> 32 {
                         // SAFETY: SGI_base is the second 64 KiB frame of this redistributor.
-                        gic.redistributors[core] = Some(Redistributor { control, sgi: unsafe { &*sgi } });
+                        gic.redistributors[core] = Some(Redistributor {
+                            control,
+                            sgi: unsafe { &*sgi },
+                        });
                     }
                 }
                 if typer & TYPER_LAST != 0 {
                     break;
                 }
-                frame += stride.unwrap_or(if typer & TYPER_VLPIS != 0 { 0x40000 } else { 0x20000 });
+                frame += stride.unwrap_or(if typer & TYPER_VLPIS != 0 {
+                    0x40000
+                } else {
+                    0x20000
+                });
             }
         }
         gic
@@ -132,8 +152,12 @@ impl GicV3 {
 
     /// Every core: wake its redistributor, SGIs/PPIs off and group 1, system registers on.
     pub fn init_core(&self, core: usize) -> bool {
-        let Some(rd) = self.redistributors[core] else { return false };
-        rd.control.waker.set(rd.control.waker.get() & !WAKER_PROCESSOR_SLEEP);
+        let Some(rd) = self.redistributors[core] else {
+            return false;
+        };
+        rd.control
+            .waker
+            .set(rd.control.waker.get() & !WAKER_PROCESSOR_SLEEP);
         while rd.control.waker.get() & WAKER_CHILDREN_ASLEEP != 0 {
             core::hint::spin_loop();
         }
@@ -161,7 +185,9 @@ impl GicV3 {
         if intid >= 32 {
             return self.dist.set_enabled(intid, enabled);
         }
-        let Some(rd) = self.redistributors[core] else { return };
+        let Some(rd) = self.redistributors[core] else {
+            return;
+        };
         if enabled {
             rd.sgi.isenabler0.set(1 << intid);
         } else {
@@ -180,7 +206,8 @@ impl GicV3 {
 
     /// Routes SPI `intid` to `core`.
     pub fn route_spi(&self, intid: u32, core: usize) {
-        self.routers.irouter[intid as usize].set(packed_affinity(self.affinities[core]) & 0xff_00ff_ffff);
+        self.routers.irouter[intid as usize]
+            .set(packed_affinity(self.affinities[core]) & 0xff_00ff_ffff);
     }
 
     /// Pending bit of an SPI.
@@ -193,9 +220,14 @@ impl GicV3 {
         if intid >= 32 {
             return self.dist.state(intid);
         }
-        let Some(rd) = self.redistributors[core] else { return (false, false) };
+        let Some(rd) = self.redistributors[core] else {
+            return (false, false);
+        };
         let mask = 1 << intid;
-        (rd.sgi.ispendr0.get() & mask != 0, rd.sgi.isactiver0.get() & mask != 0)
+        (
+            rd.sgi.ispendr0.get() & mask != 0,
+            rd.sgi.isactiver0.get() & mask != 0,
+        )
     }
 
     /// Trigger mode of an SPI.

@@ -64,7 +64,9 @@ impl VirtualInterface {
 
     /// The GICv3 interface (call after ICC_SRE_EL2.SRE is set).
     pub fn v3() -> VirtualInterface {
-        VirtualInterface::V3 { count: ((sysreg::ich_vtr() & 0x1f) + 1).min(16) as usize }
+        VirtualInterface::V3 {
+            count: ((sysreg::ich_vtr() & 0x1f) + 1).min(16) as usize,
+        }
     }
 
     /// Number of list registers.
@@ -93,7 +95,9 @@ impl VirtualInterface {
     /// One bit per list register that holds no interrupt.
     pub fn empty(&self) -> u64 {
         match self {
-            VirtualInterface::V2 { gich, count } => u64::from(gich.elrsr[0].get()) & ((1 << count) - 1),
+            VirtualInterface::V2 { gich, count } => {
+                u64::from(gich.elrsr[0].get()) & ((1 << count) - 1)
+            }
             VirtualInterface::V3 { count } => sysreg::ich_elrsr() & ((1 << count) - 1),
         }
     }

@@ -27,12 +27,20 @@ impl Uart {
     pub unsafe fn from_console(console: &platform::Console) -> Option<Uart> {
         match console.kind {
             // SAFETY: forwarded from the caller's contract.
-            platform::UartKind::Pl011 => Some(Uart::Pl011(unsafe { Pl011::new(console.base as usize) })),
+            platform::UartKind::Pl011 => {
+                Some(Uart::Pl011(unsafe { Pl011::new(console.base as usize) }))
+            }
             // SAFETY: forwarded from the caller's contract.
-            platform::UartKind::Imx => Some(Uart::Imx(unsafe { ImxUart::new(console.base as usize) })),
+            platform::UartKind::Imx => {
+                Some(Uart::Imx(unsafe { ImxUart::new(console.base as usize) }))
+            }
             // SAFETY: forwarded from the caller's contract; the layout comes from the same node.
             platform::UartKind::Ns16550 => Some(Uart::Ns16550(unsafe {
-                Ns16550::new(console.base as usize, console.reg_shift, console.reg_io_width)
+                Ns16550::new(
+                    console.base as usize,
+                    console.reg_shift,
+                    console.reg_io_width,
+                )
             })),
             // A model the platform crate may learn later, before a driver exists here.
             #[allow(unreachable_patterns)]

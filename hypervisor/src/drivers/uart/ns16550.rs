@@ -40,7 +40,15 @@ impl Ns16550 {
     /// `base` must be the MMIO base of a 16550-style UART with that register layout, mapped as
     /// device memory and owned by the caller.
     pub unsafe fn new(base: usize, reg_shift: u32, reg_io_width: u32) -> Ns16550 {
-        let uart = Ns16550 { base, shift: reg_shift.min(4), width: if matches!(reg_io_width, 1 | 2) { reg_io_width } else { 4 } };
+        let uart = Ns16550 {
+            base,
+            shift: reg_shift.min(4),
+            width: if matches!(reg_io_width, 1 | 2) {
+                reg_io_width
+            } else {
+                4
+            },
+        };
         uart.write(IER, 0);
         let lcr = uart.read(LCR);
         // Only rewrite LCR when needed: the firmware has normally set 8N1 already.

@@ -54,10 +54,17 @@ impl Pl011 {
         registers.icr.set(0x7ff);
         // Rewriting LCR_H with a changed FEN flushes the receive FIFO: only write it when needed,
         // so characters typed before the hypervisor started are kept.
-        if !registers.lcr_h.matches_all(LCR_H::WLEN::EightBit + LCR_H::FEN::SET) {
-            registers.lcr_h.write(LCR_H::WLEN::EightBit + LCR_H::FEN::SET);
+        if !registers
+            .lcr_h
+            .matches_all(LCR_H::WLEN::EightBit + LCR_H::FEN::SET)
+        {
+            registers
+                .lcr_h
+                .write(LCR_H::WLEN::EightBit + LCR_H::FEN::SET);
         }
-        registers.cr.write(CR::UARTEN::SET + CR::TXE::SET + CR::RXE::SET);
+        registers
+            .cr
+            .write(CR::UARTEN::SET + CR::TXE::SET + CR::RXE::SET);
         Pl011 { registers }
     }
 

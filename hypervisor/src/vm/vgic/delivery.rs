@@ -64,9 +64,16 @@ fn owner(vgic: &Vgic, intid: u32, vcpu: usize) -> Option<usize> {
 /// Makes a software interrupt pending (an SGI from `source`, a written ISPENDR bit, an
 /// emulated device's SPI): delivered now if deliverable, else latched.
 pub fn raise<B: Backend>(vgic: &Vgic, backend: &B, intid: u32, vcpu: usize, source: u8) {
-    let Some(target) = owner(vgic, intid, vcpu) else { return latch(vgic, intid, vcpu) };
+    let Some(target) = owner(vgic, intid, vcpu) else {
+        return latch(vgic, intid, vcpu);
+    };
     if vgic.deliverable(intid, target) {
-        deliver(vgic, backend, target, vgic.virtual_irq(intid, target, source, None));
+        deliver(
+            vgic,
+            backend,
+            target,
+            vgic.virtual_irq(intid, target, source, None),
+        );
     } else {
         latch(vgic, intid, target);
     }
@@ -90,11 +97,20 @@ pub fn sync<B: Backend>(vgic: &Vgic, backend: &B, intid: u32, vcpu: usize) {
     } else if vgic.is_forwarded_ppi(intid) {
         backend.sync_ppi(intid, deliverable, vgic.core_of(vcpu));
     }
-    let (Some(target), true) = (target, deliverable) else { return };
-    let Some(bank) = vgic.bank(intid, target) else { return };
+    let (Some(target), true) = (target, deliverable) else {
+        return;
+    };
+    let Some(bank) = vgic.bank(intid, target) else {
+        return;
+    };
     let bit = 1 << (intid % 32);
     if bank.latched.fetch_and(!bit, Relaxed) & bit != 0 {
-        deliver(vgic, backend, target, vgic.virtual_irq(intid, target, 0, None));
+        deliver(
+            vgic,
+            backend,
+            target,
+            vgic.virtual_irq(intid, target, 0, None),
+        );
     }
 }
 
@@ -110,7 +126,9 @@ pub fn sync_all<B: Backend>(vgic: &Vgic, backend: &B) {
 
 /// Withdraws a pending software interrupt (ICPENDR) from wherever it waits.
 pub fn withdraw<B: Backend>(vgic: &Vgic, backend: &B, intid: u32, vcpu: usize) {
-    let Some(target) = owner(vgic, intid, vcpu) else { return };
+    let Some(target) = owner(vgic, intid, vcpu) else {
+        return;
+    };
     if let Some(bank) = vgic.bank(intid, target) {
         bank.latched.fetch_and(!(1 << (intid % 32)), Relaxed);
     }
@@ -122,9 +140,18 @@ pub fn withdraw<B: Backend>(vgic: &Vgic, backend: &B, intid: u32, vcpu: usize) {
 
 /// `(pending, active)` of a software interrupt: latched, queued or listed (listed state is only
 /// visible on the core running its vCPU).
-pub fn software_state<B: Backend>(vgic: &Vgic, backend: &B, intid: u32, vcpu: usize) -> (bool, bool) {
-    let Some(target) = owner(vgic, intid, vcpu) else { return (false, false) };
-    let latched = vgic.bank(intid, target).is_some_and(|bank| bank.latched.load(Relaxed) & (1 << (intid % 32)) != 0);
+pub fn software_state<B: Backend>(
+    vgic: &Vgic,
+    backend: &B,
+    intid: u32,
+    vcpu: usize,
+) -> (bool, bool) {
+    let Some(target) = owner(vgic, intid, vcpu) else {
+        return (false, false);
+    };
+    let latched = vgic
+        .bank(intid, target)
+        .is_some_and(|bank| bank.latched.load(Relaxed) & (1 << (intid % 32)) != 0);
     let queued = vgic.vcpu(target).queue.lock().contains(intid);
     let (listed_pending, active) = if vgic.core_of(target) == backend.current_core() {
         injection::listed_state(&backend.list_registers(), intid)
@@ -140,10 +167,15 @@ pub fn refresh_list_register(vgic: &Vgic, intid: u32, vcpu: usize) {
     if !vgic.is_hardware(intid) && !vgic.is_forwarded_ppi(intid) {
         return;
     }
-    let Some(target) = owner(vgic, intid, vcpu) else { return };
+    let Some(target) = owner(vgic, intid, vcpu) else {
+        return;
+    };
     let value = if vgic.deliverable(intid, target) {
         let irq = vgic.virtual_irq(intid, target, 0, Some(intid));
-        vgic.format().encode(&Entry { irq, state: State::Pending })
+        vgic.format().encode(&Entry {
+            irq,
+            state: State::Pending,
+        })
     } else {
         0
     };
@@ -156,5 +188,7 @@ pub fn refresh_list_register(vgic: &Vgic, intid: u32, vcpu: usize) {
 /// delivers it there (HW bit set), or 0 when it must not reach the guest now. A physical SPI
 /// is routed to the core of its virtual target, so it is delivered where it is taken.
 pub fn forward(vgic: &Vgic, here: usize, intid: u32) -> u64 {
-    vgic.bank(intid, here).map_or(0, |bank| bank.list_register[(intid % 32) as usize].load(Relaxed))
+    vgic.bank(intid, here).map_or(0, |bank| {
+        bank.list_register[(intid % 32) as usize].load(Relaxed)
+    })
 }

@@ -28,11 +28,20 @@ impl<B: Backend> Distributor<B> {
     /// The distributor of `vgic`, acting on the machine through `backend`.
     pub fn new(vgic: Arc<Vgic>, backend: B) -> Self {
         let type_register = type_register(&vgic);
-        Distributor { vgic, backend, type_register }
+        Distributor {
+            vgic,
+            backend,
+            type_register,
+        }
     }
 
     fn access(&self, accessor: Accessor) -> Access<'_, B> {
-        Access { vgic: &self.vgic, backend: &self.backend, vcpu: accessor.vcpu, accessor: accessor.vcpu }
+        Access {
+            vgic: &self.vgic,
+            backend: &self.backend,
+            vcpu: accessor.vcpu,
+            accessor: accessor.vcpu,
+        }
     }
 
     /// True for the registers of INTIDs 0-31, which GICv3 moves to the redistributors.
@@ -109,7 +118,13 @@ impl<B: Backend> EmulatedDevice for Distributor<B> {
         Ok(value)
     }
 
-    fn write(&self, accessor: Accessor, offset: u64, size: u8, value: u64) -> Result<(), MmioError> {
+    fn write(
+        &self,
+        accessor: Accessor,
+        offset: u64,
+        size: u8,
+        value: u64,
+    ) -> Result<(), MmioError> {
         let vgic = &self.vgic;
         let access = self.access(accessor);
         match decode(vgic.version, offset, size).map_err(|_| MmioError::Unsupported)? {
@@ -118,9 +133,13 @@ impl<B: Backend> EmulatedDevice for Distributor<B> {
                 vgic.set_ctlr(value as u32);
                 delivery::sync_all(vgic, &self.backend);
             }
-            Register::Bits { first, .. } | Register::Priority { first } | Register::Config { first }
+            Register::Bits { first, .. }
+            | Register::Priority { first }
+            | Register::Config { first }
                 if self.redistributor_owned(first) => {}
-            Register::Bits { register, first } => access.write_bits(register, first, value as u32)?,
+            Register::Bits { register, first } => {
+                access.write_bits(register, first, value as u32)?
+            }
             Register::Priority { first } => access.write_priority(first, size, value),
             Register::Config { first } => access.write_config(first, value as u32),
             Register::Targets { first } => {
@@ -143,7 +162,9 @@ impl<B: Backend> EmulatedDevice for Distributor<B> {
                 delivery::sync(vgic, &self.backend, intid, 0);
             }
             Register::SoftwareInterrupt => {
-                let Some(request) = sgi::decode_sgir(value as u32, accessor.vcpu, vgic.vcpu_count()) else {
+                let Some(request) =
+                    sgi::decode_sgir(value as u32, accessor.vcpu, vgic.vcpu_count())
+                else {
                     return Ok(());
                 };
                 raise_sgi(vgic, &self.backend, request, accessor.vcpu);
@@ -156,7 +177,11 @@ impl<B: Backend> EmulatedDevice for Distributor<B> {
 
 /// Raises SGI `request.intid` from vCPU `sender` on every target vCPU.
 pub fn raise_sgi<B: Backend>(vgic: &Vgic, backend: &B, request: sgi::SgiRequest, sender: usize) {
-    let source = if vgic.version == Version::V2 { sender as u8 } else { 0 };
+    let source = if vgic.version == Version::V2 {
+        sender as u8
+    } else {
+        0
+    };
     let mut targets = request.targets;
     while targets != 0 {
         let vcpu = targets.trailing_zeros() as usize;

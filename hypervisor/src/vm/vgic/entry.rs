@@ -23,20 +23,39 @@ static VGICS: [spin::Once<Arc<Vgic>>; MAX_CPUS] = [const { spin::Once::new() }; 
 /// Empty (the guest then has no interrupt controller) when the machine offers no virtual
 /// CPU interface.
 pub fn devices(vm: usize, config: &partition_config::VmConfig) -> Vec<Box<dyn EmulatedDevice>> {
-    let (Some(gic), Some(platform)) = (gic::get(), crate::boot::platform()) else { return Vec::new() };
+    let (Some(gic), Some(platform)) = (gic::get(), crate::boot::platform()) else {
+        return Vec::new();
+    };
     if gic::virtual_interface().is_none() || vm >= MAX_CPUS {
-        log::error!("vm {vm}: no GIC virtual interface (GICH) on this machine; the guest gets no GIC");
+        log::error!(
+            "vm {vm}: no GIC virtual interface (GICH) on this machine; the guest gets no GIC"
+        );
         return Vec::new();
     }
-    let version = if gic.version() == 2 { Version::V2 } else { Version::V3 };
+    let version = if gic.version() == 2 {
+        Version::V2
+    } else {
+        Version::V3
+    };
     let cores: Vec<usize> = config.cpus.iter().map(|&core| core as usize).collect();
-    let timers = platform.timer.map_or([27, 30], |timer| [timer.virt_irq, timer.phys_irq]);
-    let spis: Vec<u32> = config.interrupts.iter().copied().filter(|&intid| intid <= gic.max_intid()).collect();
+    let timers = platform
+        .timer
+        .map_or([27, 30], |timer| [timer.virt_irq, timer.phys_irq]);
+    let spis: Vec<u32> = config
+        .interrupts
+        .iter()
+        .copied()
+        .filter(|&intid| intid <= gic.max_intid())
+        .collect();
     if spis.len() != config.interrupts.len() {
-        log::error!("vm {vm}: SPIs above INTID {} do not exist on this GIC; not given", gic.max_intid());
+        log::error!(
+            "vm {vm}: SPIs above INTID {} do not exist on this GIC; not given",
+            gic.max_intid()
+        );
     }
     let vgic = VGICS[vm].call_once(|| Arc::new(Vgic::new(vm, version, &cores, &spis, &timers)));
-    let mut devices: Vec<Box<dyn EmulatedDevice>> = alloc::vec![Box::new(Distributor::new(vgic.clone(), Hardware))];
+    let mut devices: Vec<Box<dyn EmulatedDevice>> =
+        alloc::vec![Box::new(Distributor::new(vgic.clone(), Hardware))];
     if version == Version::V3 {
         devices.push(Box::new(Redistributors::new(vgic.clone(), Hardware)));
     }
@@ -65,7 +84,9 @@ pub fn attach(
 /// memory, read-write.
 pub fn stage2_mappings() -> Vec<(u64, u64, u64)> {
     match crate::boot::platform().map(|platform| &platform.gic) {
-        Some(platform::Gic::V2 { vcpu: Some(frame), .. }) => {
+        Some(platform::Gic::V2 {
+            vcpu: Some(frame), ..
+        }) => {
             let size = frame.size.min(0x2000).next_multiple_of(0x1000); // GICC and GICC_DIR pages
             alloc::vec![(GUEST_GICC, frame.base, size)]
         }
@@ -108,8 +129,12 @@ pub enum Handled {
 /// hypervisor timer, or masks it. Called from the IRQ vectors (one interrupt per exception;
 /// another pending one traps again at once) and from waits.
 pub fn handle_irq() -> Handled {
-    let Some(gic) = gic::get() else { return Handled::Nothing };
-    let Some(interrupt) = gic.acknowledge() else { return Handled::Nothing };
+    let Some(gic) = gic::get() else {
+        return Handled::Nothing;
+    };
+    let Some(interrupt) = gic.acknowledge() else {
+        return Handled::Nothing;
+    };
     let intid = interrupt.intid;
     let here = local();
     if let Some((vgic, vcpu)) = here {
@@ -126,7 +151,10 @@ pub fn handle_irq() -> Handled {
                 let _config = vgic.config_lock.lock();
                 (16..32).for_each(|ppi| delivery::sync(vgic, &Hardware, ppi, vcpu));
             }
-            injection::refill(&mut Hardware.list_registers(), &mut vgic.vcpu(vcpu).queue.lock());
+            injection::refill(
+                &mut Hardware.list_registers(),
+                &mut vgic.vcpu(vcpu).queue.lock(),
+            );
         }
         Handled::ForGuest
     } else if intid == timer::intid() {
@@ -159,7 +187,9 @@ fn list(vgic: &Vgic, vcpu: usize, value: u64) {
 /// waiting in WFI at EL2 meanwhile.
 pub fn wait_for_interrupt() {
     let here = local();
-    let vtimer = crate::boot::platform().and_then(|p| p.timer).map_or(27, |t| t.virt_irq);
+    let vtimer = crate::boot::platform()
+        .and_then(|p| p.timer)
+        .map_or(27, |t| t.virt_irq);
     loop {
         if let Some((vgic, vcpu)) = here {
             let listed = injection::any_pending(&Hardware.list_registers());
@@ -190,8 +220,14 @@ fn cntvoff() -> u64 {
 
 /// A trapped MSR/MRS: handles the guest's SGI register writes (GICv3); false for any other.
 pub fn system_register(frame: &mut TrapFrame, iss: u32) -> bool {
-    let Some((vgic, vcpu)) = local().filter(|_| sgi::is_sgi_write(iss)) else { return false };
-    let request = sgi::decode_sgi1r(frame.reg(sgi::transfer_register(iss)), vcpu, vgic.vcpu_count());
+    let Some((vgic, vcpu)) = local().filter(|_| sgi::is_sgi_write(iss)) else {
+        return false;
+    };
+    let request = sgi::decode_sgi1r(
+        frame.reg(sgi::transfer_register(iss)),
+        vcpu,
+        vgic.vcpu_count(),
+    );
     raise_sgi(vgic, &Hardware, request, vcpu);
     frame.elr += 4;
     true
@@ -226,7 +262,10 @@ pub fn reset(vm: usize) {
 pub fn kick_vcpus(vm: usize) {
     let Some(vgic) = of(vm) else { return };
     let me = percpu::current_id();
-    for core in (0..vgic.vcpu_count()).map(|vcpu| vgic.core_of(vcpu)).filter(|&core| core != me) {
+    for core in (0..vgic.vcpu_count())
+        .map(|vcpu| vgic.core_of(vcpu))
+        .filter(|&core| core != me)
+    {
         machine().send_sgi(KICK_SGI, core);
     }
 }

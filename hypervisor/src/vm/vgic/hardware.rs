@@ -55,7 +55,11 @@ impl Backend for Hardware {
     }
     fn list_registers(&self) -> HardwareLrs {
         let interface = gic::virtual_interface().expect("checked when the VM's vGIC was built");
-        let format = if matches!(interface, VirtualInterface::V2 { .. }) { Format::V2 } else { Format::V3 };
+        let format = if matches!(interface, VirtualInterface::V2 { .. }) {
+            Format::V2
+        } else {
+            Format::V3
+        };
         HardwareLrs { interface, format }
     }
     fn kick(&self, core: usize) {

@@ -55,7 +55,13 @@ pub fn inject(lrs: &mut impl ListRegisters, queue: &mut PendingQueue, irq: Virtu
         let entry = lrs.read(index);
         if entry.irq.same(&irq) {
             if entry.state == State::Active && entry.irq.hardware.is_none() {
-                lrs.write(index, Entry { state: State::PendingActive, ..entry });
+                lrs.write(
+                    index,
+                    Entry {
+                        state: State::PendingActive,
+                        ..entry
+                    },
+                );
             }
             return Outcome::Merged;
         }
@@ -68,12 +74,24 @@ pub fn inject(lrs: &mut impl ListRegisters, queue: &mut PendingQueue, irq: Virtu
         return Outcome::Merged; // already waiting for a register
     }
     if free != 0 {
-        lrs.write(free.trailing_zeros() as usize, Entry { irq, state: State::Pending });
+        lrs.write(
+            free.trailing_zeros() as usize,
+            Entry {
+                irq,
+                state: State::Pending,
+            },
+        );
         return Outcome::Listed;
     }
     let outcome = match victim {
         Some((index, entry)) if irq.priority < entry.irq.priority => {
-            lrs.write(index, Entry { irq, state: State::Pending });
+            lrs.write(
+                index,
+                Entry {
+                    irq,
+                    state: State::Pending,
+                },
+            );
             if !queue.push(entry.irq) {
                 return Outcome::Dropped;
             }
@@ -92,7 +110,13 @@ pub fn refill(lrs: &mut impl ListRegisters, queue: &mut PendingQueue) {
     let mut free = lrs.empty() & ((1u64 << lrs.count()) - 1);
     while free != 0 {
         let Some(irq) = queue.pop() else { break };
-        lrs.write(free.trailing_zeros() as usize, Entry { irq, state: State::Pending });
+        lrs.write(
+            free.trailing_zeros() as usize,
+            Entry {
+                irq,
+                state: State::Pending,
+            },
+        );
         free &= free - 1;
     }
     lrs.set_underflow_interrupt(!queue.is_empty());
@@ -100,10 +124,15 @@ pub fn refill(lrs: &mut impl ListRegisters, queue: &mut PendingQueue) {
 
 /// `(pending, active)` of `intid` among the list registers.
 pub fn listed_state(lrs: &impl ListRegisters, intid: u32) -> (bool, bool) {
-    indices(used(lrs)).map(|index| lrs.read(index)).filter(|entry| entry.irq.intid == intid).fold(
-        (false, false),
-        |(pending, active), entry| (pending || entry.state.pending(), active || entry.state.active()),
-    )
+    indices(used(lrs))
+        .map(|index| lrs.read(index))
+        .filter(|entry| entry.irq.intid == intid)
+        .fold((false, false), |(pending, active), entry| {
+            (
+                pending || entry.state.pending(),
+                active || entry.state.active(),
+            )
+        })
 }
 
 /// True when some listed interrupt is pending (the vCPU has something to take).
@@ -144,7 +173,10 @@ pub mod tests {
             4
         }
         fn empty(&self) -> u64 {
-            (0..4).filter(|&i| self.entries[i].is_none()).map(|i| 1 << i).sum()
+            (0..4)
+                .filter(|&i| self.entries[i].is_none())
+                .map(|i| 1 << i)
+                .sum()
         }
         fn read(&self, index: usize) -> Entry {
             self.entries[index].expect("reads only used registers")
@@ -158,7 +190,13 @@ pub mod tests {
     }
 
     fn irq(intid: u32, priority: u8) -> VirtualIrq {
-        VirtualIrq { intid, source: 0, priority, group1: true, hardware: None }
+        VirtualIrq {
+            intid,
+            source: 0,
+            priority,
+            group1: true,
+            hardware: None,
+        }
     }
 
     fn listed(lrs: &FakeLrs) -> Vec<u32> {
@@ -169,7 +207,10 @@ pub mod tests {
     fn fills_free_registers_then_queues_and_asks_for_maintenance() {
         let (mut lrs, mut queue) = (FakeLrs::default(), PendingQueue::with_capacity(8));
         for intid in 32..36 {
-            assert_eq!(inject(&mut lrs, &mut queue, irq(intid, 0xa0)), Outcome::Listed);
+            assert_eq!(
+                inject(&mut lrs, &mut queue, irq(intid, 0xa0)),
+                Outcome::Listed
+            );
         }
         assert!(!lrs.underflow);
         assert_eq!(inject(&mut lrs, &mut queue, irq(36, 0xa0)), Outcome::Queued);
@@ -189,9 +230,16 @@ pub mod tests {
         for (intid, priority) in [(32, 0x40), (33, 0xc0), (34, 0x80), (35, 0xc0)] {
             inject(&mut lrs, &mut queue, irq(intid, priority));
         }
-        lrs.entries[1] = Some(Entry { state: State::Active, ..lrs.entries[1].unwrap() }); // 33 taken
+        lrs.entries[1] = Some(Entry {
+            state: State::Active,
+            ..lrs.entries[1].unwrap()
+        }); // 33 taken
         assert_eq!(inject(&mut lrs, &mut queue, irq(40, 0x10)), Outcome::Listed);
-        assert_eq!(listed(&lrs), [32, 33, 34, 40], "35 (0xc0, pending) made room; active 33 stays");
+        assert_eq!(
+            listed(&lrs),
+            [32, 33, 34, 40],
+            "35 (0xc0, pending) made room; active 33 stays"
+        );
         assert_eq!(queue.pop().map(|i| i.intid), Some(35));
         assert!(lrs.underflow);
         // A less urgent one than every pending entry just waits.

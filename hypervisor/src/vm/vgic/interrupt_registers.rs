@@ -47,34 +47,52 @@ impl<B: Backend> Access<'_, B> {
     /// Reads a one-bit-per-interrupt register covering 32 interrupts from `first`.
     pub fn read_bits(&self, register: BitRegister, first: u32) -> u32 {
         let owned = self.vgic.owned_mask((first / 32) as usize);
-        let Some(bank) = self.vgic.bank(first, self.vcpu).filter(|_| owned != 0) else { return 0 };
+        let Some(bank) = self.vgic.bank(first, self.vcpu).filter(|_| owned != 0) else {
+            return 0;
+        };
         match register {
             BitRegister::Group => bank.group1.load(Relaxed) & owned,
             BitRegister::SetEnable | BitRegister::ClearEnable => bank.enabled.load(Relaxed) & owned,
-            BitRegister::SetPending | BitRegister::ClearPending => {
-                bits(owned).filter(|&bit| self.state(first + bit).0).map(|bit| 1 << bit).sum()
-            }
-            BitRegister::SetActive | BitRegister::ClearActive => {
-                bits(owned).filter(|&bit| self.state(first + bit).1).map(|bit| 1 << bit).sum()
-            }
+            BitRegister::SetPending | BitRegister::ClearPending => bits(owned)
+                .filter(|&bit| self.state(first + bit).0)
+                .map(|bit| 1 << bit)
+                .sum(),
+            BitRegister::SetActive | BitRegister::ClearActive => bits(owned)
+                .filter(|&bit| self.state(first + bit).1)
+                .map(|bit| 1 << bit)
+                .sum(),
         }
     }
 
     /// Writes a one-bit-per-interrupt register covering 32 interrupts from `first`.
-    pub fn write_bits(&self, register: BitRegister, first: u32, value: u32) -> Result<(), MmioError> {
+    pub fn write_bits(
+        &self,
+        register: BitRegister,
+        first: u32,
+        value: u32,
+    ) -> Result<(), MmioError> {
         let vgic = self.vgic;
         let owned = vgic.owned_mask((first / 32) as usize);
         let foreign = value & !owned;
         if register.sets() && foreign != 0 {
             let intid = first + foreign.trailing_zeros();
-            self.backend.denied(vgic.vm, self.accessor, register.name(), intid);
+            self.backend
+                .denied(vgic.vm, self.accessor, register.name(), intid);
             return Err(MmioError::Denied);
         }
         let mut value = value & owned;
-        if vgic.version == Version::V2 && first == 0 && matches!(register, BitRegister::SetPending | BitRegister::ClearPending) {
+        if vgic.version == Version::V2
+            && first == 0
+            && matches!(
+                register,
+                BitRegister::SetPending | BitRegister::ClearPending
+            )
+        {
             value &= 0xffff_0000; // GICv2: SGI pending bits are read-only here (GICD_SPENDSGIR)
         }
-        let Some(bank) = vgic.bank(first, self.vcpu).filter(|_| value != 0) else { return Ok(()) };
+        let Some(bank) = vgic.bank(first, self.vcpu).filter(|_| value != 0) else {
+            return Ok(());
+        };
         let _config = vgic.config_lock.lock();
         let changed = match register {
             BitRegister::Group if vgic.version == Version::V3 => {
@@ -96,7 +114,11 @@ impl<B: Backend> Access<'_, B> {
                 0
             }
             BitRegister::SetActive | BitRegister::ClearActive => {
-                log::debug!("vm {}: {} write ignored (active state follows the list registers)", vgic.vm, register.name());
+                log::debug!(
+                    "vm {}: {} write ignored (active state follows the list registers)",
+                    vgic.vm,
+                    register.name()
+                );
                 0
             }
         };
@@ -113,7 +135,10 @@ impl<B: Backend> Access<'_, B> {
             .filter(|&intid| self.vgic.owns(intid))
             .filter_map(|intid| {
                 let bank = self.vgic.bank(intid, self.vcpu)?;
-                Some(u64::from(bank.priority[(intid % 32) as usize].load(Relaxed)) << (8 * (intid - first)))
+                Some(
+                    u64::from(bank.priority[(intid % 32) as usize].load(Relaxed))
+                        << (8 * (intid - first)),
+                )
             })
             .sum()
     }
@@ -136,7 +161,9 @@ impl<B: Backend> Access<'_, B> {
             0 => 0xaaaa_aaaa,
             16 => 0,
             _ => {
-                let Some(bank) = self.vgic.bank(first, self.vcpu) else { return 0 };
+                let Some(bank) = self.vgic.bank(first, self.vcpu) else {
+                    return 0;
+                };
                 let edge = bank.edge.load(Relaxed) >> (first % 32);
                 (0..16)
                     .filter(|&i| self.vgic.owns(first + i) && edge & (1 << i) != 0)
@@ -152,7 +179,9 @@ impl<B: Backend> Access<'_, B> {
         if first < 32 {
             return;
         }
-        let Some(bank) = self.vgic.bank(first, self.vcpu) else { return };
+        let Some(bank) = self.vgic.bank(first, self.vcpu) else {
+            return;
+        };
         let _config = self.vgic.config_lock.lock();
         for i in (0..16).filter(|&i| self.vgic.owns(first + i)) {
             let (intid, edge) = (first + i, value & (2 << (2 * i)) != 0);

@@ -103,7 +103,9 @@ impl Format {
                     | u64::from(irq.group1) << 30
             }
             Format::V3 => {
-                let hardware = irq.hardware.map_or(0, |physical| u64::from(physical & 0x1fff) << 32 | 1 << 61);
+                let hardware = irq
+                    .hardware
+                    .map_or(0, |physical| u64::from(physical & 0x1fff) << 32 | 1 << 61);
                 u64::from(irq.intid)
                     | hardware
                     | u64::from(irq.priority) << 48
@@ -152,28 +154,49 @@ mod tests {
     use super::*;
 
     fn timer(state: State) -> Entry {
-        let irq = VirtualIrq { intid: 27, source: 0, priority: 0xa0, group1: true, hardware: Some(27) };
+        let irq = VirtualIrq {
+            intid: 27,
+            source: 0,
+            priority: 0xa0,
+            group1: true,
+            hardware: Some(27),
+        };
         Entry { irq, state }
     }
 
     #[test]
     fn gicv3_hardware_entry_matches_the_architecture() {
         let raw = Format::V3.encode(&timer(State::Pending));
-        assert_eq!(raw, 27 | 27 << 32 | 0xa0 << 48 | 1 << 60 | 1 << 61 | 1 << 62);
+        assert_eq!(
+            raw,
+            27 | 27 << 32 | 0xa0 << 48 | 1 << 60 | 1 << 61 | 1 << 62
+        );
         assert_eq!(Format::V3.decode(raw), timer(State::Pending));
     }
 
     #[test]
     fn gicv2_hardware_entry_matches_the_architecture() {
         let raw = Format::V2.encode(&timer(State::Pending));
-        assert_eq!(raw, 27 | 27 << 10 | (0xa0 >> 3) << 23 | 1 << 28 | 1 << 30 | 1 << 31);
+        assert_eq!(
+            raw,
+            27 | 27 << 10 | (0xa0 >> 3) << 23 | 1 << 28 | 1 << 30 | 1 << 31
+        );
         assert_eq!(Format::V2.decode(raw), timer(State::Pending));
     }
 
     #[test]
     fn gicv2_sgis_carry_their_source_and_priorities_keep_five_bits() {
-        let sgi = VirtualIrq { intid: 3, source: 5, priority: 0x47, group1: false, hardware: None };
-        let raw = Format::V2.encode(&Entry { irq: sgi, state: State::PendingActive });
+        let sgi = VirtualIrq {
+            intid: 3,
+            source: 5,
+            priority: 0x47,
+            group1: false,
+            hardware: None,
+        };
+        let raw = Format::V2.encode(&Entry {
+            irq: sgi,
+            state: State::PendingActive,
+        });
         assert_eq!(raw, 3 | 5 << 10 | (0x47 >> 3) << 23 | 3 << 28);
         let back = Format::V2.decode(raw);
         assert_eq!(back.irq.source, 5);

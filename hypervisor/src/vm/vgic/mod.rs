@@ -33,8 +33,8 @@ mod tests;
 
 #[cfg(target_arch = "aarch64")]
 pub use entry::{
-    attach, devices, handle_irq, kick_vcpus, of, raise_spi, release_this_core, reset, stage2_mappings, system_register,
-    wait_for_interrupt, Handled,
+    attach, devices, handle_irq, kick_vcpus, of, raise_spi, release_this_core, reset,
+    stage2_mappings, system_register, wait_for_interrupt, Handled,
 };
 pub use state::{Version, Vgic};
 

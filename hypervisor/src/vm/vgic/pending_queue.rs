@@ -13,7 +13,9 @@ pub struct PendingQueue {
 impl PendingQueue {
     /// An empty queue that holds up to `capacity` interrupts.
     pub fn with_capacity(capacity: usize) -> PendingQueue {
-        PendingQueue { items: Vec::with_capacity(capacity) }
+        PendingQueue {
+            items: Vec::with_capacity(capacity),
+        }
     }
 
     /// Adds `irq` unless the same interrupt already waits; false when full (it is dropped).
@@ -25,7 +27,9 @@ impl PendingQueue {
             return false;
         }
         // Less urgent ones first, then the newest of equal priority, so `pop` takes from the end.
-        let at = self.items.partition_point(|item| item.priority > irq.priority);
+        let at = self
+            .items
+            .partition_point(|item| item.priority > irq.priority);
         self.items.insert(at, irq);
         true
     }
@@ -78,7 +82,13 @@ mod tests {
     use super::*;
 
     fn irq(intid: u32, priority: u8) -> VirtualIrq {
-        VirtualIrq { intid, source: 0, priority, group1: true, hardware: None }
+        VirtualIrq {
+            intid,
+            source: 0,
+            priority,
+            group1: true,
+            hardware: None,
+        }
     }
 
     #[test]
@@ -87,7 +97,9 @@ mod tests {
         for (intid, priority) in [(40, 0xa0), (41, 0x20), (42, 0xa0), (43, 0x80), (44, 0x20)] {
             assert!(queue.push(irq(intid, priority)));
         }
-        let order: Vec<u32> = core::iter::from_fn(|| queue.pop()).map(|i| i.intid).collect();
+        let order: Vec<u32> = core::iter::from_fn(|| queue.pop())
+            .map(|i| i.intid)
+            .collect();
         assert_eq!(order, [41, 44, 43, 40, 42]);
     }
 
@@ -97,7 +109,10 @@ mod tests {
         assert!(queue.push(irq(3, 0x10)));
         assert!(queue.push(irq(3, 0x10)));
         assert_eq!(queue.len(), 1);
-        assert!(queue.push(VirtualIrq { source: 1, ..irq(3, 0x10) }));
+        assert!(queue.push(VirtualIrq {
+            source: 1,
+            ..irq(3, 0x10)
+        }));
         assert_eq!(queue.len(), 2);
         assert!(queue.remove(3));
         assert!(queue.is_empty());

@@ -28,7 +28,11 @@ impl<B: Backend> Redistributors<B> {
 
     /// GICR_TYPER of vCPU `vcpu`: its affinity (Aff0 = index), processor number, Last.
     fn type_register(&self, vcpu: usize) -> u64 {
-        let last = if vcpu + 1 == self.vgic.vcpu_count() { 1 << 4 } else { 0 };
+        let last = if vcpu + 1 == self.vgic.vcpu_count() {
+            1 << 4
+        } else {
+            0
+        };
         (vcpu as u64) << 32 | (vcpu as u64) << 8 | last
     }
 
@@ -52,34 +56,66 @@ impl<B: Backend> EmulatedDevice for Redistributors<B> {
     }
 
     fn range(&self) -> AddressRange {
-        AddressRange::new(GUEST_GICR, GUEST_GICR_STRIDE * self.vgic.vcpu_count() as u64)
+        AddressRange::new(
+            GUEST_GICR,
+            GUEST_GICR_STRIDE * self.vgic.vcpu_count() as u64,
+        )
     }
 
     fn read(&self, accessor: Accessor, offset: u64, size: u8) -> Result<u64, MmioError> {
-        let (vcpu, offset) = ((offset / GUEST_GICR_STRIDE) as usize, offset % GUEST_GICR_STRIDE);
+        let (vcpu, offset) = (
+            (offset / GUEST_GICR_STRIDE) as usize,
+            offset % GUEST_GICR_STRIDE,
+        );
         if offset < FRAME {
             return self.read_control(vcpu, offset, size);
         }
-        let access = Access { vgic: &self.vgic, backend: &self.backend, vcpu, accessor: accessor.vcpu };
-        Ok(match decode(Version::V3, offset - FRAME, size).map_err(|_| MmioError::Unsupported)? {
-            Register::Bits { register, first: 0 } => u64::from(access.read_bits(register, 0)),
-            Register::Priority { first } if first < 32 => access.read_priority(first, size),
-            Register::Config { first } if first < 32 => u64::from(access.read_config(first)),
-            _ => 0,
-        })
+        let access = Access {
+            vgic: &self.vgic,
+            backend: &self.backend,
+            vcpu,
+            accessor: accessor.vcpu,
+        };
+        Ok(
+            match decode(Version::V3, offset - FRAME, size).map_err(|_| MmioError::Unsupported)? {
+                Register::Bits { register, first: 0 } => u64::from(access.read_bits(register, 0)),
+                Register::Priority { first } if first < 32 => access.read_priority(first, size),
+                Register::Config { first } if first < 32 => u64::from(access.read_config(first)),
+                _ => 0,
+            },
+        )
     }
 
-    fn write(&self, accessor: Accessor, offset: u64, size: u8, value: u64) -> Result<(), MmioError> {
-        let (vcpu, offset) = ((offset / GUEST_GICR_STRIDE) as usize, offset % GUEST_GICR_STRIDE);
+    fn write(
+        &self,
+        accessor: Accessor,
+        offset: u64,
+        size: u8,
+        value: u64,
+    ) -> Result<(), MmioError> {
+        let (vcpu, offset) = (
+            (offset / GUEST_GICR_STRIDE) as usize,
+            offset % GUEST_GICR_STRIDE,
+        );
         if offset < FRAME {
             if (offset, size) == (0x14, 4) {
-                self.vgic.vcpu(vcpu).asleep.store(value & (1 << 1) != 0, Relaxed);
+                self.vgic
+                    .vcpu(vcpu)
+                    .asleep
+                    .store(value & (1 << 1) != 0, Relaxed);
             }
             return self.read_control(vcpu, offset, size).map(|_| ());
         }
-        let access = Access { vgic: &self.vgic, backend: &self.backend, vcpu, accessor: accessor.vcpu };
+        let access = Access {
+            vgic: &self.vgic,
+            backend: &self.backend,
+            vcpu,
+            accessor: accessor.vcpu,
+        };
         match decode(Version::V3, offset - FRAME, size).map_err(|_| MmioError::Unsupported)? {
-            Register::Bits { register, first: 0 } => access.write_bits(register, 0, value as u32)?,
+            Register::Bits { register, first: 0 } => {
+                access.write_bits(register, 0, value as u32)?
+            }
             Register::Priority { first } if first < 32 => access.write_priority(first, size, value),
             _ => {}
         }

@@ -25,7 +25,10 @@ pub enum BitRegister {
 impl BitRegister {
     /// A write of 1 turns something on (and needs the interrupt to be the VM's own).
     pub fn sets(self) -> bool {
-        matches!(self, BitRegister::SetEnable | BitRegister::SetPending | BitRegister::SetActive)
+        matches!(
+            self,
+            BitRegister::SetEnable | BitRegister::SetPending | BitRegister::SetActive
+        )
     }
 
     /// The register's name, for traces.
@@ -77,8 +80,15 @@ pub struct BadAccess;
 pub fn decode(version: Version, offset: u64, size: u8) -> Result<Register, BadAccess> {
     let aligned = offset.is_multiple_of(u64::from(size));
     let word = size == 4 && aligned;
-    let (bytes_ok, first) = ((size == 1 || size == 4) && aligned, ((offset & 0x3ff) as u32));
-    let pidr2 = if version == Version::V2 { 0xfe8 } else { 0xffe8 };
+    let (bytes_ok, first) = (
+        (size == 1 || size == 4) && aligned,
+        ((offset & 0x3ff) as u32),
+    );
+    let pidr2 = if version == Version::V2 {
+        0xfe8
+    } else {
+        0xffe8
+    };
     let register = match offset {
         0x000 if word => Register::Control,
         0x004 if word => Register::Type,
@@ -93,16 +103,22 @@ pub fn decode(version: Version, offset: u64, size: u8) -> Result<Register, BadAc
                 BitRegister::SetActive,
                 BitRegister::ClearActive,
             ][(offset / 0x80 - 1) as usize];
-            Register::Bits { register, first: ((offset % 0x80) * 8) as u32 }
+            Register::Bits {
+                register,
+                first: ((offset % 0x80) * 8) as u32,
+            }
         }
         0x400..=0x7fb if bytes_ok => Register::Priority { first },
         0x800..=0xbfb if bytes_ok && version == Version::V2 => Register::Targets { first },
         0x800..=0xbfb if bytes_ok => Register::Ignored, // GICv3: no ITARGETSR with ARE
-        0xc00..=0xcff if word => Register::Config { first: ((offset - 0xc00) * 4) as u32 },
+        0xc00..=0xcff if word => Register::Config {
+            first: ((offset - 0xc00) * 4) as u32,
+        },
         0xf00 if word && version == Version::V2 => Register::SoftwareInterrupt,
-        0x6000..=0x7fdf if version == Version::V3 && (size == 8 || word) => {
-            Register::Route { intid: ((offset - 0x6000) / 8) as u32, high: size == 4 && offset % 8 == 4 }
-        }
+        0x6000..=0x7fdf if version == Version::V3 && (size == 8 || word) => Register::Route {
+            intid: ((offset - 0x6000) / 8) as u32,
+            high: size == 4 && offset % 8 == 4,
+        },
         o if o == pidr2 && word => Register::PeripheralId2,
         _ if word => Register::Ignored,
         _ => return Err(BadAccess),
@@ -117,18 +133,52 @@ mod tests {
     #[test]
     fn decodes_the_per_interrupt_registers() {
         let bits = |register, first| Ok(Register::Bits { register, first });
-        assert_eq!(decode(Version::V2, 0x104, 4), bits(BitRegister::SetEnable, 32));
-        assert_eq!(decode(Version::V3, 0x180, 4), bits(BitRegister::ClearEnable, 0));
-        assert_eq!(decode(Version::V3, 0x208, 4), bits(BitRegister::SetPending, 64));
-        assert_eq!(decode(Version::V2, 0x284, 4), bits(BitRegister::ClearPending, 32));
-        assert_eq!(decode(Version::V2, 0x37c, 4), bits(BitRegister::SetActive, 992));
-        assert_eq!(decode(Version::V3, 0x3a0, 4), bits(BitRegister::ClearActive, 256));
+        assert_eq!(
+            decode(Version::V2, 0x104, 4),
+            bits(BitRegister::SetEnable, 32)
+        );
+        assert_eq!(
+            decode(Version::V3, 0x180, 4),
+            bits(BitRegister::ClearEnable, 0)
+        );
+        assert_eq!(
+            decode(Version::V3, 0x208, 4),
+            bits(BitRegister::SetPending, 64)
+        );
+        assert_eq!(
+            decode(Version::V2, 0x284, 4),
+            bits(BitRegister::ClearPending, 32)
+        );
+        assert_eq!(
+            decode(Version::V2, 0x37c, 4),
+            bits(BitRegister::SetActive, 992)
+        );
+        assert_eq!(
+            decode(Version::V3, 0x3a0, 4),
+            bits(BitRegister::ClearActive, 256)
+        );
         assert_eq!(decode(Version::V3, 0x084, 4), bits(BitRegister::Group, 32));
-        assert_eq!(decode(Version::V2, 0x428, 1), Ok(Register::Priority { first: 40 }));
-        assert_eq!(decode(Version::V2, 0x428, 4), Ok(Register::Priority { first: 40 }));
-        assert_eq!(decode(Version::V2, 0x829, 1), Ok(Register::Targets { first: 41 }));
-        assert_eq!(decode(Version::V3, 0x829, 1), Ok(Register::Ignored), "no ITARGETSR with ARE");
-        assert_eq!(decode(Version::V2, 0xc08, 4), Ok(Register::Config { first: 32 }));
+        assert_eq!(
+            decode(Version::V2, 0x428, 1),
+            Ok(Register::Priority { first: 40 })
+        );
+        assert_eq!(
+            decode(Version::V2, 0x428, 4),
+            Ok(Register::Priority { first: 40 })
+        );
+        assert_eq!(
+            decode(Version::V2, 0x829, 1),
+            Ok(Register::Targets { first: 41 })
+        );
+        assert_eq!(
+            decode(Version::V3, 0x829, 1),
+            Ok(Register::Ignored),
+            "no ITARGETSR with ARE"
+        );
+        assert_eq!(
+            decode(Version::V2, 0xc08, 4),
+            Ok(Register::Config { first: 32 })
+        );
     }
 
     #[test]
@@ -136,19 +186,42 @@ mod tests {
         assert_eq!(decode(Version::V2, 0x000, 4), Ok(Register::Control));
         assert_eq!(decode(Version::V3, 0x004, 4), Ok(Register::Type));
         assert_eq!(decode(Version::V3, 0x008, 4), Ok(Register::Implementer));
-        assert_eq!(decode(Version::V2, 0xf00, 4), Ok(Register::SoftwareInterrupt));
+        assert_eq!(
+            decode(Version::V2, 0xf00, 4),
+            Ok(Register::SoftwareInterrupt)
+        );
         assert_eq!(decode(Version::V3, 0xf00, 4), Ok(Register::Ignored));
-        assert_eq!(decode(Version::V3, 0x6140, 8), Ok(Register::Route { intid: 40, high: false }));
-        assert_eq!(decode(Version::V3, 0x6144, 4), Ok(Register::Route { intid: 40, high: true }));
+        assert_eq!(
+            decode(Version::V3, 0x6140, 8),
+            Ok(Register::Route {
+                intid: 40,
+                high: false
+            })
+        );
+        assert_eq!(
+            decode(Version::V3, 0x6144, 4),
+            Ok(Register::Route {
+                intid: 40,
+                high: true
+            })
+        );
         assert_eq!(decode(Version::V3, 0xffe8, 4), Ok(Register::PeripheralId2));
         assert_eq!(decode(Version::V2, 0xfe8, 4), Ok(Register::PeripheralId2));
     }
 
     #[test]
     fn refuses_widths_the_gic_does_not_allow() {
-        assert_eq!(decode(Version::V3, 0x104, 1), Err(BadAccess), "byte access to ISENABLER");
+        assert_eq!(
+            decode(Version::V3, 0x104, 1),
+            Err(BadAccess),
+            "byte access to ISENABLER"
+        );
         assert_eq!(decode(Version::V3, 0x102, 4), Err(BadAccess), "unaligned");
         assert_eq!(decode(Version::V2, 0x000, 2), Err(BadAccess));
-        assert_eq!(decode(Version::V2, 0x104, 8), Err(BadAccess), "doubleword outside IROUTER");
+        assert_eq!(
+            decode(Version::V2, 0x104, 8),
+            Err(BadAccess),
+            "doubleword outside IROUTER"
+        );
     }
 }

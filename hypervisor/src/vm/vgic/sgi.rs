@@ -55,7 +55,12 @@ pub fn decode_sgir(value: u32, sender: usize, vcpus: usize) -> Option<SgiRequest
 pub fn is_sgi_write(iss: u32) -> bool {
     let without_register = iss & !(0x1f << 5);
     let sgi1r = 3 << 20 | 5 << 17 | 12 << 10 | 11 << 1; // S3_0_C12_C11_5, a write
-    [sgi1r, sgi1r ^ (5 << 17) ^ (6 << 17), sgi1r ^ (5 << 17) ^ (7 << 17)].contains(&without_register)
+    [
+        sgi1r,
+        sgi1r ^ (5 << 17) ^ (6 << 17),
+        sgi1r ^ (5 << 17) ^ (7 << 17),
+    ]
+    .contains(&without_register)
 }
 
 /// The general-purpose register a trapped MSR reads (31 = XZR).
@@ -70,17 +75,45 @@ mod tests {
     #[test]
     fn gicv3_target_lists_and_broadcast() {
         let to_self = decode_sgi1r(1 << 0 | 7 << 24, 0, 2);
-        assert_eq!(to_self, SgiRequest { intid: 7, targets: 0b01 });
-        assert_eq!(decode_sgi1r(0b110 | 1 << 24, 0, 2).targets, 0b10, "vCPU 2 does not exist");
+        assert_eq!(
+            to_self,
+            SgiRequest {
+                intid: 7,
+                targets: 0b01
+            }
+        );
+        assert_eq!(
+            decode_sgi1r(0b110 | 1 << 24, 0, 2).targets,
+            0b10,
+            "vCPU 2 does not exist"
+        );
         assert_eq!(decode_sgi1r(1 << 40 | 2 << 24, 1, 4).targets, 0b1101);
-        assert_eq!(decode_sgi1r(1 | 1 << 16, 0, 4).targets, 0, "Aff1 = 1 names no vCPU");
-        assert_eq!(decode_sgi1r(1 | 1 << 44, 0, 32).targets, 1 << 16, "RS = 1 is Aff0 16-31");
+        assert_eq!(
+            decode_sgi1r(1 | 1 << 16, 0, 4).targets,
+            0,
+            "Aff1 = 1 names no vCPU"
+        );
+        assert_eq!(
+            decode_sgi1r(1 | 1 << 44, 0, 32).targets,
+            1 << 16,
+            "RS = 1 is Aff0 16-31"
+        );
     }
 
     #[test]
     fn gicv2_filters() {
-        assert_eq!(decode_sgir(0x0003_0005, 0, 2), Some(SgiRequest { intid: 5, targets: 0b11 }));
-        assert_eq!(decode_sgir(0x00ff_0001, 0, 2).unwrap().targets, 0b11, "no vCPU beyond the VM's");
+        assert_eq!(
+            decode_sgir(0x0003_0005, 0, 2),
+            Some(SgiRequest {
+                intid: 5,
+                targets: 0b11
+            })
+        );
+        assert_eq!(
+            decode_sgir(0x00ff_0001, 0, 2).unwrap().targets,
+            0b11,
+            "no vCPU beyond the VM's"
+        );
         assert_eq!(decode_sgir(0x0100_0002, 1, 3).unwrap().targets, 0b101);
         assert_eq!(decode_sgir(0x0200_0003, 1, 3).unwrap().targets, 0b010);
         assert_eq!(decode_sgir(0x0300_0003, 1, 3), None);
@@ -88,7 +121,9 @@ mod tests {
 
     #[test]
     fn recognises_trapped_sgi_register_writes() {
-        let iss = |op2: u32, crm: u32, rt: u32, read: u32| 3 << 20 | op2 << 17 | 12 << 10 | rt << 5 | crm << 1 | read;
+        let iss = |op2: u32, crm: u32, rt: u32, read: u32| {
+            3 << 20 | op2 << 17 | 12 << 10 | rt << 5 | crm << 1 | read
+        };
         assert!(is_sgi_write(iss(5, 11, 3, 0)), "ICC_SGI1R_EL1");
         assert!(is_sgi_write(iss(6, 11, 0, 0)), "ICC_ASGI1R_EL1");
         assert!(is_sgi_write(iss(7, 11, 30, 0)), "ICC_SGI0R_EL1");

@@ -37,11 +37,16 @@ pub struct Bank {
 impl Bank {
     fn reset(&self, group1: bool) {
         self.enabled.store(0, Relaxed);
-        self.group1.store(if group1 { u32::MAX } else { 0 }, Relaxed);
+        self.group1
+            .store(if group1 { u32::MAX } else { 0 }, Relaxed);
         self.edge.store(0, Relaxed);
         self.latched.store(0, Relaxed);
-        self.priority.iter().for_each(|priority| priority.store(0, Relaxed));
-        self.list_register.iter().for_each(|value| value.store(0, Relaxed));
+        self.priority
+            .iter()
+            .for_each(|priority| priority.store(0, Relaxed));
+        self.list_register
+            .iter()
+            .for_each(|value| value.store(0, Relaxed));
     }
 
     fn new(group1: bool) -> Bank {
@@ -98,27 +103,47 @@ impl Vgic {
     /// The virtual GIC of VM `vm` whose vCPU `n` runs on physical core `cores[n]`, owning the
     /// physical SPIs `spis` (each forwarded to it) and the physical PPIs `forwarded_ppis` of
     /// its cores (the guest timers).
-    pub fn new(vm: usize, version: Version, cores: &[usize], spis: &[u32], forwarded_ppis: &[u32]) -> Vgic {
+    pub fn new(
+        vm: usize,
+        version: Version,
+        cores: &[usize],
+        spis: &[u32],
+        forwarded_ppis: &[u32],
+    ) -> Vgic {
         let (mut owned, mut hardware) = ([0; 32], [0; 32]);
         for &intid in spis.iter().filter(|&&i| (32..=MAX_INTID).contains(&i)) {
             set(&mut owned, intid);
             set(&mut hardware, intid);
         }
-        let highest = spis.iter().copied().filter(|&i| i <= MAX_INTID).max().unwrap_or(0);
+        let highest = spis
+            .iter()
+            .copied()
+            .filter(|&i| i <= MAX_INTID)
+            .max()
+            .unwrap_or(0);
         let words = (highest / 32 + 1) as usize;
         let group1 = version == Version::V3;
         let queue_capacity = 32 + 16 * cores.len() + spis.len();
         Vgic {
             vm,
             version,
-            cores: cores.iter().map(|&c| core::sync::atomic::AtomicUsize::new(c)).collect(),
+            cores: cores
+                .iter()
+                .map(|&c| core::sync::atomic::AtomicUsize::new(c))
+                .collect(),
             owned,
             hardware,
-            forwarded_ppis: forwarded_ppis.iter().filter(|&&i| (16..32).contains(&i)).map(|i| 1 << i).sum(),
+            forwarded_ppis: forwarded_ppis
+                .iter()
+                .filter(|&&i| (16..32).contains(&i))
+                .map(|i| 1 << i)
+                .sum(),
             words,
             ctlr: AtomicU32::new(0),
             spis: (1..words).map(|_| Bank::new(group1)).collect(),
-            routes: (32..words * 32).map(|_| AtomicU64::new(if version == Version::V2 { 1 } else { 0 })).collect(),
+            routes: (32..words * 32)
+                .map(|_| AtomicU64::new(if version == Version::V2 { 1 } else { 0 }))
+                .collect(),
             vcpus: cores
                 .iter()
                 .map(|_| VcpuState {
@@ -150,8 +175,13 @@ impl Vgic {
     pub fn reset(&self) {
         let group1 = self.version == Version::V3;
         self.ctlr.store(0, Relaxed);
-        self.spis.iter().chain(self.vcpus.iter().map(|vcpu| &vcpu.bank)).for_each(|bank| bank.reset(group1));
-        self.routes.iter().for_each(|route| route.store(u64::from(self.version == Version::V2), Relaxed));
+        self.spis
+            .iter()
+            .chain(self.vcpus.iter().map(|vcpu| &vcpu.bank))
+            .for_each(|bank| bank.reset(group1));
+        self.routes
+            .iter()
+            .for_each(|route| route.store(u64::from(self.version == Version::V2), Relaxed));
         for vcpu in &self.vcpus {
             vcpu.queue.lock().clear();
             vcpu.asleep.store(true, Relaxed);
@@ -199,7 +229,8 @@ impl Vgic {
 
     /// True for an owned SPI backed by the physical SPI of the same number.
     pub fn is_hardware(&self, intid: u32) -> bool {
-        (32..=MAX_INTID).contains(&intid) && self.hardware[(intid / 32) as usize] & (1 << (intid % 32)) != 0
+        (32..=MAX_INTID).contains(&intid)
+            && self.hardware[(intid / 32) as usize] & (1 << (intid % 32)) != 0
     }
 
     /// True for a physical PPI forwarded to the vCPU of its core (the guest's timers).
@@ -215,7 +246,10 @@ impl Vgic {
             let group1 = self.version == Version::V3;
             while self.words < words {
                 self.spis.push(Bank::new(group1));
-                (0..32).for_each(|_| self.routes.push(AtomicU64::new(u64::from(self.version == Version::V2))));
+                (0..32).for_each(|_| {
+                    self.routes
+                        .push(AtomicU64::new(u64::from(self.version == Version::V2)))
+                });
                 self.words += 1;
             }
         }
@@ -241,7 +275,9 @@ impl Vgic {
 
     /// The raw route of SPI `intid`: GICv2 target byte, GICv3 IROUTER affinity.
     pub fn route(&self, intid: u32) -> u64 {
-        self.routes.get((intid as usize).wrapping_sub(32)).map_or(0, |r| r.load(Relaxed))
+        self.routes
+            .get((intid as usize).wrapping_sub(32))
+            .map_or(0, |r| r.load(Relaxed))
     }
 
     /// Stores the raw route of SPI `intid`.
@@ -264,14 +300,26 @@ impl Vgic {
 
     /// True when `intid` may be signalled to vCPU `vcpu`: enabled, its group enabled.
     pub fn deliverable(&self, intid: u32, vcpu: usize) -> bool {
-        let Some(bank) = self.bank(intid, vcpu) else { return false };
+        let Some(bank) = self.bank(intid, vcpu) else {
+            return false;
+        };
         let bit = 1 << (intid % 32);
-        let group = if bank.group1.load(Relaxed) & bit != 0 { 0b10 } else { 0b01 };
+        let group = if bank.group1.load(Relaxed) & bit != 0 {
+            0b10
+        } else {
+            0b01
+        };
         bank.enabled.load(Relaxed) & bit != 0 && self.ctlr() & group != 0
     }
 
     /// The list-register form of `intid` for vCPU `vcpu` with its current configuration.
-    pub fn virtual_irq(&self, intid: u32, vcpu: usize, source: u8, hardware: Option<u32>) -> VirtualIrq {
+    pub fn virtual_irq(
+        &self,
+        intid: u32,
+        vcpu: usize,
+        source: u8,
+        hardware: Option<u32>,
+    ) -> VirtualIrq {
         let (priority, group1) = match self.bank(intid, vcpu) {
             Some(bank) => (
                 bank.priority[(intid % 32) as usize].load(Relaxed),
@@ -279,6 +327,12 @@ impl Vgic {
             ),
             None => (0xf8, false),
         };
-        VirtualIrq { intid, source, priority, group1, hardware }
+        VirtualIrq {
+            intid,
+            source,
+            priority,
+            group1,
+            hardware,
+        }
     }
 }
