@@ -28,25 +28,24 @@ mod guest {
     /// The guest's entry point, called by the library's boot code with the device tree address.
     #[no_mangle]
     extern "C" fn guest_main(dtb: u64) -> ! {
-        let (config, source) = match device_tree(dtb)
-            .map(|blob| partition_config::tasks_from_dtb(blob, TASKS_PATH))
-        {
-            Some(Ok(Some(config))) => (config, "dt"),
-            Some(Err(errors)) => {
-                for error in &errors {
-                    println!("rtos: {error}");
+        let (config, source) =
+            match device_tree(dtb).map(|blob| partition_config::tasks_from_dtb(blob, TASKS_PATH)) {
+                Some(Ok(Some(config))) => (config, "dt"),
+                Some(Err(errors)) => {
+                    for error in &errors {
+                        println!("rtos: {error}");
+                    }
+                    guest_paravirt::fatal::stop(format_args!(
+                        "rtos: invalid task set in the device tree"
+                    ))
                 }
-                guest_paravirt::fatal::stop(format_args!(
-                    "rtos: invalid task set in the device tree"
-                ))
-            }
-            None | Some(Ok(None)) => {
-                println!(
+                None | Some(Ok(None)) => {
+                    println!(
                     "rtos: no {TASKS_PATH} in the device tree: running the built-in demo task set"
                 );
-                (demo(), "demo")
-            }
-        };
+                    (demo(), "demo")
+                }
+            };
         let setup = Setup::from_config(&config);
         let bodies: Vec<&'static dyn TaskBody> =
             setup.names.iter().map(|name| body(name)).collect();

@@ -139,7 +139,10 @@ pub fn arrive(arrival: Arrival) -> ! {
             crate::vm::run::enter_frame(vm, arrival.vcpu, &frame, false)
         }
         Resume::Reboot => {
-            crate::vm::run::reload(vm);
+            if !crate::vm::run::reload(vm) {
+                crate::vm::run::stop_vm(vm, "reload_failed");
+                crate::vm::run::idle();
+            }
             crate::vm::run::enter_vcpu(vm, arrival.vcpu, vm.entry, vm.dtb_ipa)
         }
     }

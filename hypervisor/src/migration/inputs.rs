@@ -8,7 +8,6 @@ use crate::trace::Event;
 use crate::vm::paravirt::{active_jobs, committed_state, finite};
 use crate::vm::{vms, Vm, VmState};
 use alloc::{string::String, vec::Vec};
-use hypercall_abi::Error;
 use migration_policy::{CoreInput, Platform, RealTimeInput, TraceValue, VmInput};
 use partition_config::{FaultKind, MigratePolicy};
 use rt_analysis::{JobState, Scheduler, SimState, Slack, Task, TaskSet};
@@ -64,18 +63,9 @@ pub fn realtime(vm: &Vm) -> Option<RealTimeInput> {
         _ => Scheduler::FixedPriority,
     };
     let set = TaskSet::new(tasks, scheduler).ok()?;
-    let read = |ipa: u64, buffer: &mut [u8]| -> Result<(), Error> {
-        let physical = vm
-            .ram_span(ipa, buffer.len() as u64)
-            .ok_or(Error::BadAddress)?;
-        crate::arch::aarch64::cpu::clean_dcache_range(physical, buffer.len() as u64);
-        // SAFETY: `ram_span` checked the span lies in this VM's RAM, identity-mapped at EL2.
-        buffer.copy_from_slice(unsafe {
-            core::slice::from_raw_parts(physical as *const u8, buffer.len())
-        });
-        Ok(())
-    };
-    let (_, slot) = committed_state(registration.page_ipa, read)?;
+    let (_, slot) = committed_state(registration.page_ipa, |ipa, buffer| {
+        vm.read_guest(ipa, buffer)
+    })?;
     let count = (slot.task_count as usize).min(rt_tasks.len());
     let active = active_jobs(rt_tasks, &slot.tasks[..count])
         .map(|(task, release, abs_deadline, remaining)| JobState {

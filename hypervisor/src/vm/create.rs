@@ -114,6 +114,20 @@ impl Vm {
         Ok(())
     }
 
+    /// Copies guest memory at `ipa` into `buffer`, or `BadAddress` if any byte lies outside
+    /// the VM's RAM. Works from any core, also after the VM's own core died.
+    pub fn read_guest(&self, ipa: u64, buffer: &mut [u8]) -> Result<(), hypercall_abi::Error> {
+        let physical = self
+            .ram_span(ipa, buffer.len() as u64)
+            .ok_or(hypercall_abi::Error::BadAddress)?;
+        // A guest running with its MMU off wrote around the caches: drop any stale lines first.
+        crate::arch::aarch64::cpu::clean_dcache_range(physical, buffer.len() as u64);
+        // SAFETY: `ram_span` checked the whole span lies in this VM's RAM, identity-mapped at EL2.
+        let source = unsafe { core::slice::from_raw_parts(physical as *const u8, buffer.len()) };
+        buffer.copy_from_slice(source);
+        Ok(())
+    }
+
     /// True when one of its vCPUs is placed on `core`.
     pub fn runs_on(&self, core: usize) -> bool {
         self.vcpu_on(core).is_some()

@@ -165,23 +165,24 @@ pub fn restart_current(reason: &str) -> ! {
             .str("name", &vm.name)
             .u64("count", u64::from(count)),
     );
-    if let Err(error) = super::create::load_image(&vm.config, vm.ram()) {
-        log::error!("vm '{}' cannot be reloaded: {error:?}", vm.name);
+    if !reload(vm) {
         stop_current("reload_failed");
     }
-    super::create::write_dtb(&vm.config, vm.ram(), &vm.dtb, vm.dtb_ipa);
     for slot in vm.vcpus.iter().skip(1) {
         slot.set_power(super::psci::VcpuPower::Off);
     }
     enter_vcpu(vm, 0, vm.entry, vm.dtb_ipa)
 }
 
-/// Fills the VM's memory from its image and device tree again (a reboot).
-pub fn reload(vm: &Vm) {
+/// Fills the VM's memory from its image and device tree again (a reboot); false, with the
+/// reason logged, if the image cannot be loaded.
+pub fn reload(vm: &Vm) -> bool {
     if let Err(error) = super::create::load_image(&vm.config, vm.ram()) {
         log::error!("vm '{}' cannot be reloaded: {error:?}", vm.name);
+        return false;
     }
     super::create::write_dtb(&vm.config, vm.ram(), &vm.dtb, vm.dtb_ipa);
+    true
 }
 
 /// Stops `vm` from any core (its own core may be dead): it will not run again.

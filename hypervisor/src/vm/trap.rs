@@ -126,16 +126,7 @@ struct Caller {
 
 impl GuestContext for Caller {
     fn read_guest(&self, ipa: u64, buffer: &mut [u8]) -> Result<(), Error> {
-        let physical = self
-            .vm
-            .ram_span(ipa, buffer.len() as u64)
-            .ok_or(Error::BadAddress)?;
-        // A guest running with its MMU off wrote around the caches: drop any stale lines first.
-        cpu::clean_dcache_range(physical, buffer.len() as u64);
-        // SAFETY: `ram_span` checked the whole span lies in this VM's RAM, identity-mapped at EL2.
-        let source = unsafe { core::slice::from_raw_parts(physical as *const u8, buffer.len()) };
-        buffer.copy_from_slice(source);
-        Ok(())
+        self.vm.read_guest(ipa, buffer)
     }
 
     fn console_write(&mut self, bytes: &[u8]) {

@@ -1,31 +1,19 @@
 //! Calls to the firmware's PSCI through the conduit the device tree names (SMC or HVC).
 
-use core::sync::atomic::{AtomicBool, Ordering};
-
-/// PSCI function IDs (SMC64 where the call takes addresses).
-pub mod function {
-    /// PSCI_VERSION.
-    pub const VERSION: u32 = 0x8400_0000;
-    /// CPU_OFF.
-    pub const CPU_OFF: u32 = 0x8400_0002;
-    /// CPU_ON (SMC64).
-    pub const CPU_ON: u32 = 0xC400_0003;
-    /// AFFINITY_INFO (SMC64).
-    pub const AFFINITY_INFO: u32 = 0xC400_0004;
-    /// SYSTEM_OFF.
-    pub const SYSTEM_OFF: u32 = 0x8400_0008;
-    /// SYSTEM_RESET.
-    pub const SYSTEM_RESET: u32 = 0x8400_0009;
-    /// PSCI_FEATURES.
-    pub const FEATURES: u32 = 0x8400_000A;
-}
+use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
 static USE_HVC: AtomicBool = AtomicBool::new(false);
 static PRESENT: AtomicBool = AtomicBool::new(false);
+/// CPU_ON and SYSTEM_OFF function IDs as the device tree gives them (0 = not offered).
+static CPU_ON: AtomicU32 = AtomicU32::new(0);
+static SYSTEM_OFF: AtomicU32 = AtomicU32::new(0);
 
-/// Records the conduit from the platform description.
+/// Records the conduit and function IDs from the platform description (PSCI 0.1 firmware
+/// names its own IDs; 0.2 and later use the standard ones, filled in by the platform crate).
 pub fn set_conduit(psci: Option<&platform::Psci>) {
     if let Some(psci) = psci {
+        CPU_ON.store(psci.cpu_on, Ordering::Relaxed);
+        SYSTEM_OFF.store(psci.system_off.unwrap_or(0), Ordering::Relaxed);
         USE_HVC.store(
             matches!(psci.conduit, platform::Conduit::Hvc),
             Ordering::Relaxed,
@@ -65,15 +53,21 @@ pub fn call(function: u32, a1: u64, a2: u64, a3: u64) -> i64 {
 
 /// Starts the core with affinity `mpidr` at physical address `entry`.
 pub fn cpu_on(mpidr: u64, entry: u64, context: u64) -> i64 {
-    call(function::CPU_ON, mpidr & 0xff_00ff_ffff, entry, context)
+    call(
+        CPU_ON.load(Ordering::Relaxed),
+        mpidr & 0xff_00ff_ffff,
+        entry,
+        context,
+    )
 }
 
 /// Powers the whole machine off (QEMU exits with status 0): PSCI SYSTEM_OFF, or where the
 /// platform has no PSCI (Raspberry Pi 4) a semihosting exit with status 0 when a host listens
 /// (QEMU `-semihosting`). Returns only if neither worked: the caller then halts.
 pub fn system_off() {
-    if present() {
-        call(function::SYSTEM_OFF, 0, 0, 0);
+    let system_off = SYSTEM_OFF.load(Ordering::Relaxed);
+    if present() && system_off != 0 {
+        call(system_off, 0, 0, 0);
     }
     super::semihosting::exit(0);
 }
