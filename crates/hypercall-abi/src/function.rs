@@ -3,7 +3,7 @@
 /// Major version of this ABI; a guest refuses to run on a different major.
 pub const ABI_VERSION_MAJOR: u64 = 0;
 /// Minor version of this ABI; grows when functions are added.
-pub const ABI_VERSION_MINOR: u64 = 2;
+pub const ABI_VERSION_MINOR: u64 = 3;
 
 /// SMCCC bits: fast call (bit 31), SMC64 (bit 30), owning entity 6 (bits 29:24).
 const BASE: u32 = 0xC600_0000;

@@ -15,7 +15,8 @@
 //! | 64 | 32 x 48 | [`RtTask`] table (`task_count` used) |
 //! | 2048 | 2112 | state slot 0 ([`RtSlot`]) |
 //! | 4160 | 2112 | state slot 1 |
-//! | 6272 | 1920 | reserved, zero |
+//! | 6272 | 272 | [`RtSupply`]: the processor supply log, written by the hypervisor |
+//! | 6544 | 1648 | reserved, zero |
 //!
 //! Commit protocol (a seqlock with two slots, safe against a writer that dies mid-way): the
 //! guest writes generation `g + 1` into slot `(g + 1) % 2`: first `slot.generation = 0`, then
@@ -47,6 +48,11 @@ pub const RT_UNBOUNDED: u64 = u64::MAX;
 pub const RT_TASKS_OFFSET: usize = 64;
 /// Offset of state slot `i`: `RT_SLOTS_OFFSET + i * size_of::<RtSlot>()`.
 pub const RT_SLOTS_OFFSET: usize = 2048;
+
+/// Offset of the supply log ([`RtSupply`]).
+pub const RT_SUPPLY_OFFSET: usize = RT_SLOTS_OFFSET + 2 * 2112;
+/// Dark spans the supply log keeps (a ring).
+pub const RT_SUPPLY_SPANS: usize = 16;
 
 /// [`RtTask::flags`]: the task is sporadic (`period_ns` is its minimum inter-arrival time).
 pub const RT_TASK_SPORADIC: u32 = 1;
@@ -194,6 +200,40 @@ impl Default for RtSlot {
     }
 }
 
+/// One span during which the vCPU did not run although the guest's time went on: its core ran
+/// another VM's time partition, or idled between partitions. Times in ns of the virtual counter.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[repr(C)]
+pub struct RtSpan {
+    /// When the vCPU was switched out.
+    pub start_ns: u64,
+    /// When it ran again.
+    pub end_ns: u64,
+}
+
+/// The supply log (272 bytes at [`RT_SUPPLY_OFFSET`]): the hypervisor's account of when the
+/// vCPU did not get its processor. Only the hypervisor writes it, and only while the vCPU is
+/// switched out; the guest zeroes it before registering and then only reads it.
+///
+/// The guest sees real time (CNTVOFF_EL2 stays 0: deadlines are real), so a span is time that
+/// passed without the vCPU running: a paravirtual RTOS treats it as a blackout (releases and
+/// deadlines happen, nothing executes). Append protocol: the hypervisor writes span
+/// `sequence % RT_SUPPLY_SPANS`, adds its length to `stolen_ns`, issues `dmb ishst`, then
+/// increments `sequence`. A reader that last saw `seen` reads `sequence`, `dmb ishld`, then the
+/// spans `seen..sequence`; if more than [`RT_SUPPLY_SPANS`] came, the oldest are lost and only
+/// `stolen_ns` still counts them. The hypervisor resumes a vCPU out of WFI after each span, so
+/// a guest that reads the log whenever it wakes loses none.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[repr(C)]
+pub struct RtSupply {
+    /// Spans appended so far.
+    pub sequence: u64,
+    /// Sum of the lengths of all spans appended so far.
+    pub stolen_ns: u64,
+    /// The ring: span `n` is at `spans[n % RT_SUPPLY_SPANS]`.
+    pub spans: [RtSpan; RT_SUPPLY_SPANS],
+}
+
 /// The whole page.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[repr(C, align(4096))]
@@ -206,9 +246,14 @@ pub struct RtPage {
     pub reserved0: [u8; RT_SLOTS_OFFSET - RT_TASKS_OFFSET - RT_MAX_TASKS * 48],
     /// Offset [`RT_SLOTS_OFFSET`].
     pub slots: [RtSlot; 2],
+    /// Offset [`RT_SUPPLY_OFFSET`]: written by the hypervisor only.
+    pub supply: RtSupply,
     /// Up to [`RT_PAGE_SIZE`].
-    pub reserved1: [u8; RT_PAGE_SIZE - RT_SLOTS_OFFSET - 2 * 2112],
+    pub reserved1: [u8; RT_PAGE_SIZE - RT_SUPPLY_OFFSET - RT_SUPPLY_SIZE],
 }
+
+/// Bytes of [`RtSupply`].
+pub const RT_SUPPLY_SIZE: usize = core::mem::size_of::<RtSupply>();
 
 impl RtPage {
     /// An empty page: header filled in for `scheduler`, no task, nothing committed.
@@ -261,7 +306,15 @@ impl RtPage {
             tasks: [TASK; RT_MAX_TASKS],
             reserved0: [0; RT_SLOTS_OFFSET - RT_TASKS_OFFSET - RT_MAX_TASKS * 48],
             slots: [SLOT; 2],
-            reserved1: [0; RT_PAGE_SIZE - RT_SLOTS_OFFSET - 2 * 2112],
+            supply: RtSupply {
+                sequence: 0,
+                stolen_ns: 0,
+                spans: [RtSpan {
+                    start_ns: 0,
+                    end_ns: 0,
+                }; RT_SUPPLY_SPANS],
+            },
+            reserved1: [0; RT_PAGE_SIZE - RT_SUPPLY_OFFSET - RT_SUPPLY_SIZE],
         }
     }
 }
@@ -316,6 +369,11 @@ const _: () = {
     assert!(offset_of!(RtPage, tasks) == RT_TASKS_OFFSET);
     assert!(offset_of!(RtPage, slots) == RT_SLOTS_OFFSET);
     assert!(slot_offset(1) == 4160);
+    assert!(offset_of!(RtPage, supply) == RT_SUPPLY_OFFSET);
+    assert!(RT_SUPPLY_OFFSET == 6272);
+    assert!(size_of::<RtSupply>() == 272);
+    assert!(offset_of!(RtSupply, stolen_ns) == 8);
+    assert!(offset_of!(RtSupply, spans) == 16);
     assert!(size_of::<RtPage>() == RT_PAGE_SIZE);
     assert!(align_of::<RtPage>() as u64 == RT_PAGE_ALIGN);
 };
