@@ -1,5 +1,6 @@
 //! The policy's output: one [`Decision`] per VM of the failed core, in execution order.
 
+use crate::frame::Frame;
 use crate::input::MigratePolicy;
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -39,14 +40,14 @@ pub struct Decision {
     pub blackout_start: Time,
     /// Predicted blackout of the guest's schedule: `resume_at - blackout_start`.
     pub blackout: Time,
-    /// When the VM is restored on its target (its server, if any, is released then):
+    /// When the VM is restored on its target (a new frame, if any, starts then):
     /// `t_d + downtime.restore_offset()`.
     pub restore_at: Time,
     /// Latest instant it first gets the processor again: `restore_at + server_wait`.
     pub resume_at: Time,
-    /// Misses per task ([`crate::supply`]): exact on a spare core, an attained upper bound on a
-    /// shared one. `None` when the VM reports nothing, its checkpoint does not fit its task set,
-    /// or no migration was considered (policy never, no host).
+    /// Misses per task ([`crate::supply`]), exact on a spare core and in a frame's slot (with
+    /// every context switch at its bound). `None` when the VM reports nothing, its checkpoint
+    /// does not fit its task set, or no migration was considered (policy never, no host).
     pub predicted_misses: Option<Vec<u32>>,
     /// True when the prediction ran to an idle instant after the blackout; false when its event
     /// budget ([`crate::supply::PREDICTION_EVENTS`]) cut it short (then the counts are a lower
@@ -54,9 +55,10 @@ pub struct Decision {
     pub misses_complete: bool,
     /// Where it goes.
     pub target: Target,
-    /// On a shared target, every server of that core after admission (the migrant last), for
-    /// the hypervisor's time-partition table; empty otherwise.
-    pub servers: Vec<Server>,
+    /// On a shared target, that core's whole frame after admission, its start set (a new
+    /// frame starts at `restore_at`), for the hypervisor's time-partition table; `None`
+    /// otherwise. The migrant's slot is `frame.slot_of(vm)`.
+    pub frame: Option<Frame>,
     /// Why.
     pub reason: Reason,
 }
@@ -104,7 +106,9 @@ pub struct DowntimeTerms {
     pub restore: Time,
     /// `state + copy + remap + restore` of the VMs restored before this one.
     pub queue: Time,
-    /// On a shared core, the wait for the first server slot, `pi - theta`; else 0.
+    /// On a shared core, from the restore instant to the first supply of the migrant's slot
+    /// ([`crate::Frame::first_supply`]; `pi - theta` in a frame new at the restore instant);
+    /// else 0.
     pub server_wait: Time,
     /// `D`: the sum of all terms but `lost`, saturating.
     pub total: Time,
@@ -139,26 +143,16 @@ pub(crate) fn sum(terms: &[Time]) -> Time {
 pub enum Target {
     /// A spare core, owned whole.
     Spare(usize),
-    /// A core shared with its residents in time partitions; the migrant's server.
+    /// A core shared with its residents in a cyclic frame ([`Decision::frame`]).
     Shared {
         /// Target core.
         core: usize,
-        /// `(theta, pi)`.
+        /// The migrant's `(theta, pi)`: processor per frame period (its slot less the context
+        /// switch), and the frame period.
         budget: (Time, Time),
     },
     /// Not migrated: the VM is stopped (reported, never silently lost).
     Stop,
-}
-
-/// One periodic server `(theta, pi)` of a shared core.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Server {
-    /// The VM it serves.
-    pub vm: usize,
-    /// Budget per period.
-    pub theta: Time,
-    /// Period.
-    pub pi: Time,
 }
 
 /// Why a VM goes where it goes.
@@ -168,7 +162,7 @@ pub enum Reason {
     NoMiss,
     /// Blackout `> A`, policy always: migrate with the predicted misses.
     MissesAccepted,
-    /// Blackout `<= A` but misses predicted (a shared core's server supplies less than a whole
+    /// Blackout `<= A` but misses predicted (a shared core's slot supplies less than a whole
     /// core, or the report contradicts the checkpoint), policy always: migrate.
     SupplyMissesAccepted,
     /// No slack report (`A` unknown, taken as 0), policy always: migrate.

@@ -39,14 +39,17 @@ impl fmt::Display for Target {
 }
 
 /// `vm 2 rtos1 -> spare core 0: D <= A: no miss (A 3000 us, D 2500 us, blackout 2600 us,
-/// misses [0, 0])`; times in whole microseconds rounded up (the trace has the nanoseconds).
+/// misses [0, 0])`; times in whole microseconds rounded up (the trace has the nanoseconds). A
+/// shared target adds the migrant's slot in the frame period, in ns:
+/// `-> core 1 shared (600000/1000000 ns) slot [395000, 1000000) ns: ...`.
 impl fmt::Display for Decision {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "vm {} {} -> {}: {} (A ",
-            self.vm, self.name, self.target, self.reason
-        )?;
+        write!(f, "vm {} {} -> {}", self.vm, self.name, self.target)?;
+        let slot = self.frame.as_ref().and_then(|frame| frame.slot_of(self.vm));
+        if let (Target::Shared { .. }, Some(slot)) = (self.target, slot) {
+            write!(f, " slot [{}, {}) ns", slot.offset, slot.end())?;
+        }
+        write!(f, ": {} (A ", self.reason)?;
         match (self.affordable, self.report) {
             (_, None) => f.write_str("unknown")?,
             (None, Some(_)) => f.write_str("unbounded")?,

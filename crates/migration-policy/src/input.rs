@@ -1,6 +1,7 @@
 //! What the hypervisor hands the policy: the fault, the failed core's VMs with their real-time
 //! reports, every core with its residents, and the platform's calibrated downtime model.
 
+use crate::frame::Frame;
 use alloc::string::String;
 use alloc::vec::Vec;
 use rt_analysis::downtime::DowntimeModel;
@@ -69,8 +70,8 @@ pub struct RealTimeInput {
     /// `t_u`, the instant of that report.
     pub reported_at: Time,
     /// `(theta, pi)` if it ran in a time partition on the failed core, `None` if it owned the
-    /// core. Kept for the record: a migrant sharing a core gets a server re-dimensioned at the
-    /// platform's period ([`crate::server_budget`]).
+    /// core. Kept for the record: a migrant sharing a core gets a slot re-dimensioned at the
+    /// target frame's period ([`crate::server_budget`]).
     pub budget: Option<(Time, Time)>,
 }
 
@@ -85,9 +86,10 @@ pub struct CoreInput {
     pub residents: Vec<usize>,
     /// Per resident (same order), its task set if it registered one.
     pub resident_sets: Vec<Option<TaskSet>>,
-    /// Per resident, its server `(theta, pi)` if it already runs in a time partition; `None`
-    /// if it owns the core whole.
-    pub resident_budgets: Vec<Option<(Time, Time)>>,
+    /// The core's time partitions: `None` when each resident owns the core whole (static
+    /// partitioning, normally one resident); `Some` when it already runs a frame (an earlier
+    /// consolidation), whose slots' VMs are exactly the residents.
+    pub frame: Option<Frame>,
 }
 
 impl CoreInput {
@@ -98,15 +100,14 @@ impl CoreInput {
             healthy: true,
             residents: Vec::new(),
             resident_sets: Vec::new(),
-            resident_budgets: Vec::new(),
+            frame: None,
         }
     }
 
-    /// Resident `i`: its VM id, task set and current budget (missing entries read as `None`).
-    pub fn resident(&self, i: usize) -> (usize, Option<&TaskSet>, Option<(Time, Time)>) {
+    /// Resident `i`: its VM id and task set (a missing entry reads as `None`).
+    pub fn resident(&self, i: usize) -> (usize, Option<&TaskSet>) {
         let set = self.resident_sets.get(i).and_then(Option::as_ref);
-        let budget = self.resident_budgets.get(i).copied().flatten();
-        (self.residents[i], set, budget)
+        (self.residents[i], set)
     }
 }
 
@@ -124,11 +125,16 @@ pub struct FaultInput {
 }
 
 /// The platform's calibrated figures.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Platform {
     /// Upper bounds of the downtime terms; `decide` is the bound of deciding one VM. Its
     /// `detect` term is unused: detection is observed (`t_d - last_heartbeat`).
     pub model: DowntimeModel,
-    /// `pi`, the period of the time partitions of a shared core (e.g. 10 ms); 0 = no sharing.
-    pub server_period: Time,
+    /// Candidate periods `pi` of a new frame on a core whose residents own it whole, tried in
+    /// this order (e.g. [`crate::candidate_periods`], largest first); empty = no new sharing.
+    /// A core that already runs a frame keeps its period.
+    pub server_periods: Vec<Time>,
+    /// Upper bound of the hypervisor's context switch at the start of every slot: a slot of
+    /// length `L` supplies its VM `L - switch`.
+    pub switch: Time,
 }

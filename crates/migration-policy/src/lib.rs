@@ -16,10 +16,12 @@
 //!   `decide` is `n x` the model's per-VM decision bound (all `n` VMs are decided before the first
 //!   is restored) and `queue` the `state + copy + remap + restore` of the VMs restored before it.
 //! * **Resume instant** = `r + server_wait`: on a spare core the VM runs at `r`; on a shared core
-//!   its periodic server `(theta, pi)` is released at `r` and, in the worst case, gives its budget
-//!   at the end of each period, so the first slot starts at `r + (pi - theta)` ([`supply`]).
-//!   The hypervisor restores the VM (and releases its server) at [`Decision::restore_at`], not
-//!   at [`Decision::resume_at`]: a server released later would wait longer than predicted.
+//!   it runs in its slot of the core's cyclic [`Frame`], first supplied `server_wait` after `r`
+//!   ([`Frame::first_supply`], [`supply`]). A frame new to the core starts at `r` with the
+//!   migrant's slot at its end, so `server_wait = pi - theta`, once the worst case of a
+//!   periodic server and now its actual schedule. The hypervisor restores the VM (and starts a
+//!   new frame) at [`Decision::restore_at`], not at [`Decision::resume_at`]: a frame started
+//!   later would shift every slot from what was predicted.
 //! * **Blackout** = resume instant `- s`; **D** = `detect + decide + state + copy + remap +
 //!   restore + queue + server_wait` with `detect = t_d - last_heartbeat` (an observed upper bound
 //!   of fault to detection). `lost` is reported apart. Every term is an integer upper bound
@@ -34,9 +36,10 @@
 //! when `s = last_heartbeat`; for fail-stop the lost work, not the detection latency, is what the
 //! guest loses). VMs are restored in ascending order of their latest safe resume instant `s + A`
 //! (i.e. ascending `A` aged to `t_d`; unbounded last; ties by VM id). Predicted misses come from
-//! `rt_analysis`'s simulator: exact on a spare core, an attained upper bound on a shared one,
-//! both with every job running its WCET (fail-signal: the checkpoint is advanced to `s` that
-//! way); jobs running shorter cannot miss more (work-conserving fixed-job-priority schedulers).
+//! `rt_analysis`'s simulator: exact on a spare core and in a frame's slot (context switches at
+//! their bound; shorter ones only add supply), with every job running its WCET (fail-signal:
+//! the checkpoint is advanced to `s` that way); jobs running shorter cannot miss more
+//! (work-conserving fixed-job-priority schedulers).
 //!
 //! ```
 //! use migration_policy::*;
@@ -44,7 +47,7 @@
 //!
 //! let model = DowntimeModel { decide: 100_000, state: 20_000, remap: 20_000, restore: 60_000,
 //!                             copy_bytes_per_sec: 1_000_000_000, detect: 0 };
-//! let platform = Platform { model, server_period: 10_000_000 };
+//! let platform = Platform { model, server_periods: vec![10_000_000], switch: 5_000 };
 //! let fault = FaultInput { failed_core: 1, detected_at: 5_000_000, last_heartbeat: 4_000_000,
 //!                          kind: FaultKind::FailStop };
 //! let vm = VmInput { vm: 0, name: "linux".into(), memory_bytes: 1 << 20, copy_memory: false,
@@ -64,17 +67,21 @@ extern crate alloc;
 
 mod decision;
 mod display;
+mod frame;
 mod input;
+mod periods;
 mod placement;
 mod plan;
 mod slack;
 pub mod supply;
 mod trace;
 
-pub use decision::{Decision, DowntimeTerms, Plan, Reason, Report, Server, SlackSource, Target};
+pub use decision::{Decision, DowntimeTerms, Plan, Reason, Report, SlackSource, Target};
+pub use frame::{Frame, Slot};
 pub use input::{
     CoreInput, FaultInput, FaultKind, MigratePolicy, Platform, RealTimeInput, VmInput,
 };
+pub use periods::candidate_periods;
 pub use placement::server_budget;
 pub use plan::plan;
 pub use slack::blackout_start;

@@ -1,18 +1,29 @@
 //! Target cores: a spare core first (lowest id, each used once); else the lowest-id healthy
-//! core whose VMs, the migrant included, all fit in periodic servers (Shin and Lee 2003).
+//! core whose cyclic [`Frame`] can take the migrant's slot.
 //!
-//! Every VM of a shared core gets a server `(theta_i, pi_i)`: a resident that is already
-//! partitioned keeps its budget; one that owns the core whole gets `theta = min_budget(set,
-//! pi)` at the platform period, and cannot be partitioned without a task set (that core is no
-//! candidate); the migrant gets [`server_budget`]. The core admits the migrant when
-//! `sum theta_i / pi_i <= 1` (`servers_fit`, EDF among servers). A core given whole to a migrant
-//! of this plan is not shared later: that migrant's prediction assumed the whole core.
+//! A slot supplies `theta` of processor every `pi`, which a periodic resource of the Shin and
+//! Lee (2003) model guarantees at least as well as any phase of it: the VM needs
+//! `theta = min_budget(set, pi)` ([`server_budget`]) and a slot of `theta + switch`.
+//!
+//! * A core whose residents own it whole gets a new frame at the first candidate period
+//!   (`Platform::server_periods`) where every resident's and the migrant's slots fit:
+//!   `sum (theta_i + switch) <= pi`. Residents are packed from offset 0 in resident order, the
+//!   migrant right-aligned at the end; the plan starts the frame at the migrant's restore
+//!   instant. A resident without a task set, or without a budget at any period, closes it.
+//!   The residents keep meeting their deadlines across the change: from the frame start their
+//!   slots supply at least `sbf` in every window, and a window reaching back before it had the
+//!   whole core until it, which `sbf` (growing by at most 1 per ns) cannot exceed.
+//! * A core that runs a frame (given, or made by this plan) keeps its period, start and slots;
+//!   the migrant's slot goes into its free space ([`Frame::place`]) or the next core is tried.
+//!
+//! A core given whole to a migrant of this plan is not shared later: that migrant's prediction
+//! assumed the whole core.
 
-use crate::decision::Server;
-use crate::input::{CoreInput, FaultInput};
+use crate::frame::{Frame, Slot};
+use crate::input::{CoreInput, FaultInput, Platform};
 use crate::supply::Supply;
 use alloc::vec::Vec;
-use rt_analysis::admission::{min_budget, servers_fit};
+use rt_analysis::admission::min_budget;
 use rt_analysis::{TaskSet, Time};
 
 /// The server `(theta, pi)` a VM with `set` needs at period `pi`: the smallest budget with
@@ -30,24 +41,37 @@ pub fn server_budget(set: &TaskSet, pi: Time) -> Option<(Time, Time)> {
 pub(crate) enum Placement {
     /// A spare core.
     Spare(usize),
-    /// A shared core and all its servers after admission, the migrant's last.
-    Shared { core: usize, servers: Vec<Server> },
+    /// A shared core: its frame after admission, and the migrant's budget per period.
+    Shared {
+        core: usize,
+        frame: Frame,
+        theta: Time,
+        /// The frame is new: it starts at the migrant's restore instant ([`Self::start`]).
+        fresh: bool,
+    },
 }
 
 impl Placement {
-    /// The migrant's supply there.
-    pub fn supply(&self) -> Supply {
+    /// Starts a new frame at `restore_at`; an existing frame keeps its start.
+    pub fn start(&mut self, restore_at: Time) {
+        if let Self::Shared {
+            frame, fresh: true, ..
+        } = self
+        {
+            frame.start = restore_at;
+        }
+    }
+
+    /// The supply of VM `vm` restored at `restore_at` here.
+    pub fn supply(&self, vm: usize, switch: Time, restore_at: Time) -> Supply {
         match self {
             Self::Spare(_) => Supply::Dedicated,
-            Self::Shared { servers, .. } => {
-                let own = servers.last().copied().unwrap_or(Server {
-                    vm: 0,
-                    theta: 0,
-                    pi: 0,
-                });
+            Self::Shared { frame, theta, .. } => {
+                let first = frame.first_supply(vm, switch, restore_at);
                 Supply::Server {
-                    theta: own.theta,
-                    pi: own.pi,
+                    theta: *theta,
+                    pi: frame.period,
+                    wait: first.map_or(Time::MAX, |f| f - restore_at),
                 }
             }
         }
@@ -60,10 +84,10 @@ enum Host<'a> {
     Spare,
     /// Given whole to a migrant of this plan.
     Dedicated,
-    /// Has residents; servers not computed yet.
-    Residents(&'a CoreInput),
-    /// Its current servers.
-    Servers(Vec<Server>),
+    /// Residents owning it whole, all with task sets; their budgets per period tried so far.
+    Whole(Vec<(usize, &'a TaskSet)>, Vec<(Time, Option<Vec<Time>>)>),
+    /// Runs a frame.
+    Framed(Frame),
     /// Cannot be time-partitioned.
     Closed,
 }
@@ -71,26 +95,24 @@ enum Host<'a> {
 /// The candidate cores of one plan, in ascending core id.
 pub(crate) struct Hosts<'a> {
     hosts: Vec<(usize, Host<'a>)>,
-    period: Time,
+    periods: &'a [Time],
+    switch: Time,
 }
 
 impl<'a> Hosts<'a> {
     /// Healthy cores other than the failed one.
-    pub fn new(fault: &FaultInput, cores: &'a [CoreInput], period: Time) -> Self {
+    pub fn new(fault: &FaultInput, cores: &'a [CoreInput], platform: &'a Platform) -> Self {
         let mut hosts: Vec<(usize, Host<'a>)> = cores
             .iter()
             .filter(|c| c.healthy && c.core != fault.failed_core)
-            .map(|c| {
-                let host = if c.residents.is_empty() {
-                    Host::Spare
-                } else {
-                    Host::Residents(c)
-                };
-                (c.core, host)
-            })
+            .map(|c| (c.core, host(c)))
             .collect();
         hosts.sort_by_key(|(core, _)| *core);
-        Self { hosts, period }
+        Self {
+            hosts,
+            periods: &platform.server_periods,
+            switch: platform.switch,
+        }
     }
 
     /// Where VM `vm` (task set `set`) can go now, without committing.
@@ -98,32 +120,48 @@ impl<'a> Hosts<'a> {
         if let Some((core, _)) = self.hosts.iter().find(|(_, h)| matches!(h, Host::Spare)) {
             return Some(Placement::Spare(*core));
         }
-        let (theta, pi) = server_budget(set?, self.period)?;
-        let period = self.period;
-        for (core, host) in &mut self.hosts {
-            if let Host::Residents(input) = host {
-                *host = resident_servers(input, period).map_or(Host::Closed, Host::Servers);
+        let set = set?;
+        let mut own: Vec<(Time, Option<Time>)> = Vec::new();
+        let mut budget = |pi: Time| match own.iter().find(|(p, _)| *p == pi) {
+            Some(&(_, theta)) => theta,
+            None => {
+                let theta = server_budget(set, pi).map(|(theta, _)| theta);
+                own.push((pi, theta));
+                theta
             }
-            if let Host::Servers(servers) = host {
-                let mut with = servers.clone();
-                with.push(Server { vm, theta, pi });
-                let budgets: Vec<(Time, Time)> = with.iter().map(|s| (s.theta, s.pi)).collect();
-                if servers_fit(&budgets) {
-                    return Some(Placement::Shared {
-                        core: *core,
-                        servers: with,
-                    });
-                }
+        };
+        let switch = self.switch;
+        for (core, host) in &mut self.hosts {
+            let found = match host {
+                Host::Whole(residents, cache) => self.periods.iter().find_map(|&pi| {
+                    let theta = budget(pi)?;
+                    let frame = new_frame(residents, cache, vm, theta, pi, switch)?;
+                    Some((frame, theta, true))
+                }),
+                Host::Framed(frame) => budget(frame.period).and_then(|theta| {
+                    let mut with = frame.clone();
+                    with.place(vm, theta.checked_add(switch)?)?;
+                    Some((with, theta, false))
+                }),
+                _ => None,
+            };
+            if let Some((frame, theta, fresh)) = found {
+                return Some(Placement::Shared {
+                    core: *core,
+                    frame,
+                    theta,
+                    fresh,
+                });
             }
         }
         None
     }
 
-    /// Records that the migrant went to `placement`.
+    /// Records that the migrant went to `placement` (a new frame with its start set).
     pub fn commit(&mut self, placement: &Placement) {
         let (target, next) = match placement {
             Placement::Spare(core) => (*core, Host::Dedicated),
-            Placement::Shared { core, servers } => (*core, Host::Servers(servers.clone())),
+            Placement::Shared { core, frame, .. } => (*core, Host::Framed(frame.clone())),
         };
         if let Some((_, host)) = self.hosts.iter_mut().find(|(core, _)| *core == target) {
             *host = next;
@@ -131,13 +169,66 @@ impl<'a> Hosts<'a> {
     }
 }
 
-/// The residents' servers, `None` if one of them cannot be partitioned.
-fn resident_servers(input: &CoreInput, period: Time) -> Option<Vec<Server>> {
-    (0..input.residents.len())
-        .map(|i| {
-            let (vm, set, budget) = input.resident(i);
-            let (theta, pi) = budget.or_else(|| server_budget(set?, period))?;
-            Some(Server { vm, theta, pi })
+/// How a healthy core enters the plan.
+fn host(core: &CoreInput) -> Host<'_> {
+    if core.residents.is_empty() {
+        return Host::Spare;
+    }
+    if let Some(frame) = &core.frame {
+        return Host::Framed(frame.clone());
+    }
+    let residents: Option<Vec<(usize, &TaskSet)>> = (0..core.residents.len())
+        .map(|i| match core.resident(i) {
+            (vm, Some(set)) => Some((vm, set)),
+            (_, None) => None,
         })
-        .collect()
+        .collect();
+    residents.map_or(Host::Closed, |r| Host::Whole(r, Vec::new()))
+}
+
+/// The frame of period `pi` holding `residents` (packed from 0) and the migrant `vm` with
+/// budget `theta` (right-aligned), if `sum (theta_i + switch) <= pi`. Residents' budgets at
+/// `pi` are computed once per plan (`cache`). Its start is 0 until the plan sets it.
+fn new_frame(
+    residents: &[(usize, &TaskSet)],
+    cache: &mut Vec<(Time, Option<Vec<Time>>)>,
+    vm: usize,
+    theta: Time,
+    pi: Time,
+    switch: Time,
+) -> Option<Frame> {
+    if !cache.iter().any(|(p, _)| *p == pi) {
+        let budgets = residents
+            .iter()
+            .map(|(_, set)| server_budget(set, pi).map(|(theta, _)| theta))
+            .collect();
+        cache.push((pi, budgets));
+    }
+    let budgets = cache.iter().find(|(p, _)| *p == pi)?.1.as_ref()?;
+    let mut slots = Vec::with_capacity(residents.len() + 1);
+    let mut offset: Time = 0;
+    for (&(resident, _), &budget) in residents.iter().zip(budgets) {
+        let length = budget.checked_add(switch)?;
+        slots.push(Slot {
+            vm: resident,
+            offset,
+            length,
+        });
+        offset = offset.checked_add(length)?;
+    }
+    let length = theta.checked_add(switch)?;
+    let last = pi.checked_sub(length)?;
+    if offset > last {
+        return None;
+    }
+    slots.push(Slot {
+        vm,
+        offset: last,
+        length,
+    });
+    Some(Frame {
+        start: 0,
+        period: pi,
+        slots,
+    })
 }

@@ -29,7 +29,7 @@ pub fn plan(fault: &FaultInput, vms: &[VmInput], cores: &[CoreInput], platform: 
         platform,
         decide: platform.model.decide.saturating_mul(vms.len() as u64),
     };
-    let mut hosts = Hosts::new(fault, cores, platform.server_period);
+    let mut hosts = Hosts::new(fault, cores, platform);
     let mut queue: Time = 0;
     let mut decisions = Vec::with_capacity(vms.len());
     for i in order {
@@ -67,7 +67,7 @@ impl Context<'_> {
     fn decide(&self, vm: &VmInput, guest: &Guest, queue: Time, hosts: &mut Hosts) -> Decision {
         let cost = self.platform.model.predict(vm.memory_bytes, vm.copy_memory);
         let unplaced = |reason| {
-            let terms = self.terms(guest, &cost, queue, Supply::Dedicated);
+            let terms = self.terms(guest, &cost, queue, 0);
             self.decision(vm, guest, terms, None, None, reason)
         };
         if cost.copy == Time::MAX {
@@ -77,15 +77,16 @@ impl Context<'_> {
             return unplaced(Reason::PolicyNever);
         }
         let rt = vm.realtime.as_ref();
-        let Some(placement) = hosts.find(vm.vm, rt.map(|rt| &rt.tasks)) else {
+        let Some(mut placement) = hosts.find(vm.vm, rt.map(|rt| &rt.tasks)) else {
             return unplaced(Reason::NoHost);
         };
-        let supply = placement.supply();
-        let terms = self.terms(guest, &cost, queue, supply);
         let restore_at = self
             .fault
             .detected_at
-            .saturating_add(terms.restore_offset());
+            .saturating_add(self.terms(guest, &cost, queue, 0).restore_offset());
+        placement.start(restore_at);
+        let supply = placement.supply(vm.vm, self.platform.switch, restore_at);
+        let terms = self.terms(guest, &cost, queue, supply.first_slot_wait());
         let blackout = restore_at
             .saturating_add(terms.server_wait)
             .saturating_sub(guest.start);
@@ -123,13 +124,14 @@ impl Context<'_> {
         self.decision(vm, guest, terms, target, prediction, reason)
     }
 
-    /// The downtime terms of `vm` restored after `queue` of work, then supplied by `supply`.
+    /// The downtime terms of `vm` restored after `queue` of work, first supplied `wait` after
+    /// its restore instant.
     fn terms(
         &self,
         guest: &Guest,
         cost: &DowntimeBreakdown,
         queue: Time,
-        supply: Supply,
+        wait: Time,
     ) -> DowntimeTerms {
         let fault = self.fault;
         let mut terms = DowntimeTerms {
@@ -144,7 +146,7 @@ impl Context<'_> {
             remap: cost.remap,
             restore: cost.restore,
             queue,
-            server_wait: supply.first_slot_wait(),
+            server_wait: wait,
             total: 0,
         };
         terms.total = sum(&[terms.detect, terms.after_detection()]);
@@ -167,18 +169,18 @@ impl Context<'_> {
             .detected_at
             .saturating_add(downtime.restore_offset());
         let resume_at = restore_at.saturating_add(downtime.server_wait);
-        let (target, servers) = match target {
-            None => (Target::Stop, Vec::new()),
-            Some(Placement::Spare(core)) => (Target::Spare(*core), Vec::new()),
-            Some(Placement::Shared { core, servers }) => {
-                let own = servers.last().map_or((0, 0), |s| (s.theta, s.pi));
-                (
-                    Target::Shared {
-                        core: *core,
-                        budget: own,
-                    },
-                    servers.clone(),
-                )
+        let (target, frame) = match target {
+            None => (Target::Stop, None),
+            Some(Placement::Spare(core)) => (Target::Spare(*core), None),
+            Some(Placement::Shared {
+                core, frame, theta, ..
+            }) => {
+                let budget = (*theta, frame.period);
+                let target = Target::Shared {
+                    core: *core,
+                    budget,
+                };
+                (target, Some(frame.clone()))
             }
         };
         let misses_complete = prediction.as_ref().is_some_and(|p| p.complete);
@@ -196,7 +198,7 @@ impl Context<'_> {
             predicted_misses: prediction.map(|p| p.misses),
             misses_complete,
             target,
-            servers,
+            frame,
             reason,
         }
     }

@@ -3,23 +3,24 @@
 //! On a spare core the VM owns the processor from the restore instant `r`: the misses are
 //! `rt_analysis::predict` with a blackout `[s, r)`, exact under the simulator's rules.
 //!
-//! On a shared core it runs in a periodic server `(theta, pi)` released at `r` (first period
-//! `[r, r + pi)`), the servers of the core scheduled by EDF with `sum theta / pi <= 1`, so each
-//! period gives it `theta` somewhere. The worst placement is the budget at the end of every
-//! period: dark until `r + (pi - theta)` (the first-slot wait), then `theta` on, `pi - theta`
-//! off, and so on. The simulation of that pattern (chained `rt_analysis::simulate` runs, one
-//! per period) gives per task an **upper bound, attained by that pattern**, of the misses under
-//! any legal placement, provided the set fits its server (`admission::fits`, which
-//! [`crate::server_budget`] ensures). Sketch (both schedulers assign fixed job priorities): a job
-//! `J` that misses under a legal supply has a busy window (only jobs of priority `>= J`
-//! pending) starting at some `u`. If `u >= r`, the window receives at least `sbf` and `fits`
-//! rules the miss out. If `u < r`, the supply is zero before `r` in both schedules, which agree
-//! up to `r`, and the worst pattern gives no more in `[r, t]` than any legal one for every `t`:
-//! `J` misses under it too. The simulation stops at the first idle instant after the dark
-//! span, from where `fits` excludes further misses.
+//! On a shared core it runs in its slot of the core's cyclic [`crate::Frame`]: `theta` of
+//! processor every `pi`, first at `r + wait` (the first supply instant of the slot at or after
+//! `r`, [`crate::Frame::first_supply`]). The pattern is dark until `r + wait`, then `theta` on,
+//! `pi - theta` off, and so on, and it IS the frame's schedule (the core idles outside slots,
+//! so no VM gets more or less), so the simulation of it (chained `rt_analysis::simulate` runs,
+//! one per period) is **exact** under the simulator's rules, as on a spare core. The guest sees
+//! its dark spans through the hypervisor's supply log and applies the same rules. It remains an
+//! upper bound when a context switch finishes before its bound `switch`, or the hypervisor runs
+//! the VM in the rest of a slot it was restored in: supply only grows, and under a
+//! work-conserving scheduler with fixed job priorities, more supply never completes a job later.
 //!
-//! The wait `pi - theta` assumes the server is released at `r`; a server that is already
-//! running with an arbitrary phase needs `2 (pi - theta)` (the `sbf` blackout).
+//! The simulation stops at the first idle instant after the dark span: from there, the set
+//! fitting its slot (`admission::fits`, which [`crate::server_budget`] ensures: every window
+//! gets at least `sbf`) excludes further misses.
+//!
+//! With `wait = pi - theta` (a frame started at `r` with the slot at its end, as a new frame
+//! places the migrant) the pattern is also the worst legal placement of a periodic server
+//! `(theta, pi)` released at `r`, and its misses bound per task those of any placement.
 
 use alloc::vec;
 use alloc::vec::Vec;
@@ -33,28 +34,31 @@ use rt_analysis::{SimState, StateError, TaskSet, Time};
 pub enum Supply {
     /// A whole core.
     Dedicated,
-    /// A periodic server released at the restore instant.
+    /// A slot of a cyclic frame: `theta` every `pi`, the first from `wait` after the restore
+    /// instant.
     Server {
-        /// Budget per period.
+        /// Processor time per period.
         theta: Time,
         /// Period.
         pi: Time,
+        /// From the restore instant to the first supply.
+        wait: Time,
     },
 }
 
 impl Supply {
-    /// Worst-case wait from the restore instant to the first processor time: `pi - theta` for a
-    /// server, 0 for a whole core.
+    /// Wait from the restore instant to the first processor time: `wait` for a slot, 0 for a
+    /// whole core.
     pub fn first_slot_wait(self) -> Time {
         match self {
             Self::Dedicated => 0,
-            Self::Server { theta, pi } => pi.saturating_sub(theta),
+            Self::Server { wait, .. } => wait,
         }
     }
 }
 
 /// Event budget of one VM's prediction (releases plus scheduling instants, over all periods
-/// of a server simulation): `rt_analysis`'s default, which bounds the decision's run time.
+/// of a slot simulation): `rt_analysis`'s default, which bounds the decision's run time.
 pub const PREDICTION_EVENTS: u64 = PREDICT_MAX_EVENTS;
 
 /// Predicted misses of one VM.
@@ -80,7 +84,7 @@ pub fn misses_with_supply(
 ) -> Result<Prediction, StateError> {
     let dark_until = restore_at.saturating_add(supply.first_slot_wait());
     let (theta, pi) = match supply {
-        Supply::Server { theta, pi } if theta < pi && !set.is_empty() => (theta, pi),
+        Supply::Server { theta, pi, .. } if theta < pi && !set.is_empty() => (theta, pi),
         _ => {
             let len = dark_until.saturating_sub(state.now);
             let run = predict_with_budget(set, state, len, max_events)?;
@@ -123,7 +127,7 @@ pub fn misses_with_supply(
     }
 }
 
-/// Safety cap of the server simulation, `dark_until + drain + cycle` (saturating): the backlog
+/// Safety cap of the slot simulation, `dark_until + drain + cycle` (saturating): the backlog
 /// (pending work, one job per task, the dark span, two periods of supply granularity) drains
 /// at rate `theta / pi - U` at least, and `cycle = lcm(H, pi)` (or `64 n T_max` if it
 /// overflows) covers the return to an idle instant. Normally the run stops idle long before.

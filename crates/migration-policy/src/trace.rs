@@ -8,7 +8,9 @@
 //! `lost_ns`; `blackout_start_ns`, `blackout_ns`, `restore_at_ns`, `resume_at_ns`; `misses`
 //! (per task), `misses_total` and `misses_complete` (1, or 0 when the simulation's event
 //! budget cut it short) when predicted; `target` (`"spare"`, `"shared"`, `"stop"`),
-//! `target_core`, `theta_ns`, `pi_ns` where they apply; `reason` (text) and `reason_code`.
+//! `target_core`, `theta_ns`, `pi_ns` where they apply, and on a shared target the frame:
+//! `server_period` (its period), `slot_offset`, `slot_length` (the migrant's slot, context
+//! switch included) and `frame_start`; `reason` (text) and `reason_code`.
 //! None of them collides with the event's own `ev`, `t_ns`, `core`.
 
 use crate::decision::{Decision, SlackSource, Target};
@@ -126,6 +128,14 @@ pub fn trace_fields(decision: &Decision) -> Vec<(&'static str, TraceValue)> {
             fields.push(("target_core", U64(core as u64)));
             fields.push(("theta_ns", U64(theta)));
             fields.push(("pi_ns", U64(pi)));
+            if let Some(frame) = &decision.frame {
+                fields.push(("server_period", U64(frame.period)));
+                if let Some(slot) = frame.slot_of(decision.vm) {
+                    fields.push(("slot_offset", U64(slot.offset)));
+                    fields.push(("slot_length", U64(slot.length)));
+                }
+                fields.push(("frame_start", U64(frame.start)));
+            }
         }
         Target::Stop => fields.push(("target", text("stop"))),
     }

@@ -1,11 +1,11 @@
 //! Targets: spare cores first, then consolidation admitted or refused by the periodic resource
-//! model (hand-checked budgets); no healthy core at all.
+//! model (hand-checked budgets) at the first admitting candidate period; no healthy core at all.
 
 mod common;
 
 use common::*;
 use migration_policy::{
-    plan, server_budget, CoreInput, FaultKind, MigratePolicy, Reason, Server, Target, VmInput,
+    plan, server_budget, CoreInput, FaultKind, Frame, MigratePolicy, Reason, Slot, Target, VmInput,
 };
 
 /// Migrant: one job of 1 ms every 10 ms, released at its checkpoint 0 (A = 9 ms).
@@ -20,7 +20,7 @@ fn small(id: usize) -> VmInput {
 
 /// Resident owning its core whole: 2 ms every 10 ms.
 fn whole_resident(core: usize, id: usize) -> CoreInput {
-    occupied(core, &[(id, Some(edf(&[(2 * MS, 10 * MS)])), None)])
+    occupied(core, &[(id, Some(edf(&[(2 * MS, 10 * MS)])))])
 }
 
 fn stop_at(t_d: u64) -> migration_policy::FaultInput {
@@ -63,19 +63,23 @@ fn consolidation_admitted_at_5ms_refused_at_10ms() {
             budget: (MS, 5 * MS)
         }
     );
-    let servers = [
-        Server {
-            vm: 9,
-            theta: 2 * MS,
-            pi: 5 * MS,
-        },
-        Server {
-            vm: 0,
-            theta: MS,
-            pi: 5 * MS,
-        },
-    ];
-    assert_eq!(d.servers, servers, "0.4 + 0.2 <= 1");
+    let frame = Frame {
+        start: d.restore_at,
+        period: 5 * MS,
+        slots: vec![
+            Slot {
+                vm: 9,
+                offset: 0,
+                length: 2 * MS,
+            },
+            Slot {
+                vm: 0,
+                offset: 4 * MS,
+                length: MS,
+            },
+        ],
+    };
+    assert_eq!(d.frame, Some(frame), "2 + 1 <= 5 ms");
     assert_eq!(d.downtime.server_wait, 4 * MS, "pi - theta");
     assert_eq!(d.resume_at, d.restore_at + 4 * MS);
     assert_eq!(d.downtime.total, 100 * US + OWN_WORK + 4 * MS);
@@ -90,34 +94,75 @@ fn consolidation_admitted_at_5ms_refused_at_10ms() {
     assert_eq!(d.predicted_misses, None);
 }
 
+/// Candidates tried in order: 10 ms refuses (6 + 5.5 > 10), 5 ms admits with a context switch
+/// of 1 ms per slot (2 + 1 + 2 x 1 <= 5, no room left), 2.5 ms is not tried. Listed first,
+/// 2.5 ms wins (budgets 2/3 ms and 1/3 ms, rounded up, with sbf(10 ms) = 3 theta).
 #[test]
-fn partitioned_residents_keep_their_budget() {
-    let cores = vec![
-        failed_core(1, &[0]),
-        occupied(2, &[(9, None, Some((4 * MS, 10 * MS)))]),
-    ];
-    let d = &plan(&stop_at(MS), &[small(0)], &cores, &platform(10 * MS)).decisions[0];
+fn the_first_admitting_candidate_period_wins() {
+    let cores = vec![failed_core(1, &[0]), whole_resident(2, 9)];
+    let periods = [10 * MS, 5 * MS, 2_500 * US];
+    let d = &plan(
+        &stop_at(MS),
+        &[small(0)],
+        &cores,
+        &platform_with(&periods, MS),
+    )
+    .decisions[0];
     assert_eq!(
         d.target,
         Target::Shared {
             core: 2,
-            budget: (5_500 * US, 10 * MS)
-        },
-        "0.4 + 0.55"
-    );
-    assert_eq!(
-        d.servers[0],
-        Server {
-            vm: 9,
-            theta: 4 * MS,
-            pi: 10 * MS
+            budget: (MS, 5 * MS)
         }
     );
+    let frame = d.frame.as_ref().unwrap();
+    let slot = |vm| frame.slot_of(vm).map(|s| (s.offset, s.length));
+    assert_eq!(
+        (slot(9), slot(0)),
+        (Some((0, 3 * MS)), Some((3 * MS, 2 * MS)))
+    );
+    assert_eq!(frame.free(), 0);
+    assert_eq!(
+        d.downtime.server_wait,
+        4 * MS,
+        "slot start + switch - restore"
+    );
+    assert_eq!(d.resume_at, d.restore_at + 4 * MS);
+
+    let short_first = platform_with(&[2_500 * US, 5 * MS], 0);
+    let d = &plan(&stop_at(MS), &[small(0)], &cores, &short_first).decisions[0];
+    assert_eq!(
+        d.target,
+        Target::Shared {
+            core: 2,
+            budget: (333_334, 2_500 * US)
+        }
+    );
+    let frame = d.frame.as_ref().unwrap();
+    assert_eq!(frame.slot_of(9).map(|s| s.length), Some(666_667));
+    assert_eq!(d.downtime.server_wait, 2_500 * US - 333_334);
+}
+
+/// A switch of 1 ms + 1 ns admits at no candidate (5 ms: 3 + 2 x 1.000001 > 5; 2.5 ms: 1 +
+/// 2 x 1.000001 > 2.5): the VM is stopped. No candidate at all: no new frame either.
+#[test]
+fn no_admitting_candidate_period_stops_the_vm() {
+    let cores = vec![failed_core(1, &[0]), whole_resident(2, 9)];
+    let periods = [10 * MS, 5 * MS, 2_500 * US];
+    let tight = platform_with(&periods, MS + 1);
+    let d = &plan(&stop_at(MS), &[small(0)], &cores, &tight).decisions[0];
+    assert_eq!((d.target, d.reason), (Target::Stop, Reason::NoHost));
+    assert_eq!(
+        (d.frame.as_ref(), d.predicted_misses.as_ref()),
+        (None, None)
+    );
+    let none = &plan(&stop_at(MS), &[small(0)], &cores, &platform_with(&[], 0)).decisions[0];
+    assert_eq!(none.reason, Reason::NoHost);
 }
 
 #[test]
 fn a_resident_without_task_set_closes_its_core() {
-    let closed = occupied(2, &[(8, None, None)]);
+    let closed = occupied(2, &[(8, None)]);
     let cores = vec![failed_core(1, &[0]), closed.clone(), whole_resident(3, 9)];
     let d = &plan(&stop_at(MS), &[small(0)], &cores, &platform(5 * MS)).decisions[0];
     assert_eq!(
@@ -135,10 +180,7 @@ fn a_resident_without_task_set_closes_its_core() {
 #[test]
 fn a_migrant_without_task_set_only_takes_a_spare() {
     let silent = vm(0, MigratePolicy::Always, None);
-    let shared_only = vec![
-        failed_core(1, &[0]),
-        occupied(2, &[(9, None, Some((MS, 10 * MS)))]),
-    ];
+    let shared_only = vec![failed_core(1, &[0]), framed(2, 0, 10 * MS, &[(9, 0, MS)])];
     let d = &plan(
         &stop_at(MS),
         std::slice::from_ref(&silent),
@@ -216,6 +258,6 @@ fn no_healthy_core_stops_every_vm() {
     for d in &plan.decisions {
         assert_eq!((d.target, d.reason), (Target::Stop, Reason::NoHost));
         assert_eq!((d.downtime.queue, d.predicted_misses.as_ref()), (0, None));
-        assert!(d.servers.is_empty());
+        assert_eq!(d.frame, None);
     }
 }

@@ -116,7 +116,8 @@ fn copying_without_bandwidth_is_refused() {
             copy_bytes_per_sec: 0,
             ..model()
         },
-        server_period: 0,
+        server_periods: vec![],
+        switch: 0,
     };
     let d = &plan(&stop_for_blackout(0, MS), &[big], &cores(), &platform).decisions[0];
     assert_eq!(

@@ -3,7 +3,8 @@
 //!   and equal to `rt_analysis`'s simulator;
 //! * stale report: blackout <= aged A still guarantees no miss;
 //! * shared core: the worst-case server pattern's misses are attained and bound, per task, the
-//!   misses of random legal server schedules and of a whole core after the same wait.
+//!   misses of random legal server schedules and of a whole core after the same wait; with any
+//!   first wait (a frame's slot at any phase) the prediction equals the slot-by-slot run.
 
 mod common;
 
@@ -208,7 +209,11 @@ fn worst_server_pattern_is_attained_and_bounds_legal_schedules() {
                 &set,
                 &state,
                 r,
-                Supply::Server { theta, pi },
+                Supply::Server {
+                    theta,
+                    pi,
+                    wait: pi - theta,
+                },
                 PREDICTION_EVENTS,
             )
             .unwrap();
@@ -231,6 +236,14 @@ fn worst_server_pattern_is_attained_and_bounds_legal_schedules() {
                 }
             }
             assert!(whole.iter().zip(&worst.misses).all(|(h, w)| h <= w));
+            let wait = rng.below(pi);
+            let phased = Supply::Server { theta, pi, wait };
+            let slot = misses_with_supply(&set, &state, r, phased, PREDICTION_EVENTS).unwrap();
+            assert!(slot.complete);
+            assert_eq!(
+                slot.misses,
+                misses_with_slots(&set, &state, r, (theta, pi), |_| wait)
+            );
             with_misses += u32::from(worst.misses.iter().any(|&m| m > 0));
         }
     }

@@ -1,5 +1,5 @@
-//! A migrant on a shared core: the server's first-slot wait in D, and misses predicted with the
-//! worst legal placement of its budget (hand-checked), against a whole core.
+//! A migrant on a shared core: its slot's first-supply wait in D, and misses predicted on the
+//! frame's schedule (hand-checked), against a whole core.
 
 mod common;
 
@@ -14,10 +14,12 @@ fn stop_at(t_d: u64) -> migration_policy::FaultInput {
 }
 
 /// Migrant: one 2 ms job every 20 ms released at 0 (A = 18 ms); theta = ceil(2 ms / 3) at
-/// pi = 5 ms (sbf(20 ms) = 3 theta). Restored at 6 ms, the budget comes at the end of each
-/// period: [10.33, 11), [15.33, 16), [20.33, 21) ms; the job needs all three and ends at
+/// pi = 5 ms (sbf(20 ms) = 3 theta). Core 2 runs a frame of 5 ms from 1 ms with vm 9 in
+/// [0, 1 ms): the migrant's slot is right-aligned, [5 ms - theta, 5 ms). Restored at 6 ms, it
+/// gets [10.33, 11), [15.33, 16), [20.33, 21) ms; the job needs all three and ends at
 /// 21 ms - 1 ns > 20 ms: one miss although the blackout (10.33 ms) is within A. On a spare the
-/// same restore instant misses nothing; restored at 4 ms it ends at 19 ms - 1 ns, on time.
+/// same restore instant misses nothing; restored at 4 ms it gets [5.33, 6) ms first and ends at
+/// 16 ms - 1 ns, on time.
 #[test]
 fn a_server_can_miss_where_a_whole_core_does_not() {
     let set = edf(&[(2 * MS, 20 * MS)]);
@@ -30,10 +32,7 @@ fn a_server_can_miss_where_a_whole_core_does_not() {
             Some(reporting(set.clone(), released_at(&set, 0))),
         )
     };
-    let shared = vec![
-        failed_core(1, &[0]),
-        occupied(2, &[(9, None, Some((MS, 5 * MS)))]),
-    ];
+    let shared = vec![failed_core(1, &[0]), framed(2, MS, 5 * MS, &[(9, 0, MS)])];
     let late = stop_at(5_800 * US); // restore at 6 ms
     let d = &plan(
         &late,
@@ -96,9 +95,14 @@ fn a_server_can_miss_where_a_whole_core_does_not() {
         )
     );
     assert_eq!(d.predicted_misses, Some(vec![0]));
+    assert_eq!(
+        d.resume_at,
+        MS + 5 * MS - theta,
+        "frame start + slot offset, k = 0"
+    );
 }
 
-/// A server with the whole period is a whole core; a thinner one never misses less.
+/// A slot with the whole period is a whole core; a thinner one never misses less.
 #[test]
 fn server_prediction_is_consistent_with_the_whole_core() {
     let set: TaskSet = edf(&[(MS, 4 * MS), (3 * MS, 20 * MS)]);
@@ -110,6 +114,7 @@ fn server_prediction_is_consistent_with_the_whole_core() {
         let full = Supply::Server {
             theta: 5 * MS,
             pi: 5 * MS,
+            wait: 0,
         };
         let same = misses_with_supply(&set, &state, restore, full, PREDICTION_EVENTS).unwrap();
         assert_eq!(same, whole);
@@ -118,7 +123,11 @@ fn server_prediction_is_consistent_with_the_whole_core() {
             &set,
             &state,
             restore,
-            Supply::Server { theta, pi },
+            Supply::Server {
+                theta,
+                pi,
+                wait: pi - theta,
+            },
             PREDICTION_EVENTS,
         )
         .unwrap();

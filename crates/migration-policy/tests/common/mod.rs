@@ -3,7 +3,7 @@
 #![allow(dead_code)]
 
 use migration_policy::{
-    CoreInput, FaultInput, FaultKind, MigratePolicy, Platform, RealTimeInput, VmInput,
+    CoreInput, FaultInput, FaultKind, Frame, MigratePolicy, Platform, RealTimeInput, Slot, VmInput,
 };
 use rt_analysis::downtime::DowntimeModel;
 use rt_analysis::online::affordable_downtime;
@@ -27,10 +27,22 @@ pub fn model() -> DowntimeModel {
 /// The restoration work of one in-place VM under [`model`].
 pub const OWN_WORK: Time = 100 * US;
 
+/// Frames at period `server_period` only (0: no new frame), context switch 0.
 pub fn platform(server_period: Time) -> Platform {
+    let periods = if server_period == 0 {
+        vec![]
+    } else {
+        vec![server_period]
+    };
+    platform_with(&periods, 0)
+}
+
+/// Frames at the candidate `periods`, tried in order, with context-switch bound `switch`.
+pub fn platform_with(periods: &[Time], switch: Time) -> Platform {
     Platform {
         model: model(),
-        server_period,
+        server_periods: periods.to_vec(),
+        switch,
     }
 }
 
@@ -101,22 +113,41 @@ pub fn failed_core(core: usize, residents: &[usize]) -> CoreInput {
         healthy: false,
         residents: residents.to_vec(),
         resident_sets: residents.iter().map(|_| None).collect(),
-        resident_budgets: residents.iter().map(|_| None).collect(),
         ..CoreInput::idle(core)
     }
 }
 
-/// A resident: VM id, task set, current budget.
-pub type Resident = (usize, Option<TaskSet>, Option<(Time, Time)>);
+/// A resident: VM id and task set.
+pub type Resident = (usize, Option<TaskSet>);
 
-/// A healthy core with residents.
+/// A healthy core whose residents own it whole.
 pub fn occupied(core: usize, residents: &[Resident]) -> CoreInput {
     CoreInput {
         core,
         healthy: true,
         residents: residents.iter().map(|r| r.0).collect(),
         resident_sets: residents.iter().map(|r| r.1.clone()).collect(),
-        resident_budgets: residents.iter().map(|r| r.2).collect(),
+        frame: None,
+    }
+}
+
+/// A healthy core running a frame of `period` from `start` with `slots` `(vm, offset,
+/// length)`; its residents are the slots' VMs, without task sets.
+pub fn framed(core: usize, start: Time, period: Time, slots: &[(usize, Time, Time)]) -> CoreInput {
+    let slots: Vec<Slot> = slots
+        .iter()
+        .map(|&(vm, offset, length)| Slot { vm, offset, length })
+        .collect();
+    CoreInput {
+        core,
+        healthy: true,
+        residents: slots.iter().map(|s| s.vm).collect(),
+        resident_sets: slots.iter().map(|_| None).collect(),
+        frame: Some(Frame {
+            start,
+            period,
+            slots,
+        }),
     }
 }
 
