@@ -16,7 +16,7 @@ pub struct El1Context {
     pub fpsr: u64,
 }
 
-const SYSREG_COUNT: usize = 24;
+const SYSREG_COUNT: usize = 26;
 
 impl El1Context {
     /// All zero.
@@ -54,7 +54,9 @@ macro_rules! sysreg_list {
             "cpacr_el1",
             "cntkctl_el1",
             "cntv_cval_el0",
-            "cntv_ctl_el0"
+            "cntv_ctl_el0",
+            "cntp_cval_el0",
+            "cntp_ctl_el0"
         )
     };
 }

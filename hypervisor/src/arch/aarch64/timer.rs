@@ -1,5 +1,8 @@
 //! The hypervisor's own tick: the EL2 physical timer (CNTHP_*_EL2, PPI `hyp_phys_irq`, INTID 26
-//! on QEMU virt), one deadline and one handler per core. Guests keep the EL1 virtual timer.
+//! on QEMU virt), shared by two channels per core, each with one deadline and one handler: the
+//! heartbeat ([`Channel::Heartbeat`], the default of `arm`/`deadline`) and the time-partition
+//! switch ([`Channel::Partition`]). The hardware is programmed for the earlier of the two.
+//! Guests keep the EL1 virtual timer.
 //!
 //! The timer also wakes a core that waits at EL2 in WFI (`wait_for_interrupt`), so nothing
 //! needs to poll the counter with WFE.
@@ -11,8 +14,21 @@ const DISARMED: u64 = u64::MAX;
 const CTL_ENABLE: u64 = 1;
 
 static INTID: AtomicU32 = AtomicU32::new(26);
-static DEADLINES: [AtomicU64; MAX_CPUS] = [const { AtomicU64::new(DISARMED) }; MAX_CPUS];
-static HANDLERS: [AtomicUsize; MAX_CPUS] = [const { AtomicUsize::new(0) }; MAX_CPUS];
+const CHANNELS: usize = 2;
+
+/// What a deadline is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Channel {
+    /// The heartbeat (health watch).
+    Heartbeat = 0,
+    /// The end of a time partition's slot.
+    Partition = 1,
+}
+
+static DEADLINES: [[AtomicU64; CHANNELS]; MAX_CPUS] =
+    [const { [const { AtomicU64::new(DISARMED) }; CHANNELS] }; MAX_CPUS];
+static HANDLERS: [[AtomicUsize; CHANNELS]; MAX_CPUS] =
+    [const { [const { AtomicUsize::new(0) }; CHANNELS] }; MAX_CPUS];
 
 /// Every core, after its GIC CPU interface is on: timer off, its interrupt enabled.
 pub fn init_this_core() {
@@ -32,49 +48,82 @@ pub fn intid() -> u32 {
     INTID.load(Ordering::Relaxed)
 }
 
-/// Sets this core's handler, called at EL2 (interrupts masked) when its deadline passes.
+/// Sets this core's heartbeat handler, called at EL2 (interrupts masked) when its deadline
+/// passes.
 pub fn set_handler(handler: fn()) {
-    HANDLERS[percpu::current_id()].store(handler as usize, Ordering::Release);
+    set_channel_handler(Channel::Heartbeat, handler);
 }
 
-/// Arms this core's timer at `deadline` (system counter ticks); replaces any earlier deadline.
+/// Sets this core's handler of `channel`.
+pub fn set_channel_handler(channel: Channel, handler: fn()) {
+    HANDLERS[percpu::current_id()][channel as usize].store(handler as usize, Ordering::Release);
+}
+
+/// Arms this core's heartbeat at `deadline` (system counter ticks); replaces any earlier one.
 pub fn arm(deadline: u64) {
-    DEADLINES[percpu::current_id()].store(deadline, Ordering::Relaxed);
-    program(deadline);
+    arm_channel(Channel::Heartbeat, deadline);
 }
 
-/// Disarms this core's timer.
+/// Arms `channel` of this core at `deadline` (system counter ticks), replacing its earlier one.
+pub fn arm_channel(channel: Channel, deadline: u64) {
+    let core = percpu::current_id();
+    DEADLINES[core][channel as usize].store(deadline, Ordering::Relaxed);
+    program(earliest(core));
+}
+
+/// Disarms `channel` of this core.
+pub fn disarm_channel(channel: Channel) {
+    arm_channel(channel, DISARMED);
+}
+
+/// Disarms every channel of this core (it stops for good).
 pub fn disarm() {
-    DEADLINES[percpu::current_id()].store(DISARMED, Ordering::Relaxed);
+    let core = percpu::current_id();
+    DEADLINES[core]
+        .iter()
+        .for_each(|deadline| deadline.store(DISARMED, Ordering::Relaxed));
     program(DISARMED);
 }
 
-/// This core's deadline, if armed.
+/// This core's heartbeat deadline, if armed.
 pub fn deadline() -> Option<u64> {
-    Some(DEADLINES[percpu::current_id()].load(Ordering::Relaxed)).filter(|&d| d != DISARMED)
+    let core = percpu::current_id();
+    Some(DEADLINES[core][Channel::Heartbeat as usize].load(Ordering::Relaxed))
+        .filter(|&d| d != DISARMED)
 }
 
-/// The timer interrupt (called by the interrupt dispatch): runs the handler if the deadline
-/// passed, and reprograms the hardware for whatever deadline is left.
+/// The earliest armed deadline of `core` (or `DISARMED`).
+fn earliest(core: usize) -> u64 {
+    DEADLINES[core]
+        .iter()
+        .map(|deadline| deadline.load(Ordering::Relaxed))
+        .min()
+        .unwrap_or(DISARMED)
+}
+
+/// The timer interrupt (called by the interrupt dispatch): runs the handler of each channel
+/// whose deadline passed, and reprograms the hardware for whatever deadline is left.
 pub fn handle_interrupt() {
     let core = percpu::current_id();
-    let deadline = DEADLINES[core].load(Ordering::Relaxed);
-    if deadline != DISARMED && super::cpu::counter() >= deadline {
-        DEADLINES[core].store(DISARMED, Ordering::Relaxed);
-        let handler = HANDLERS[core].load(Ordering::Acquire);
-        if handler != 0 {
-            // SAFETY: only `set_handler` stores here, always a valid `fn()`.
-            let handler: fn() = unsafe { core::mem::transmute::<usize, fn()>(handler) };
-            handler();
+    for channel in 0..CHANNELS {
+        let deadline = DEADLINES[core][channel].load(Ordering::Relaxed);
+        if deadline != DISARMED && super::cpu::counter() >= deadline {
+            DEADLINES[core][channel].store(DISARMED, Ordering::Relaxed);
+            let handler = HANDLERS[core][channel].load(Ordering::Acquire);
+            if handler != 0 {
+                // SAFETY: only `set_channel_handler` stores here, always a valid `fn()`.
+                let handler: fn() = unsafe { core::mem::transmute::<usize, fn()>(handler) };
+                handler();
+            }
         }
     }
-    program(DEADLINES[core].load(Ordering::Relaxed));
+    program(earliest(core));
 }
 
 /// Waits in WFI (interrupts stay masked at EL2) until an interrupt is pending for this core,
 /// or until `wake_at` (system counter ticks) if given. The caller then acknowledges what came.
 pub fn wait_for_interrupt(wake_at: Option<u64>) {
-    let deadline = DEADLINES[percpu::current_id()].load(Ordering::Relaxed);
+    let deadline = earliest(percpu::current_id());
     let target = wake_at.map_or(deadline, |wake| wake.min(deadline));
     if target != deadline {
         program(target);

@@ -97,6 +97,16 @@ impl Registers {
         }
     }
 
+    /// Sets or clears the active state of `intid` (write-one set/clear registers).
+    pub fn set_active(&self, intid: u32, active: bool) {
+        let (word, mask) = bit(intid);
+        if active {
+            self.isactiver[word].set(mask);
+        } else {
+            self.icactiver[word].set(mask);
+        }
+    }
+
     /// `(pending, active)` of `intid`.
     pub fn state(&self, intid: u32) -> (bool, bool) {
         let (word, mask) = bit(intid);

@@ -14,7 +14,7 @@ mod virtual_interface;
 
 pub use v2::GicV2;
 pub use v3::GicV3;
-pub use virtual_interface::VirtualInterface;
+pub use virtual_interface::{InterfaceState, VirtualInterface};
 
 use crate::arch::aarch64::percpu;
 
@@ -228,6 +228,15 @@ impl Gic {
         match self {
             Gic::V2(gic) => gic.state(intid),
             Gic::V3(gic) => gic.state(intid, core),
+        }
+    }
+
+    /// Sets or clears the active state of this core's PPI `intid` (a time partition switching
+    /// vCPUs keeps each one's forwarded timer interrupt active only while it runs).
+    pub fn set_ppi_active(&self, intid: u32, active: bool) {
+        match self {
+            Gic::V2(gic) => gic.set_active(intid, active),
+            Gic::V3(gic) => gic.set_ppi_active(intid, percpu::current_id(), active),
         }
     }
 

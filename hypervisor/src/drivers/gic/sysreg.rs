@@ -97,6 +97,54 @@ pub fn reset_virtual_state() {
     msr!("S3_0_C12_C12_5", 0b111); // ICC_SRE_EL1 as the guest sees it: SRE, DFB, DIB
 }
 
+/// ICH_VMCR_EL2: the guest's view of its CPU interface control (priority mask, enables).
+pub fn ich_vmcr() -> u64 {
+    mrs!("S3_4_C12_C11_7")
+}
+
+/// Writes ICH_VMCR_EL2.
+pub fn set_ich_vmcr(value: u64) {
+    msr!("S3_4_C12_C11_7", value);
+}
+
+/// Active-priority registers ICH_AP0R<n>_EL2 and ICH_AP1R<n>_EL2 in use: 1, 2 or 4 each for 5,
+/// 6 or 7 bits of preemption (ICH_VTR_EL2.PREbits).
+pub fn active_priority_words() -> usize {
+    match (ich_vtr() >> 26) & 0x7 {
+        6 => 4,
+        5 => 2,
+        _ => 1,
+    }
+}
+
+/// ICH_AP0R<n>_EL2 (`group` 0) or ICH_AP1R<n>_EL2 (`group` 1), n < 4.
+pub fn ich_apr(group: usize, n: usize) -> u64 {
+    match (group, n) {
+        (0, 0) => mrs!("S3_4_C12_C8_0"),
+        (0, 1) => mrs!("S3_4_C12_C8_1"),
+        (0, 2) => mrs!("S3_4_C12_C8_2"),
+        (0, _) => mrs!("S3_4_C12_C8_3"),
+        (_, 0) => mrs!("S3_4_C12_C9_0"),
+        (_, 1) => mrs!("S3_4_C12_C9_1"),
+        (_, 2) => mrs!("S3_4_C12_C9_2"),
+        _ => mrs!("S3_4_C12_C9_3"),
+    }
+}
+
+/// Writes ICH_AP0R<n>_EL2 or ICH_AP1R<n>_EL2 (as `ich_apr`).
+pub fn set_ich_apr(group: usize, n: usize, value: u64) {
+    match (group, n) {
+        (0, 0) => msr!("S3_4_C12_C8_0", value),
+        (0, 1) => msr!("S3_4_C12_C8_1", value),
+        (0, 2) => msr!("S3_4_C12_C8_2", value),
+        (0, _) => msr!("S3_4_C12_C8_3", value),
+        (_, 0) => msr!("S3_4_C12_C9_0", value),
+        (_, 1) => msr!("S3_4_C12_C9_1", value),
+        (_, 2) => msr!("S3_4_C12_C9_2", value),
+        _ => msr!("S3_4_C12_C9_3", value),
+    }
+}
+
 /// ICH_LR<index>_EL2 (index < 16).
 pub fn ich_lr(index: usize) -> u64 {
     match index {

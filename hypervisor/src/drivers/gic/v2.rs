@@ -153,6 +153,11 @@ impl GicV2 {
     pub fn set_edge(&self, intid: u32, edge: bool) {
         self.dist.set_edge(intid, edge);
     }
+
+    /// Active state of `intid` (SGIs/PPIs: the calling core's banked bit).
+    pub fn set_active(&self, intid: u32, active: bool) {
+        self.dist.set_active(intid, active);
+    }
 }
 
 // SAFETY: the registers are MMIO shared by every core as the GIC intends: enable and pending

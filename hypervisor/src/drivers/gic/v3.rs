@@ -230,6 +230,19 @@ impl GicV3 {
         )
     }
 
+    /// Sets or clears the active state of `core`'s SGI/PPI `intid`.
+    pub fn set_ppi_active(&self, intid: u32, core: usize, active: bool) {
+        let Some(rd) = self.redistributors[core] else {
+            return;
+        };
+        let mask = 1 << intid;
+        if active {
+            rd.sgi.isactiver0.set(mask);
+        } else {
+            rd.sgi.icactiver0.set(mask);
+        }
+    }
+
     /// Trigger mode of an SPI.
     pub fn set_edge(&self, intid: u32, edge: bool) {
         self.dist.set_edge(intid, edge);

@@ -34,6 +34,19 @@ const HCR_EN: u64 = 1 << 0;
 /// ICH_HCR_EL2 / GICH_HCR: maintenance interrupt when at most one list register is in use.
 const HCR_UIE: u64 = 1 << 1;
 
+/// A vCPU's whole virtual CPU interface while another vCPU uses the core (time partitions).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct InterfaceState {
+    /// List registers, raw.
+    pub lrs: [u64; 16],
+    /// GICH_VMCR / ICH_VMCR_EL2.
+    pub vmcr: u64,
+    /// Active priorities: GICH_APR in `[0][0]`; ICH_AP0R<n> in `[0][n]`, ICH_AP1R<n> in `[1][n]`.
+    pub apr: [[u64; 4]; 2],
+    /// GICH_HCR / ICH_HCR_EL2.
+    pub hcr: u64,
+}
+
 /// The virtual interface of the core that uses it (each core sees its own).
 pub enum VirtualInterface {
     /// GICv2: the GICH frame.
@@ -125,6 +138,55 @@ impl VirtualInterface {
         match self {
             VirtualInterface::V2 { gich, .. } => u64::from(gich.misr.get()),
             VirtualInterface::V3 { .. } => sysreg::ich_misr(),
+        }
+    }
+
+    /// Saves the interface of the vCPU leaving this core, then disables it (nothing is
+    /// signalled to EL1 until the next vCPU's state is loaded).
+    pub fn save(&self) -> InterfaceState {
+        let mut state = InterfaceState::default();
+        for index in 0..self.count() {
+            state.lrs[index] = self.read_lr(index);
+        }
+        match self {
+            VirtualInterface::V2 { gich, .. } => {
+                state.vmcr = u64::from(gich.vmcr.get());
+                state.apr[0][0] = u64::from(gich.apr.get());
+                state.hcr = u64::from(gich.hcr.get());
+                gich.hcr.set(0);
+            }
+            VirtualInterface::V3 { .. } => {
+                state.vmcr = sysreg::ich_vmcr();
+                for n in 0..sysreg::active_priority_words() {
+                    state.apr[0][n] = sysreg::ich_apr(0, n);
+                    state.apr[1][n] = sysreg::ich_apr(1, n);
+                }
+                state.hcr = sysreg::ich_hcr();
+                sysreg::set_ich_hcr(0);
+            }
+        }
+        state
+    }
+
+    /// Loads the interface of the vCPU about to run on this core.
+    pub fn restore(&self, state: &InterfaceState) {
+        for index in 0..self.count() {
+            self.write_lr(index, state.lrs[index]);
+        }
+        match self {
+            VirtualInterface::V2 { gich, .. } => {
+                gich.vmcr.set(state.vmcr as u32);
+                gich.apr.set(state.apr[0][0] as u32);
+                gich.hcr.set(state.hcr as u32);
+            }
+            VirtualInterface::V3 { .. } => {
+                sysreg::set_ich_vmcr(state.vmcr);
+                for n in 0..sysreg::active_priority_words() {
+                    sysreg::set_ich_apr(0, n, state.apr[0][n]);
+                    sysreg::set_ich_apr(1, n, state.apr[1][n]);
+                }
+                sysreg::set_ich_hcr(state.hcr);
+            }
         }
     }
 
