@@ -15,6 +15,7 @@ pub mod images;
 #[cfg(target_arch = "aarch64")]
 pub mod migration;
 pub mod mm;
+pub mod partition;
 pub mod trace;
 pub mod vm;
 

@@ -125,7 +125,7 @@ pub struct FaultInput {
 }
 
 /// The platform's calibrated figures.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub struct Platform {
     /// Upper bounds of the downtime terms; `decide` is the bound of deciding one VM. Its
     /// `detect` term is unused: detection is observed (`t_d - last_heartbeat`).
@@ -137,4 +137,20 @@ pub struct Platform {
     /// Upper bound of the hypervisor's context switch at the start of every slot: a slot of
     /// length `L` supplies its VM `L - switch`.
     pub switch: Time,
+    /// Extra decision time for each VM that finds no spare left: admitting it to a shared core
+    /// (budgets at every candidate period, the frame's prediction) costs more than taking a
+    /// spare, and the plan is done before any VM is restored.
+    pub decide_shared: Time,
+    /// Called between the plan's steps (each VM, each candidate core): the hypervisor beats its
+    /// heartbeat there, so that a long plan does not make the deciding core look dead.
+    pub progress: Option<fn()>,
+}
+
+impl Platform {
+    /// Tells the caller the plan is making progress.
+    pub(crate) fn step(&self) {
+        if let Some(progress) = self.progress {
+            progress();
+        }
+    }
 }

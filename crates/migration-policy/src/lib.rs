@@ -47,7 +47,8 @@
 //!
 //! let model = DowntimeModel { decide: 100_000, state: 20_000, remap: 20_000, restore: 60_000,
 //!                             copy_bytes_per_sec: 1_000_000_000, detect: 0 };
-//! let platform = Platform { model, server_periods: vec![10_000_000], switch: 5_000 };
+//! let platform = Platform { model, server_periods: vec![10_000_000], switch: 5_000,
+//!                           decide_shared: 300_000, progress: None };
 //! let fault = FaultInput { failed_core: 1, detected_at: 5_000_000, last_heartbeat: 4_000_000,
 //!                          kind: FaultKind::FailStop };
 //! let vm = VmInput { vm: 0, name: "linux".into(), memory_bytes: 1 << 20, copy_memory: false,

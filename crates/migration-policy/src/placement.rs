@@ -97,6 +97,7 @@ pub(crate) struct Hosts<'a> {
     hosts: Vec<(usize, Host<'a>)>,
     periods: &'a [Time],
     switch: Time,
+    platform: &'a Platform,
 }
 
 impl<'a> Hosts<'a> {
@@ -112,6 +113,7 @@ impl<'a> Hosts<'a> {
             hosts,
             periods: &platform.server_periods,
             switch: platform.switch,
+            platform,
         }
     }
 
@@ -131,7 +133,9 @@ impl<'a> Hosts<'a> {
             }
         };
         let switch = self.switch;
+        let platform = self.platform;
         for (core, host) in &mut self.hosts {
+            platform.step();
             let found = match host {
                 Host::Whole(residents, cache) => self.periods.iter().find_map(|&pi| {
                     let theta = budget(pi)?;

@@ -24,15 +24,26 @@ pub fn plan(fault: &FaultInput, vms: &[VmInput], cores: &[CoreInput], platform: 
             vms[i].vm,
         )
     });
+    // Every VM costs the per-VM bound; those beyond the spares also search the shared cores.
+    let spares = cores
+        .iter()
+        .filter(|c| c.healthy && c.core != fault.failed_core && c.residents.is_empty())
+        .count();
+    let without_spare = vms.len().saturating_sub(spares) as u64;
     let context = Context {
         fault,
         platform,
-        decide: platform.model.decide.saturating_mul(vms.len() as u64),
+        decide: platform
+            .model
+            .decide
+            .saturating_mul(vms.len() as u64)
+            .saturating_add(platform.decide_shared.saturating_mul(without_spare)),
     };
     let mut hosts = Hosts::new(fault, cores, platform);
     let mut queue: Time = 0;
     let mut decisions = Vec::with_capacity(vms.len());
     for i in order {
+        platform.step();
         let decision = context.decide(&vms[i], &guests[i], queue, &mut hosts);
         if decision.target != Target::Stop {
             queue = queue.saturating_add(decision.downtime.own_work());
@@ -46,7 +57,8 @@ pub fn plan(fault: &FaultInput, vms: &[VmInput], cores: &[CoreInput], platform: 
 struct Context<'a> {
     fault: &'a FaultInput,
     platform: &'a Platform,
-    /// Deciding every VM: `n x` the per-VM bound.
+    /// Deciding every VM: `n x` the per-VM bound, plus the shared-core search bound for each VM
+    /// beyond the spares.
     decide: Time,
 }
 

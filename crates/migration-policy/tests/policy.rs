@@ -118,6 +118,8 @@ fn copying_without_bandwidth_is_refused() {
         },
         server_periods: vec![],
         switch: 0,
+        decide_shared: 0,
+        progress: None,
     };
     let d = &plan(&stop_for_blackout(0, MS), &[big], &cores(), &platform).decisions[0];
     assert_eq!(

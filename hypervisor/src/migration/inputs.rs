@@ -14,14 +14,22 @@ use rt_analysis::{JobState, Scheduler, SimState, Slack, Task, TaskSet};
 
 /// Upper bound of the policy's own run time (measured: see `make bench`).
 pub const DECIDE_BOUND_NS: u64 = 100_000;
+/// Upper bound of the extra decision time of a VM that finds no spare: budgets at every
+/// candidate period on every shared candidate, and the frame's miss prediction (measured: see
+/// `make bench`).
+pub const DECIDE_SHARED_BOUND_NS: u64 = 400_000;
 /// Upper bound of taking the vCPU state (checkpoint record or live registers).
 pub const STATE_BOUND_NS: u64 = 20_000;
 /// Upper bound of re-pointing the vCPU, its interrupts and stage 2 at the target core.
 pub const REMAP_BOUND_NS: u64 = 20_000;
 /// Upper bound of waking the target core and entering the guest there.
 pub const RESTORE_BOUND_NS: u64 = 60_000;
-/// Period of the time partitions a shared core would give its VMs.
-pub const SERVER_PERIOD_NS: u64 = 10_000_000;
+/// Upper bound of a time-partition switch: saving one vCPU and entering the next, from the
+/// slot boundary to the guest's first instruction (measured: see `make bench`).
+pub const SWITCH_BOUND_NS: u64 = 10_000;
+/// Shortest frame period tried for a shared core: below it the switches (two per slot and
+/// period) would cost more than a few percent of the core.
+pub const MIN_FRAME_PERIOD_NS: u64 = 250_000;
 
 /// The policy's view of each affected VM.
 pub fn affected_vms(affected: &[&'static Vm], _kind: FaultKind) -> Vec<VmInput> {
@@ -43,11 +51,14 @@ pub fn affected_vms(affected: &[&'static Vm], _kind: FaultKind) -> Vec<VmInput> 
         .collect()
 }
 
-/// The VM's task set, committed state and last report, if its RTOS registered and reported.
-pub fn realtime(vm: &Vm) -> Option<RealTimeInput> {
+/// The task set the VM's RTOS registered, if any (no guest memory is read).
+pub fn task_set(vm: &Vm) -> Option<TaskSet> {
     let registration = vm.realtime.registration()?;
-    let rt_tasks = &registration.tasks[..registration.task_count];
-    let tasks: Vec<Task> = rt_tasks
+    set_of(&registration)
+}
+
+fn set_of(registration: &crate::vm::paravirt::Registration) -> Option<TaskSet> {
+    let tasks: Vec<Task> = registration.tasks[..registration.task_count]
         .iter()
         .map(|task| Task {
             wcet: task.wcet_ns,
@@ -62,7 +73,14 @@ pub fn realtime(vm: &Vm) -> Option<RealTimeInput> {
         hypercall_abi::rt_page::RtScheduler::Edf => Scheduler::Edf,
         _ => Scheduler::FixedPriority,
     };
-    let set = TaskSet::new(tasks, scheduler).ok()?;
+    TaskSet::new(tasks, scheduler).ok()
+}
+
+/// The VM's task set, committed state and last report, if its RTOS registered and reported.
+pub fn realtime(vm: &Vm) -> Option<RealTimeInput> {
+    let registration = vm.realtime.registration()?;
+    let rt_tasks = &registration.tasks[..registration.task_count];
+    let set = set_of(&registration)?;
     let (_, slot) = committed_state(registration.page_ipa, |ipa, buffer| {
         vm.read_guest(ipa, buffer)
     })?;
@@ -111,18 +129,30 @@ pub fn cores(failed: usize) -> Vec<CoreInput> {
                 core,
                 healthy: core != failed && beats.health(core) == Health::Alive,
                 residents: residents.iter().map(|vm| vm.id).collect(),
-                resident_sets: residents
-                    .iter()
-                    .map(|vm| realtime(vm).map(|rt| rt.tasks))
-                    .collect(),
-                resident_budgets: residents.iter().map(|_| None).collect(),
+                resident_sets: residents.iter().map(|vm| task_set(vm)).collect(),
+                frame: crate::partition::frame_of(core).map(|plan| migration_policy::Frame {
+                    start: plan.start_ns,
+                    period: plan.period_ns,
+                    slots: plan
+                        .slots
+                        .iter()
+                        .map(|&(vm, offset, length)| migration_policy::Slot { vm, offset, length })
+                        .collect(),
+                }),
             }
         })
         .collect()
 }
 
-/// The platform's downtime model.
+/// The platform's downtime model, and the frame periods a newly shared core may take: fractions
+/// of the shortest task period of every VM still running (`candidate_periods`).
 pub fn platform(_affected: &[&'static Vm]) -> Platform {
+    let sets: Vec<TaskSet> = vms()
+        .iter()
+        .filter(|vm| vm.state() != VmState::Stopped)
+        .filter_map(task_set)
+        .collect();
+    let set_refs: Vec<&TaskSet> = sets.iter().collect();
     Platform {
         model: rt_analysis::downtime::DowntimeModel {
             detect: 0,
@@ -135,7 +165,10 @@ pub fn platform(_affected: &[&'static Vm]) -> Platform {
             remap: REMAP_BOUND_NS,
             restore: RESTORE_BOUND_NS,
         },
-        server_period: SERVER_PERIOD_NS,
+        server_periods: migration_policy::candidate_periods(&set_refs, MIN_FRAME_PERIOD_NS),
+        switch: SWITCH_BOUND_NS,
+        decide_shared: DECIDE_SHARED_BOUND_NS,
+        progress: Some(crate::health::keepalive),
     }
 }
 

@@ -9,6 +9,8 @@ use core::sync::atomic::{AtomicU64, Ordering};
 
 /// A vCPU's complete state at the moment its core gave up.
 pub struct LiveState {
+    /// The VM it belongs to (a core in time partitions hosts several).
+    pub vm: usize,
     /// General-purpose registers, PC and PSTATE.
     pub frame: TrapFrame,
     /// EL1 system and FP/SIMD registers.
@@ -41,13 +43,19 @@ pub fn hand_over_live_state(core: usize) {
     // exception being handled right now (the one whose handler runs this code).
     let frame = unsafe { *(frame as *const TrapFrame) };
     let state = Box::new(LiveState {
+        vm: here.vm.load(Ordering::Acquire),
         frame,
         el1: el1_context::save(),
     });
     *LIVE[core].lock() = Some(state);
 }
 
-/// The live state `core` left, if it signalled.
-pub fn take_live_state(core: usize) -> Option<Box<LiveState>> {
-    LIVE[core].try_lock()?.take()
+/// The live state `core` left for VM `vm`, if it signalled while running it (the other VMs of
+/// a core in time partitions resume from their checkpoints).
+pub fn take_live_state(core: usize, vm: usize) -> Option<Box<LiveState>> {
+    let mut slot = LIVE[core].try_lock()?;
+    if slot.as_ref()?.vm != vm {
+        return None;
+    }
+    slot.take()
 }

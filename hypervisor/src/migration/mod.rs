@@ -3,7 +3,7 @@
 //! (`migration-policy`) decide, and carry the plan out: each VM is handed to its target core,
 //! which resumes it at the planned instant.
 
-mod arrival;
+pub mod arrival;
 pub mod copy;
 mod inputs;
 mod live;
@@ -51,7 +51,7 @@ pub fn handle_failure(failed: usize, kind: FaultKind, last_beat_ns: u64, detecte
         .filter(|vm| vm.state() != VmState::Stopped && vm.runs_on(failed))
         .collect();
     // A move to the failed core that it never took (it died first) is decided again.
-    if let Some(stranded) = arrival::take_stranded(failed) {
+    for stranded in arrival::take_stranded(failed) {
         let vm = &vms()[stranded.vm];
         log::warn!(
             "vm '{}' was moving to core {failed}, which failed first: deciding again",
@@ -73,6 +73,8 @@ pub fn handle_failure(failed: usize, kind: FaultKind, last_beat_ns: u64, detecte
     let plan = migration_policy::plan(&fault, &vm_inputs, &core_inputs, &platform);
     let decide_ns = cpu::ticks_to_ns(cpu::counter() - decide_start);
     for decision in &plan.decisions {
+        // Tracing and posting each move takes a while on a slow console: keep beating.
+        crate::health::keepalive();
         let vm = &vms()[decision.vm];
         let mut event =
             crate::console::event("migration_decision").u64("failed_core", failed as u64);
@@ -92,9 +94,11 @@ pub fn handle_failure(failed: usize, kind: FaultKind, last_beat_ns: u64, detecte
             misses_before: vm.realtime.misses(),
             outcome: match decision.target {
                 Target::Spare(core) => alloc::format!("moved to spare core {core}"),
-                Target::Shared { core, .. } => {
-                    alloc::format!("stopped (time partition on core {core} not implemented)")
-                }
+                Target::Shared { core, budget } => alloc::format!(
+                    "shares core {core} ({} of every {} us)",
+                    budget.0 / 1000,
+                    budget.1 / 1000
+                ),
                 Target::Stop => alloc::format!("stopped: {}", decision.reason),
             },
         });
@@ -102,22 +106,9 @@ pub fn handle_failure(failed: usize, kind: FaultKind, last_beat_ns: u64, detecte
             Target::Stop => {
                 crate::vm::run::stop_vm(vm, "not_migrated");
             }
-            Target::Shared { core, .. } => {
-                // Admitted to a core in time partitions, but this build cannot yet run two VMs on
-                // one core: the VM is stopped and reported, never silently lost.
-                log::warn!("vm '{}': core {core} could host it in a time partition, which is not implemented; stopping it", vm.name);
-                crate::console::emit(
-                    crate::console::event("migration_aborted")
-                        .u64("vm", vm.id as u64)
-                        .str("name", &vm.name)
-                        .u64("target_core", core as u64)
-                        .str("reason", "time partitions not implemented"),
-                );
-                crate::vm::run::stop_vm(vm, "no_time_partitions");
-            }
-            Target::Spare(core) => {
+            Target::Spare(core) | Target::Shared { core, .. } => {
                 let vcpu = vm.vcpu_on(failed).unwrap_or(0);
-                let resume = match (kind, live::take_live_state(failed)) {
+                let resume = match (kind, live::take_live_state(failed, vm.id)) {
                     (FaultKind::Signal, Some(state)) => Resume::Live(state),
                     _ => match vm.realtime.checkpoint() {
                         Some(checkpoint) => Resume::Checkpoint {
@@ -143,6 +134,15 @@ pub fn handle_failure(failed: usize, kind: FaultKind, last_beat_ns: u64, detecte
                         resume_at_ns: decision.resume_at,
                         predicted_ns: decision.downtime.total,
                         detected_ns,
+                        frame: decision.frame.as_ref().map(|frame| arrival::FramePlan {
+                            start_ns: frame.start,
+                            period_ns: frame.period,
+                            slots: frame
+                                .slots
+                                .iter()
+                                .map(|slot| (slot.vm, slot.offset, slot.length))
+                                .collect(),
+                        }),
                     },
                 );
             }

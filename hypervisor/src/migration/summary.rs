@@ -71,4 +71,18 @@ pub fn print() {
             row.outcome
         ));
     }
+    for (core, switches, worst_ns) in crate::partition::switch_stats() {
+        line(&format!(
+            "Time partitions on core {core}: {switches} switches, the longest {}.{:03} us (bound {} us)",
+            worst_ns / 1000,
+            worst_ns % 1000,
+            super::inputs::SWITCH_BOUND_NS / 1000
+        ));
+        crate::console::emit(
+            crate::console::event("partition_switches")
+                .u64("target", core as u64)
+                .u64("switches", switches)
+                .u64("worst_ns", worst_ns),
+        );
+    }
 }

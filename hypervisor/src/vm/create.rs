@@ -128,6 +128,20 @@ impl Vm {
         Ok(())
     }
 
+    /// Writes `bytes` into the VM's memory at `ipa` (only where its RAM is), then cleans them
+    /// to memory so that a guest running with its caches off reads them too.
+    pub fn write_guest(&self, ipa: u64, bytes: &[u8]) -> Result<(), hypercall_abi::Error> {
+        let physical = self
+            .ram_span(ipa, bytes.len() as u64)
+            .ok_or(hypercall_abi::Error::BadAddress)?;
+        // SAFETY: `ram_span` checked the whole span lies in this VM's RAM, identity-mapped at EL2;
+        // the guest reads this memory only, so a concurrent reader sees old or new bytes.
+        let target = unsafe { core::slice::from_raw_parts_mut(physical as *mut u8, bytes.len()) };
+        target.copy_from_slice(bytes);
+        crate::arch::aarch64::cpu::clean_dcache_range(physical, bytes.len() as u64);
+        Ok(())
+    }
+
     /// True when one of its vCPUs is placed on `core`.
     pub fn runs_on(&self, core: usize) -> bool {
         self.vcpu_on(core).is_some()

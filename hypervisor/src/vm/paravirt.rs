@@ -261,6 +261,12 @@ impl RealTime {
         })
     }
 
+    /// Guest-physical address of the registered real-time page, if any.
+    pub fn page_ipa(&self) -> Option<u64> {
+        self.registered()
+            .then(|| self.page_ipa.load(Ordering::Relaxed))
+    }
+
     /// Whether a task set is registered.
     pub fn registered(&self) -> bool {
         self.task_count.load(Ordering::Acquire) != 0

@@ -69,6 +69,19 @@ pub fn enter_vcpu(vm: &'static Vm, vcpu: usize, entry: u64, context: u64) -> ! {
 /// Enters vCPU `vcpu` of `vm` on this core with the registers of `start`; `fresh` resets the
 /// EL1 state (a boot or a recovery entry) instead of keeping what was restored (live move).
 pub fn enter_frame(vm: &'static Vm, vcpu: usize, start: &TrapFrame, fresh: bool) -> ! {
+    crate::console::emit(
+        crate::console::event("vm_started")
+            .u64("vm", vm.id as u64)
+            .str("name", &vm.name)
+            .u64("vcpu", vcpu as u64)
+            .field("entry", crate::trace::Value::Hex(start.elr)),
+    );
+    resume_frame(vm, vcpu, start, fresh)
+}
+
+/// Enters vCPU `vcpu` of `vm` on this core with the registers of `start`, silently (a time
+/// partition switching it back in); `fresh` as for [`enter_frame`].
+pub fn resume_frame(vm: &'static Vm, vcpu: usize, start: &TrapFrame, fresh: bool) -> ! {
     let core = percpu::current_id();
     let here = percpu::current();
     here.vm.store(vm.id, Ordering::Relaxed);
@@ -82,13 +95,6 @@ pub fn enter_frame(vm: &'static Vm, vcpu: usize, start: &TrapFrame, fresh: bool)
         regs::vtcr(),
         vcpu as u64,
         fresh,
-    );
-    crate::console::emit(
-        crate::console::event("vm_started")
-            .u64("vm", vm.id as u64)
-            .str("name", &vm.name)
-            .u64("vcpu", vcpu as u64)
-            .field("entry", crate::trace::Value::Hex(start.elr)),
     );
     // The guard must be gone before `enter` (which never returns): the pointer stays valid
     // because the frame lives in the static, and only this core uses its slot.
@@ -114,6 +120,10 @@ pub fn stop_vcpu() -> ! {
         .all(|slot| slot.power() == super::psci::VcpuPower::Off)
     {
         stop_current("cpu_off");
+    }
+    // On a core in time partitions the vCPU gives up its slot: the core must not wait for it.
+    if crate::partition::leave(vm.id, vcpu, false) {
+        crate::partition::run();
     }
     percpu::current().set_state(percpu::CoreState::Online);
     wait_and_enter(vm, vcpu)
@@ -171,6 +181,11 @@ pub fn restart_current(reason: &str) -> ! {
     for slot in vm.vcpus.iter().skip(1) {
         slot.set_power(super::psci::VcpuPower::Off);
     }
+    // On a core in time partitions it boots again at the start of its next slot.
+    let vcpu = percpu::current().vcpu.load(Ordering::Relaxed);
+    if crate::partition::leave(vm.id, vcpu, true) {
+        crate::partition::run();
+    }
     enter_vcpu(vm, 0, vm.entry, vm.dtb_ipa)
 }
 
@@ -213,7 +228,9 @@ pub fn current_vm() -> Option<&'static Vm> {
 /// Stops the VM on this core (it powered off or was stopped by policy) and idles the core.
 pub fn stop_current(reason: &str) -> ! {
     super::vgic::release_this_core();
-    if let Some(vm) = current_vm() {
+    let vcpu = percpu::current().vcpu.load(Ordering::Relaxed);
+    let current = current_vm();
+    if let Some(vm) = current {
         super::vgic::kick_vcpus(vm.id);
         vm.console.finish(&vm.name);
         vm.vcpus
@@ -230,6 +247,10 @@ pub fn stop_current(reason: &str) -> ! {
         }
     }
     percpu::current().vm.store(usize::MAX, Ordering::Relaxed);
+    // The other VMs of a core in time partitions run on in their slots.
+    if current.is_some_and(|vm| crate::partition::leave(vm.id, vcpu, false)) {
+        crate::partition::run();
+    }
     percpu::current().set_state(percpu::CoreState::Online);
     idle()
 }
@@ -242,7 +263,10 @@ pub fn idle() -> ! {
     percpu::current().vm.store(usize::MAX, Ordering::Relaxed);
     loop {
         if let Some(arrival) = crate::migration::take_arrival(me) {
-            crate::migration::arrive(arrival);
+            crate::partition::accept(arrival);
+            if crate::partition::active(me) {
+                crate::partition::run();
+            }
         }
         if all_stopped() && !crate::migration::pending() {
             finish();

@@ -33,7 +33,7 @@ pub extern "C" fn guest_sync(frame: &mut TrapFrame) {
         ExitReason::WaitForInterrupt { wfe } => {
             frame.elr += 4;
             if !wfe {
-                super::vgic::wait_for_interrupt();
+                super::vgic::wait_for_interrupt(frame);
             }
         }
         ExitReason::Mmio(access) => emulate(vm, frame, access),
@@ -216,6 +216,7 @@ pub extern "C" fn guest_irq(frame: &mut TrapFrame) {
         core::sync::atomic::Ordering::Release,
     );
     super::vgic::handle_irq();
+    crate::partition::poll(frame);
 }
 
 /// An SError from the guest: contained by stopping its VM.

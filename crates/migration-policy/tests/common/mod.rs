@@ -43,6 +43,8 @@ pub fn platform_with(periods: &[Time], switch: Time) -> Platform {
         model: model(),
         server_periods: periods.to_vec(),
         switch,
+        decide_shared: 0,
+        progress: None,
     }
 }
 

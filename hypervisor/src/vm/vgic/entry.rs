@@ -182,10 +182,10 @@ fn list(vgic: &Vgic, vcpu: usize, value: u64) {
     }
 }
 
-/// A trapped WFI: returns once this vCPU has a virtual interrupt to take (or, for a guest that
+/// A trapped WFI (`frame`: the vCPU's registers, PC past the WFI): returns once this vCPU has a virtual interrupt to take (or, for a guest that
 /// arms its virtual timer masked and relies on the trap, once that timer's condition is met),
 /// waiting in WFI at EL2 meanwhile.
-pub fn wait_for_interrupt() {
+pub fn wait_for_interrupt(frame: &TrapFrame) {
     let here = local();
     let vtimer = crate::boot::platform()
         .and_then(|p| p.timer)
@@ -205,7 +205,10 @@ pub fn wait_for_interrupt() {
         }
         let wake = (enabled && !forwarded).then(|| regs::cntv_cval().saturating_add(cntvoff()));
         timer::wait_for_interrupt(wake);
-        if handle_irq() == Handled::ForGuest || (here.is_none() && !enabled) {
+        let handled = handle_irq();
+        // A time-partition slot may end, or a migrant arrive, while the vCPU waits here.
+        crate::partition::poll(frame);
+        if handled == Handled::ForGuest || (here.is_none() && !enabled) {
             return;
         }
     }
@@ -231,6 +234,17 @@ pub fn system_register(frame: &mut TrapFrame, iss: u32) -> bool {
     raise_sgi(vgic, &Hardware, request, vcpu);
     frame.elr += 4;
     true
+}
+
+/// Moves what waits in this core's vCPU's pending queue into its list registers (after its
+/// virtual interface was loaded by a time-partition switch).
+pub fn refill_here() {
+    if let Some((vgic, vcpu)) = local() {
+        injection::refill(
+            &mut Hardware.list_registers(),
+            &mut vgic.vcpu(vcpu).queue.lock(),
+        );
+    }
 }
 
 /// Leaves this core's interrupt state clean after its vCPU stopped (CPU_OFF, VM stop, before a
