@@ -22,7 +22,7 @@
 
 /* ABI version returned by KAIROS_HVC_VERSION. */
 #define KAIROS_ABI_MAJOR 0
-#define KAIROS_ABI_MINOR 2
+#define KAIROS_ABI_MINOR 3
 
 /* Function IDs: SMCCC fast SMC64 calls, vendor-specific hypervisor service (entity 6). */
 #define KAIROS_HVC_VERSION          0xC6000000u /* -> [major, minor, 0] */
@@ -56,6 +56,8 @@
 #define KAIROS_RT_TASK_SPORADIC 1u
 #define KAIROS_RT_SCHED_EDF     0u
 #define KAIROS_RT_SCHED_FP      1u /* lower priority number = more urgent */
+#define KAIROS_RT_SUPPLY_OFFSET 6272u
+#define KAIROS_RT_SUPPLY_SPANS  16u
 
 struct kairos_rt_header {          /* 64 bytes at offset 0 */
 	uint64_t magic;                 /* KAIROS_RT_PAGE_MAGIC */
@@ -105,12 +107,31 @@ struct kairos_rt_slot {            /* 2112 bytes: the state at one scheduling ev
 	struct kairos_rt_task_state tasks[KAIROS_RT_MAX_TASKS];
 };
 
+struct kairos_rt_span {            /* 16 bytes: the vCPU was switched out, time went on */
+	uint64_t start_ns;
+	uint64_t end_ns;
+};
+
+/*
+ * The supply log (272 bytes at KAIROS_RT_SUPPLY_OFFSET), written by the hypervisor only, while
+ * the vCPU is switched out; zero it before registering, then only read it. The hypervisor
+ * writes span `sequence % KAIROS_RT_SUPPLY_SPANS`, adds its length to stolen_ns, `dmb ishst`,
+ * then increments sequence. Read sequence, `dmb ishld`, then the spans since the last sequence
+ * seen (if more than KAIROS_RT_SUPPLY_SPANS, the oldest are lost: only stolen_ns counts them).
+ */
+struct kairos_rt_supply {
+	uint64_t sequence;              /* spans appended so far */
+	uint64_t stolen_ns;             /* their total length */
+	struct kairos_rt_span spans[KAIROS_RT_SUPPLY_SPANS]; /* span n at n % 16 */
+};
+
 struct kairos_rt_page {
 	struct kairos_rt_header header;
 	struct kairos_rt_task tasks[KAIROS_RT_MAX_TASKS];
 	uint8_t reserved0[2048 - 64 - KAIROS_RT_MAX_TASKS * 48];
 	struct kairos_rt_slot slots[2];
-	uint8_t reserved1[KAIROS_RT_PAGE_SIZE - 2048 - 2 * 2112];
+	struct kairos_rt_supply supply;
+	uint8_t reserved1[KAIROS_RT_PAGE_SIZE - KAIROS_RT_SUPPLY_OFFSET - 272];
 } __attribute__((aligned(KAIROS_RT_PAGE_ALIGN)));
 
 _Static_assert(sizeof(struct kairos_rt_header) == 64, "rt header");
@@ -128,6 +149,12 @@ _Static_assert(offsetof(struct kairos_rt_slot, tasks) == 64, "rt slot");
 _Static_assert(offsetof(struct kairos_rt_page, tasks) == 64, "rt page");
 _Static_assert(offsetof(struct kairos_rt_page, slots) == 2048, "rt page");
 _Static_assert(offsetof(struct kairos_rt_page, slots[1]) == 4160, "rt page");
+_Static_assert(sizeof(struct kairos_rt_span) == 16, "rt span");
+_Static_assert(sizeof(struct kairos_rt_supply) == 272, "rt supply");
+_Static_assert(offsetof(struct kairos_rt_supply, stolen_ns) == 8, "rt supply");
+_Static_assert(offsetof(struct kairos_rt_supply, spans) == 16, "rt supply");
+_Static_assert(offsetof(struct kairos_rt_page, supply) == KAIROS_RT_SUPPLY_OFFSET, "rt page");
+_Static_assert(offsetof(struct kairos_rt_page, reserved1) == 6544, "rt page");
 _Static_assert(sizeof(struct kairos_rt_page) == KAIROS_RT_PAGE_SIZE, "rt page");
 
 /* Result of a call: status (x0) and results (x1..x3). */
@@ -184,6 +211,12 @@ static inline int64_t kairos_rt_deadline_miss(uint32_t task, uint64_t release_ns
 static inline void kairos_dmb(void)
 {
 	__asm__ volatile("dmb ish" ::: "memory");
+}
+
+/* Orders loads: between reading the supply log's sequence and its spans. */
+static inline void kairos_dmb_ld(void)
+{
+	__asm__ volatile("dmb ishld" ::: "memory");
 }
 
 /* Commit, step 1: the slot to fill for the next generation, marked as being written. */

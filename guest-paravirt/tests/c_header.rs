@@ -98,6 +98,8 @@ fn the_header_agrees_with_the_rust_abi() {
         ("KAIROS_RT_TASK_SPORADIC", u64::from(RT_TASK_SPORADIC)),
         ("KAIROS_RT_SCHED_EDF", RtScheduler::Edf as u64),
         ("KAIROS_RT_SCHED_FP", RtScheduler::FixedPriority as u64),
+        ("KAIROS_RT_SUPPLY_OFFSET", RT_SUPPLY_OFFSET as u64),
+        ("KAIROS_RT_SUPPLY_SPANS", RT_SUPPLY_SPANS as u64),
     ];
     for (name, value) in constants {
         writeln!(c, "_Static_assert({name} == {value:#x}ull, \"{name}\");").unwrap();
@@ -166,11 +168,18 @@ fn the_header_agrees_with_the_rust_abi() {
             tasks
         ]
     );
+    offsets!(c, "kairos_rt_span", RtSpan, [start_ns, end_ns]);
+    offsets!(
+        c,
+        "kairos_rt_supply",
+        RtSupply,
+        [sequence, stolen_ns, spans]
+    );
     offsets!(
         c,
         "kairos_rt_page",
         RtPage,
-        [header, tasks, reserved0, slots, reserved1]
+        [header, tasks, reserved0, slots, supply, reserved1]
     );
     writeln!(
         c,

@@ -25,5 +25,8 @@ int64_t kairos_header_check(void)
 	int64_t status = kairos_rt_checkpoint(0x40080000u, (uint64_t)(uintptr_t)&page, generation);
 	status |= kairos_rt_report(8000000, 0, 1, generation);
 	status |= kairos_rt_deadline_miss(0, 0, 0);
+	uint64_t appended = *(volatile uint64_t *)&page.supply.sequence;
+	kairos_dmb_ld();
+	status |= (int64_t)page.supply.spans[(appended - 1) % KAIROS_RT_SUPPLY_SPANS].end_ns;
 	return tasks < 0 ? tasks : status;
 }

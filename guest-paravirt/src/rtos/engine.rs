@@ -209,6 +209,17 @@ impl Schedule {
         }
     }
 
+    /// One event of [`Schedule::advance_to`] with the processor: if the next event instant is
+    /// at or before `target`, runs to it, handles it and returns true (the caller does its
+    /// per-event work, such as running a newly dispatched job's code, and calls again);
+    /// otherwise runs to `target` and returns false.
+    pub fn step_toward(&mut self, target: Time, observer: &mut impl Observer) -> bool {
+        let next = self.next_event(Cpu::Available);
+        let event = next <= target;
+        self.advance_to(next.min(target), Cpu::Available, observer);
+        event
+    }
+
     /// Ends a blackout at `time`: handles what happened during it (as [`Cpu::Blackout`]), then
     /// dispatches. This is the re-synchronisation rule after a recovery.
     pub fn resume(&mut self, time: Time, observer: &mut impl Observer) {
@@ -468,6 +479,35 @@ mod tests {
         run(&mut schedule, 10, &mut log);
         assert_eq!(log.0, [('c', 0, 0, 10), ('r', 0, 1, 10)]);
         assert_eq!(schedule.states()[0].missed, 0);
+    }
+
+    #[test]
+    fn stepping_handles_one_event_instant_at_a_time_then_runs_to_the_target() {
+        // T0 = (2, 5), T1 = (1, 5) offset 1: events at 0, 1 (release), 2 (T0 done), 3 (T1 done).
+        let params = [
+            task(2, 5),
+            TaskParams {
+                offset: 1,
+                ..task(1, 5)
+            },
+        ];
+        let mut schedule = Schedule::new(Policy::Edf, &params, 0).unwrap();
+        let mut instants = Vec::new();
+        while schedule.step_toward(4, &mut Silent) {
+            instants.push(schedule.now());
+        }
+        assert_eq!(instants, [0, 1, 2, 3]);
+        assert_eq!(schedule.now(), 4);
+        assert!(
+            !schedule.step_toward(2, &mut Silent),
+            "a target in the past does nothing"
+        );
+        assert_eq!(schedule.now(), 4);
+        // Progress without an event: the running job executes up to the target.
+        let mut schedule = Schedule::new(Policy::Edf, &[task(4, 10)], 0).unwrap();
+        assert!(schedule.step_toward(3, &mut Silent));
+        assert!(!schedule.step_toward(3, &mut Silent));
+        assert_eq!(schedule.states()[0].head_remaining, 1);
     }
 
     #[test]

@@ -1,16 +1,19 @@
 //! The RTOS's paravirtual hooks, all in one place: register the task set, report A(t) with a
-//! committed checkpoint at every scheduling event, report misses, restore after a blackout.
+//! committed checkpoint at every scheduling event, report misses, restore after a blackout, and
+//! read the supply log (the spans the vCPU was switched out for, see [`super::supply`]).
 //!
 //! This file, with `checkpoint.rs`, `slack.rs`, `paravirt/realtime.rs`, `recovery.rs` and
 //! `arch/aarch64/recover.rs`, is what paravirtualizing the kernel took (counted in PARAVIRT.md);
-//! the kernel calls it from four places: start, every event, every miss, the recovery hook.
+//! the kernel calls it from five places: start, every event, every miss, the recovery hook,
+//! every wake-up (the supply log; its pure part is `supply.rs`).
 
-use hypercall_abi::rt_page::RtPage;
+use hypercall_abi::rt_page::{RtPage, RtSupply};
 use rt_analysis::online::SlackReport;
 
 use super::checkpoint;
 use super::engine::Schedule;
 use super::slack::{encode, SlackEngine, DEFAULT_MAX_STEPS};
+use super::supply::{self, NewSpans, SupplyCursor};
 use crate::arch::aarch64::timer;
 use crate::paravirt::{rt_checkpoint, rt_deadline_miss, rt_register, rt_report, Error};
 use crate::recovery;
@@ -36,6 +39,7 @@ pub struct Paravirt {
     slack: SlackEngine,
     sequence: u64,
     reporting: bool,
+    supply: SupplyCursor,
 }
 
 impl Paravirt {
@@ -53,6 +57,7 @@ impl Paravirt {
                 "rtos: task set refused by the analysis: {error}"
             )),
         };
+        // Zeroes the whole page first, the supply log included: the cursor starts at 0.
         checkpoint::describe(page, schedule, timer::frequency_hz());
         let page: *mut RtPage = page;
         let registered = rt_register(page as u64);
@@ -67,6 +72,7 @@ impl Paravirt {
                 slack,
                 sequence: 0,
                 reporting,
+                supply: SupplyCursor::default(),
             },
             registered,
         )
@@ -124,6 +130,36 @@ impl Paravirt {
         checkpoint::restore(schedule, slot);
         self.sequence = slot.report_sequence;
         Some(slot.generation)
+    }
+
+    /// The page's supply log, written by the hypervisor (read it with volatile loads only).
+    fn supply_log(&self) -> *const RtSupply {
+        // SAFETY: `page` points to the kernel's page; only the field's address is taken.
+        unsafe { core::ptr::addr_of!((*self.page).supply) }
+    }
+
+    /// The dark spans the hypervisor logged since the last call (or registration, or recovery).
+    pub fn new_spans(&mut self) -> NewSpans {
+        let log = self.supply_log();
+        // SAFETY: the log is in the kernel's page, valid and aligned for as long as it runs.
+        if unsafe { supply::sequence(log) } == self.supply.sequence {
+            return NewSpans::default();
+        }
+        // SAFETY: as above.
+        self.supply.take(&unsafe { supply::snapshot(log) })
+    }
+
+    /// Time stolen from the vCPU so far (the log's `stolen_ns`), to charge job code net of it.
+    pub fn stolen_ns(&self) -> u64 {
+        // SAFETY: the log is in the kernel's page, valid and aligned for as long as it runs.
+        unsafe { supply::stolen_ns(self.supply_log()) }
+    }
+
+    /// Marks every span logged so far as seen: after a recovery, the spans before the restart
+    /// fall in the recovery's own blackout and must not be applied again.
+    pub fn resync_supply(&mut self) {
+        // SAFETY: the log is in the kernel's page, valid and aligned for as long as it runs.
+        self.supply = SupplyCursor::at(&unsafe { supply::snapshot(self.supply_log()) });
     }
 
     /// The number of the last report (also the last committed generation).

@@ -7,6 +7,15 @@
 //! is simply a new event coming first. Event times are the schedule's, not the instant the core
 //! woke: the kernel's own overhead is absorbed, and under `-icount` runs are exact.
 //!
+//! Under time partitions the hypervisor switches the vCPU out for spans of real time and logs
+//! them in the page (`supply`). The loop wakes from WFI on anything, reads the log, and before
+//! handling any later event applies each new span `[s, e)` as a blackout: the events up to `s`
+//! with the processor, one by one with the usual per-event work, then `Schedule::resume(e)`
+//! (releases and deadlines in the span happen, nothing executes), then the per-event work at
+//! `e` (new code, commit, report), so the hypervisor's checkpoint includes the span. Only then
+//! does it recompute the next event (a completion moves later) and sleep or handle it. Job code
+//! is charged its run time less the time stolen meanwhile.
+//!
 //! Console lines (parsed by the QEMU tests; each under the hypervisor's 200-character line):
 //! - `TASKSET <scheduler> n=<tasks> origin=<ns> source=<dt|demo>` and one
 //!   `TASK <i> <name> C=<ns> T=<ns> D=<ns> O=<ns> P=<priority> S=<0|1> J=<jobs|0>` per task;
@@ -16,9 +25,13 @@
 //!   `SAMPLE <seq> job <task> <job> <release> <deadline> <remaining>` per active job and
 //!   `SAMPLE <seq> next <first task> <release>...` (8 per line);
 //! - `RECOVERED from=<t_u> at=<t_r> generation=<g>` after a blackout;
+//! - `SUPPLY lost=<spans> ns=<ns>` when the supply log overflowed (the lost time is applied as
+//!   dark right before the first span kept), and with `kairos,debug` `SPAN start=<ns> end=<ns>`
+//!   for each span applied (clipped to the schedule's time);
 //! - `RESULT <task> <name> released=<n> completed=<n> missed=<n> worst=<ns> last=<ns>` per task
-//!   and `DONE jobs=<n> misses=<n> events=<n>` before powering off, with the mean and worst
-//!   costs per event in `COSTS ...`.
+//!   and `DONE jobs=<n> misses=<n> events=<n> stack_peak=<bytes> dark=<spans>/<ns>` (the spans
+//!   read from the supply log and their total length) before powering off, with the mean and
+//!   worst costs per event in `COSTS ...`.
 
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -30,6 +43,7 @@ use partition_config::BlackoutInjection;
 use super::config::Setup;
 use super::engine::{Cpu, Observer, Schedule};
 use super::paravirt::{EventCost, Paravirt};
+use super::supply;
 use super::task::{JobInfo, Occupy, TaskBody, Time, NEVER};
 use crate::arch::aarch64::timer;
 use crate::paravirt::psci;
@@ -86,6 +100,8 @@ struct Kernel {
     inject: Option<BlackoutInjection>,
     frequency_hz: u64,
     costs: Costs,
+    /// Spans read from the supply log, and their total length in ns.
+    dark: (u64, u64),
 }
 
 /// Tells the console and the hypervisor about misses as the schedule finds them.
@@ -153,6 +169,7 @@ pub fn start(setup: Setup, bodies: Vec<&'static dyn TaskBody>, source: &str) -> 
         inject: setup.inject_blackout,
         frequency_hz,
         costs: Costs::default(),
+        dark: (0, 0),
     };
     // SAFETY: one vCPU; nothing borrows the kernel cell yet.
     let kernel = unsafe {
@@ -168,11 +185,14 @@ pub fn start(setup: Setup, bodies: Vec<&'static dyn TaskBody>, source: &str) -> 
 
 /// The recovery hook: the vCPU was restarted at the recovery entry with `x0` = the page.
 fn recover(argument: u64) -> ! {
-    let now = timer::now_ns();
     // SAFETY: one vCPU; the frames that borrowed the kernel before the blackout are gone.
     let Some(kernel) = (unsafe { (*KERNEL.0.get()).as_mut() }) else {
         crate::fatal::stop(format_args!("rtos: recovery before the kernel started"));
     };
+    // The spans logged so far end before `now`, inside the blackout resumed below; later ones
+    // start after this look at the log.
+    kernel.paravirt.resync_supply();
+    let now = timer::now_ns();
     let Some(generation) = kernel.paravirt.restore(&mut kernel.schedule, argument) else {
         crate::fatal::stop(format_args!(
             "rtos: no committed checkpoint in the page at {argument:#x}"
@@ -193,11 +213,47 @@ impl Kernel {
             if next == NEVER {
                 self.finish();
             }
-            timer::sleep_until_ns(next);
+            // The counter is read before the log: a span logged after this look started later,
+            // so if `next` was reached, no unseen span precedes it.
+            let reached = timer::wait_until_ns(next);
+            if self.apply_supply() || !reached {
+                continue;
+            }
             self.schedule
                 .advance_to(next, Cpu::Available, &mut Reporter(&self.paravirt));
             self.event();
         }
+    }
+
+    /// Applies the spans the hypervisor logged since the last look, each as a blackout, with
+    /// the per-event work at every event up to its start and at its end. Returns whether the
+    /// log had any.
+    fn apply_supply(&mut self) -> bool {
+        let new = self.paravirt.new_spans();
+        if new.is_empty() {
+            return false;
+        }
+        self.dark = (self.dark.0 + new.appended, self.dark.1 + new.stolen_ns);
+        if new.lost > 0 {
+            println!("SUPPLY lost={} ns={}", new.lost, new.lost_ns);
+        }
+        for (start, end) in new.blackouts() {
+            let Some((start, end)) = supply::clip(start, end, self.schedule.now()) else {
+                continue;
+            };
+            if self.debug {
+                println!("SPAN start={start} end={end}");
+            }
+            while self
+                .schedule
+                .step_toward(start, &mut Reporter(&self.paravirt))
+            {
+                self.event();
+            }
+            self.schedule.resume(end, &mut Reporter(&self.paravirt));
+            self.event();
+        }
+        true
     }
 
     /// After the events of `schedule.now()`: run new code, report, checkpoint, inject.
@@ -242,9 +298,15 @@ impl Kernel {
             release: state.head_release,
             deadline: state.head_release + params.deadline,
         };
+        // Time stolen while the body ran (the vCPU switched out) is not its execution; the
+        // spans are applied to the schedule when next read. (Read inside the counter reads: a
+        // span between two reads is charged, never subtracted from time it is not in.)
         let start = timer::now();
+        let stolen = self.paravirt.stolen_ns();
         let occupy = self.bodies[task].run(&job);
-        let elapsed = crate::time::ns_from_ticks(self.frequency_hz, timer::now() - start);
+        let stolen = self.paravirt.stolen_ns().saturating_sub(stolen);
+        let ticks = timer::now() - start;
+        let elapsed = crate::time::ns_from_ticks(self.frequency_hz, ticks).saturating_sub(stolen);
         let remaining = match occupy {
             Occupy::Wcet => state.head_remaining.max(elapsed),
             Occupy::Done => elapsed,
@@ -328,9 +390,11 @@ impl Kernel {
             ns(c.report_max)
         );
         println!(
-            "DONE jobs={jobs} misses={misses} events={} stack_peak={}",
+            "DONE jobs={jobs} misses={misses} events={} stack_peak={} dark={}/{}",
             c.events,
-            crate::arch::aarch64::stack_peak()
+            crate::arch::aarch64::stack_peak(),
+            self.dark.0,
+            self.dark.1
         );
         psci::system_off()
     }

@@ -1,7 +1,8 @@
 //! The EL1 virtual timer and counter: read the time, and sleep in WFI until a deadline.
 //!
-//! Every wait of the guest goes through [`sleep_until`]; should the hypervisor deliver the
-//! virtual timer as an interrupt instead of trapping WFI, only this module changes.
+//! Every wait of the guest goes through [`sleep_until`] or [`wait_until_ns`]; should the
+//! hypervisor deliver the virtual timer as an interrupt instead of trapping WFI, only this
+//! module changes.
 
 use aarch64_cpu::{
     asm::{self, barrier},
@@ -49,6 +50,29 @@ pub fn sleep_until_ns(deadline_ns: u64) {
         return;
     }
     sleep_until(crate::time::ticks_from_ns(frequency_hz(), deadline_ns));
+}
+
+/// Waits for `deadline_ns` in one WFI at most, like [`sleep_until`] but returning on any wake-up:
+/// the deadline, an interrupt, the end of a span during which the hypervisor switched the vCPU
+/// out, or a spurious one. Returns whether the counter has reached the deadline (read before
+/// returning, so anything the caller reads afterwards is at least as recent). Waiting for
+/// [`u64::MAX`] is refused: it returns false at once.
+pub fn wait_until_ns(deadline_ns: u64) -> bool {
+    if deadline_ns == u64::MAX {
+        return false;
+    }
+    let deadline = crate::time::ticks_from_ns(frequency_hz(), deadline_ns);
+    if now() >= deadline {
+        return true;
+    }
+    CNTV_CVAL_EL0.set(deadline);
+    CNTV_CTL_EL0.write(CNTV_CTL_EL0::ENABLE::SET + CNTV_CTL_EL0::IMASK::SET);
+    barrier::isb(barrier::SY);
+    if now() < deadline {
+        asm::wfi();
+    }
+    CNTV_CTL_EL0.write(CNTV_CTL_EL0::ENABLE::CLEAR + CNTV_CTL_EL0::IMASK::SET);
+    now() >= deadline
 }
 
 /// The smallest counter delta around `work` over `rounds` runs, less the cost of reading the
