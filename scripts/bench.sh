@@ -60,6 +60,24 @@ for scenario in migrate-slack migrate-signal migrate-demo; do
         "$(field migration_done measured_ns)" "$(field migration_done resume)"
 done
 
+# Time partitions: the decision that shares a core (its run time against the bound the
+# prediction assumes) and the switches between slots (against the planned switch bound).
+printf '\nTime partitions (no spare left: the migrant shares a core; ns = instructions)\n\n'
+printf '| %-20s | %12s | %12s | %12s | %10s | %10s |\n' "scenario" "decide" "decide bound" "period" "switches" "worst sw."
+printf '|%s|%s|%s|%s|%s|%s|\n' "----------------------" "--------------" "--------------" "--------------" "------------" "------------"
+for scenario in migrate-consolidate migrate-demo; do
+    mlog=$OUT/bench-$scenario.log
+    timeout 120 qemu-system-aarch64 -M virt,virtualization=on,gic-version=3 \
+        -cpu cortex-a72,cntfrq=1000000000 -smp 4 -m 1G -nographic -nic none -icount shift=0,sleep=off \
+        -kernel "$image" -initrd "$OUT/test-configs/$scenario.dtb" > "$mlog" 2>&1 || true
+    shared=$(grep '"ev":"migration_decision"' "$mlog" | grep '"target":"shared"' | head -1)
+    pick() { sed -n "s/.*\"$1\":\([0-9]*\).*/\1/p" <<< "$2"; }
+    switches=$(grep '"ev":"partition_switches"' "$mlog" | head -1)
+    printf '| %-20s | %12s | %12s | %12s | %10s | %10s |\n' "$scenario" "$(pick decide_ns "$shared")" \
+        "$(pick d_decide_ns "$shared")" "$(pick pi_ns "$shared")" "$(pick switches "$switches")" \
+        "$(pick worst_ns "$switches")"
+done
+
 if [ -f scripts/bench-rtos.sh ]; then
     printf '\nParavirtual RTOS costs\n'
     OUT=$OUT bash scripts/bench-rtos.sh || echo "bench: bench-rtos.sh failed"

@@ -87,22 +87,100 @@ fn fail_stop_with_too_little_slack_misses_exactly_as_predicted() {
 }
 
 #[test]
-fn a_vm_with_enough_slack_moves_without_a_miss_and_no_spare_is_reported() {
+fn with_no_spare_left_the_vm_shares_a_core_in_time_partitions() {
     let run = run("migrate-demo");
-    // Second fault (core 3, rtos2): no spare left; the VM is stopped and reported, never lost.
+    // Second fault (core 3, rtos2): no spare left; rtos2 joins rtos0 on core 1 in its own slot
+    // of a static frame, and both go on meeting their deadlines.
     let decisions = run.events_named("migration_decision");
     let second = one(&decisions, "vm", 2);
-    assert_ne!(second["target"], "spare");
-    let stopped = run.events_named("vm_stopped");
-    assert!(
-        stopped
-            .iter()
-            .any(|e| e["name"] == "rtos2" && e["reason"] != "system_off"),
-        "{stopped:?}"
-    );
-    // rtos0 was never on a failed core and met every deadline.
+    assert_eq!(second["target"], "shared", "{second}");
+    assert_eq!(second["target_core"], 1);
+    assert_eq!(second["misses_total"], 0, "D <= A: no miss predicted");
+    let frame = one(&run.events_named("time_partitions"), "migrant", 2).clone();
+    assert_eq!(frame["core"], 1);
+    assert_eq!(frame["start_ns"], second["frame_start"]);
+    let done = one(&run.events_named("migration_done"), "vm", 2).clone();
+    assert_eq!(done["supply"], "time_partition");
+    assert_eq!(observed_misses(&run, 2, 0), 0);
+    run.assert_line("[rtos2] DONE jobs=70 misses=0");
+    // rtos0 was never on a failed core and met every deadline, in its slot after the move.
     run.assert_line("[rtos0] DONE jobs=60 misses=0");
     run.assert_line("Faults and migrations");
+    run.assert_line("Time partitions on core 1:");
+}
+
+#[test]
+fn consolidation_into_time_partitions_misses_exactly_as_predicted_per_task() {
+    let run = run("migrate-consolidate");
+    let decision = one(&run.events_named("migration_decision"), "vm", 1).clone();
+    assert_eq!(decision["target"], "shared", "{decision}");
+    assert_eq!(
+        decision["target_core"], 0,
+        "core 2 is too busy, core 3 has no task set"
+    );
+    let (theta, pi) = (
+        decision["theta_ns"].as_u64().unwrap(),
+        decision["pi_ns"].as_u64().unwrap(),
+    );
+    assert!(theta < pi && pi <= 2_000_000, "a slot of {theta} in {pi}");
+    assert_eq!(decision["server_period"], pi);
+    // The frame the core runs is the one the policy planned: the resident first, the migrant's
+    // slot last, starting at the restore instant.
+    let frame = one(&run.events_named("time_partitions"), "migrant", 1).clone();
+    assert_eq!(frame["core"], 0);
+    assert_eq!(frame["period_ns"], pi);
+    assert_eq!(frame["start_ns"], decision["frame_start"]);
+    let slots = frame["slots"].as_array().unwrap();
+    assert_eq!(slots.len(), 2);
+    assert_eq!(slots[0][0], 0, "the resident's slot first");
+    assert_eq!(slots[1][0], 1);
+    assert_eq!(slots[1][1], decision["slot_offset"]);
+    assert_eq!(
+        slots[1][1].as_u64().unwrap() + slots[1][2].as_u64().unwrap(),
+        pi,
+        "the migrant's slot ends the period"
+    );
+
+    let done = one(&run.events_named("migration_done"), "vm", 1).clone();
+    let (measured, predicted) = (
+        done["measured_ns"].as_u64().unwrap(),
+        done["predicted_ns"].as_u64().unwrap(),
+    );
+    assert!(
+        measured <= predicted && measured * 10 >= predicted * 8,
+        "measured {measured} predicted {predicted}"
+    );
+    let predicted: Vec<u64> = decision["misses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m.as_u64().unwrap())
+        .collect();
+    assert!(
+        predicted.iter().sum::<u64>() >= 1,
+        "misses predicted: {predicted:?}"
+    );
+    let after = done["t_ns"].as_u64().unwrap();
+    let observed: Vec<u64> = (0..predicted.len() as u64)
+        .map(|task| {
+            run.events_named("deadline_miss")
+                .iter()
+                .filter(|e| {
+                    e["vm"] == 1 && e["task"] == task && e["t_ns"].as_u64().unwrap() >= after
+                })
+                .count() as u64
+        })
+        .collect();
+    assert_eq!(observed, predicted, "misses per task as predicted");
+    // The resident keeps every deadline in its slot, and the guests saw their dark spans.
+    run.assert_line("[host] DONE jobs=12 misses=0");
+    run.assert_line("[busy] DONE jobs=60 misses=0");
+    let switches = run.events_named("partition_switches");
+    let worst = switches[0]["worst_ns"].as_u64().unwrap();
+    assert!(
+        worst <= 10_000,
+        "every switch ends within the bound the policy planned with: {worst} ns"
+    );
 }
 
 fn moved_without_miss(run: &Run, vm: u64, from: u64, resume: &str) {
@@ -203,14 +281,20 @@ fn every_core_but_one_fails_in_turn() {
     assert_eq!(failed, [1, 2, 3], "each fault detected once, in order");
     assert_eq!(one(&run.events_named("migration_done"), "vm", 0)["to"], 0);
     run.assert_line("[rtos0] DONE jobs=60 misses=0");
-    for vm in ["rtos1", "rtos2"] {
-        assert!(
-            run.events_named("vm_stopped")
-                .iter()
-                .any(|e| e["name"] == vm && e["reason"] == "not_migrated"),
-            "{vm} stopped and reported"
-        );
-    }
+    // rtos1 (utilization 0.85) fits no slot next to rtos0: stopped and reported.
+    assert!(
+        run.events_named("vm_stopped")
+            .iter()
+            .any(|e| e["name"] == "rtos1" && e["reason"] == "not_migrated"),
+        "rtos1 stopped and reported"
+    );
+    // rtos2 then shares the last core with rtos0, and both keep their deadlines.
+    let last = one(&run.events_named("migration_decision"), "vm", 2).clone();
+    assert_eq!(
+        (last["target"].as_str(), last["target_core"].as_u64()),
+        (Some("shared"), Some(0))
+    );
+    run.assert_line("[rtos2] DONE jobs=70 misses=0");
 }
 
 #[test]
