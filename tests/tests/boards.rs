@@ -310,7 +310,8 @@ fn imx8mq_and_imx8mm_dtbs_give_kairos_what_it_needs() {
 
 /// The fail-stop migration scenario (tests/configs/migrate-demo.dts, handed over as the initrd)
 /// on a real board: core 2 fails, rtos1 moves to the spare core 0 with the one predicted miss,
-/// measured downtime within [0.8, 1] of the prediction; core 3 fails with no spare left.
+/// measured downtime within [0.8, 1] of the prediction; core 3 fails with no spare left and
+/// rtos2 shares core 1 with rtos0 in time partitions.
 fn assert_migration(run: &Run) {
     run.assert_clean_exit();
     assert_eq!(config_source(run), "initrd");
@@ -320,23 +321,29 @@ fn assert_migration(run: &Run) {
 /// What the fault plan of the demo must lead to, whatever the board.
 fn assert_migration_outcome(run: &Run) {
     let done = run.events_named("migration_done");
-    assert_eq!(done.len(), 1, "output:\n{}", run.output);
+    assert_eq!(done.len(), 2, "output:\n{}", run.output);
+    let moves: Vec<_> = done
+        .iter()
+        .map(|e| (e["name"].as_str(), e["from"].as_u64(), e["to"].as_u64()))
+        .collect();
     assert_eq!(
-        (
-            done[0]["vm"].as_u64(),
-            done[0]["from"].as_u64(),
-            done[0]["to"].as_u64()
-        ),
-        (Some(1), Some(2), Some(0))
+        moves,
+        [
+            (Some("rtos1"), Some(2), Some(0)),
+            (Some("rtos2"), Some(3), Some(1))
+        ]
     );
-    let (measured, predicted) = (
-        done[0]["measured_ns"].as_u64().unwrap(),
-        done[0]["predicted_ns"].as_u64().unwrap(),
-    );
-    assert!(
-        measured <= predicted && measured * 10 >= predicted * 8,
-        "measured {measured} predicted {predicted}"
-    );
+    assert_eq!(done[1]["supply"], "time_partition");
+    for done in &done {
+        let (measured, predicted) = (
+            done["measured_ns"].as_u64().unwrap(),
+            done["predicted_ns"].as_u64().unwrap(),
+        );
+        assert!(
+            measured <= predicted && measured * 10 >= predicted * 8,
+            "measured {measured} predicted {predicted}"
+        );
+    }
     let decision = run
         .events_named("migration_decision")
         .into_iter()
@@ -350,6 +357,7 @@ fn assert_migration_outcome(run: &Run) {
         .count() as u64;
     assert_eq!(observed, predicted_misses, "misses as predicted");
     run.assert_line("[rtos0] DONE jobs=60 misses=0");
+    run.assert_line("[rtos2] DONE jobs=70 misses=0");
     assert!(run.events_named("panic").is_empty());
 }
 

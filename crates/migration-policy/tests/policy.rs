@@ -177,3 +177,50 @@ fn summary_line_and_trace_fields() {
     );
     assert_eq!(TraceValue::List(vec![0, 3]).to_string(), "[0,3]");
 }
+
+#[test]
+fn the_decision_term_counts_the_shared_search_of_each_vm_beyond_the_spares() {
+    let mut platform = platform(0);
+    platform.decide_shared = 300 * US;
+    let three = [
+        guest(0, MigratePolicy::Always),
+        guest(1, MigratePolicy::Always),
+        guest(2, MigratePolicy::Always),
+    ];
+    // One spare (core 0) for three VMs: 3 x 100 us, plus 2 x 300 us for the two without one.
+    let cores = vec![CoreInput::idle(0), failed_core(1, &[0, 1, 2])];
+    let plan = plan(&stop_for_blackout(0, MS), &three, &cores, &platform);
+    for decision in &plan.decisions {
+        assert_eq!(decision.downtime.decide, 900 * US, "{decision:?}");
+    }
+    // Enough spares: the search is never needed.
+    let spares = vec![
+        CoreInput::idle(0),
+        failed_core(1, &[0, 1, 2]),
+        CoreInput::idle(2),
+        CoreInput::idle(3),
+    ];
+    let plan = migration_policy::plan(&stop_for_blackout(0, MS), &three, &spares, &platform);
+    assert!(plan.decisions.iter().all(|d| d.downtime.decide == 300 * US));
+}
+
+#[test]
+fn the_plan_reports_progress_at_every_step() {
+    use core::sync::atomic::{AtomicUsize, Ordering};
+    static STEPS: AtomicUsize = AtomicUsize::new(0);
+    fn step() {
+        STEPS.fetch_add(1, Ordering::Relaxed);
+    }
+    let mut platform = platform(0);
+    platform.progress = Some(step);
+    let two = [
+        guest(0, MigratePolicy::Always),
+        guest(1, MigratePolicy::Always),
+    ];
+    let _ = plan(&stop_for_blackout(0, MS), &two, &cores(), &platform);
+    assert!(
+        STEPS.load(Ordering::Relaxed) >= 2,
+        "at least once per VM: {}",
+        STEPS.load(Ordering::Relaxed)
+    );
+}
