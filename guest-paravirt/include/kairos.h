@@ -131,7 +131,8 @@ struct kairos_rt_page {
 	uint8_t reserved0[2048 - 64 - KAIROS_RT_MAX_TASKS * 48];
 	struct kairos_rt_slot slots[2];
 	struct kairos_rt_supply supply;
-	uint8_t reserved1[KAIROS_RT_PAGE_SIZE - KAIROS_RT_SUPPLY_OFFSET - 272];
+	uint64_t resume_ns;             /* hypervisor: planned end of the blackout a recovery resumes from; 0 = none */
+	uint8_t reserved1[KAIROS_RT_PAGE_SIZE - KAIROS_RT_SUPPLY_OFFSET - 272 - 8];
 } __attribute__((aligned(KAIROS_RT_PAGE_ALIGN)));
 
 _Static_assert(sizeof(struct kairos_rt_header) == 64, "rt header");
@@ -154,7 +155,8 @@ _Static_assert(sizeof(struct kairos_rt_supply) == 272, "rt supply");
 _Static_assert(offsetof(struct kairos_rt_supply, stolen_ns) == 8, "rt supply");
 _Static_assert(offsetof(struct kairos_rt_supply, spans) == 16, "rt supply");
 _Static_assert(offsetof(struct kairos_rt_page, supply) == KAIROS_RT_SUPPLY_OFFSET, "rt page");
-_Static_assert(offsetof(struct kairos_rt_page, reserved1) == 6544, "rt page");
+_Static_assert(offsetof(struct kairos_rt_page, resume_ns) == 6544, "rt page");
+_Static_assert(offsetof(struct kairos_rt_page, reserved1) == 6552, "rt page");
 _Static_assert(sizeof(struct kairos_rt_page) == KAIROS_RT_PAGE_SIZE, "rt page");
 
 /* Result of a call: status (x0) and results (x1..x3). */

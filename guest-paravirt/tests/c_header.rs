@@ -179,7 +179,7 @@ fn the_header_agrees_with_the_rust_abi() {
         c,
         "kairos_rt_page",
         RtPage,
-        [header, tasks, reserved0, slots, supply, reserved1]
+        [header, tasks, reserved0, slots, supply, resume_ns, reserved1]
     );
     writeln!(
         c,

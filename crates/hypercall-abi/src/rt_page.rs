@@ -16,7 +16,8 @@
 //! | 2048 | 2112 | state slot 0 ([`RtSlot`]) |
 //! | 4160 | 2112 | state slot 1 |
 //! | 6272 | 272 | [`RtSupply`]: the processor supply log, written by the hypervisor |
-//! | 6544 | 1648 | reserved, zero |
+//! | 6544 | 8 | `resume_ns`: the planned end of the blackout a recovery entry resumes from, written by the hypervisor |
+//! | 6552 | 1640 | reserved, zero |
 //!
 //! Commit protocol (a seqlock with two slots, safe against a writer that dies mid-way): the
 //! guest writes generation `g + 1` into slot `(g + 1) % 2`: first `slot.generation = 0`, then
@@ -248,9 +249,18 @@ pub struct RtPage {
     pub slots: [RtSlot; 2],
     /// Offset [`RT_SUPPLY_OFFSET`]: written by the hypervisor only.
     pub supply: RtSupply,
+    /// Offset [`RT_RESUME_OFFSET`], written by the hypervisor only: before it enters the
+    /// guest's recovery entry after a migration, the instant (ns) its blackout was planned to
+    /// end, the start of the supply its prediction counted on; 0 = none. A recovering guest
+    /// ends its blackout there, not at the (earlier or later) instant it reads the counter, so
+    /// that it lives through exactly the predicted blackout.
+    pub resume_ns: u64,
     /// Up to [`RT_PAGE_SIZE`].
-    pub reserved1: [u8; RT_PAGE_SIZE - RT_SUPPLY_OFFSET - RT_SUPPLY_SIZE],
+    pub reserved1: [u8; RT_PAGE_SIZE - RT_RESUME_OFFSET - 8],
 }
+
+/// Offset of [`RtPage::resume_ns`].
+pub const RT_RESUME_OFFSET: usize = RT_SUPPLY_OFFSET + RT_SUPPLY_SIZE;
 
 /// Bytes of [`RtSupply`].
 pub const RT_SUPPLY_SIZE: usize = core::mem::size_of::<RtSupply>();
@@ -314,7 +324,8 @@ impl RtPage {
                     end_ns: 0,
                 }; RT_SUPPLY_SPANS],
             },
-            reserved1: [0; RT_PAGE_SIZE - RT_SUPPLY_OFFSET - RT_SUPPLY_SIZE],
+            resume_ns: 0,
+            reserved1: [0; RT_PAGE_SIZE - RT_RESUME_OFFSET - 8],
         }
     }
 }
@@ -371,6 +382,8 @@ const _: () = {
     assert!(slot_offset(1) == 4160);
     assert!(offset_of!(RtPage, supply) == RT_SUPPLY_OFFSET);
     assert!(RT_SUPPLY_OFFSET == 6272);
+    assert!(offset_of!(RtPage, resume_ns) == RT_RESUME_OFFSET);
+    assert!(RT_RESUME_OFFSET == 6544);
     assert!(size_of::<RtSupply>() == 272);
     assert!(offset_of!(RtSupply, stolen_ns) == 8);
     assert!(offset_of!(RtSupply, spans) == 16);

@@ -63,15 +63,20 @@ impl Placement {
     }
 
     /// The supply of VM `vm` restored at `restore_at` here.
-    pub fn supply(&self, vm: usize, switch: Time, restore_at: Time) -> Supply {
+    /// The migrant's supply there, restored at `restore_at`: each slot gives `theta` after a
+    /// context switch of `switch`; the first one (where the VM enters the core) only after
+    /// `entry` (the restore bound, at least `switch`).
+    pub fn supply(&self, vm: usize, switch: Time, entry: Time, restore_at: Time) -> Supply {
         match self {
             Self::Spare(_) => Supply::Dedicated,
             Self::Shared { frame, theta, .. } => {
-                let first = frame.first_supply(vm, switch, restore_at);
+                let entry = entry.max(switch);
+                let first = frame.first_supply(vm, entry, restore_at);
                 Supply::Server {
                     theta: *theta,
                     pi: frame.period,
                     wait: first.map_or(Time::MAX, |f| f - restore_at),
+                    first: theta.saturating_sub(entry - switch),
                 }
             }
         }

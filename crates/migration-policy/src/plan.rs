@@ -97,7 +97,12 @@ impl Context<'_> {
             .detected_at
             .saturating_add(self.terms(guest, &cost, queue, 0).restore_offset());
         placement.start(restore_at);
-        let supply = placement.supply(vm.vm, self.platform.switch, restore_at);
+        let supply = placement.supply(
+            vm.vm,
+            self.platform.switch,
+            self.platform.model.restore,
+            restore_at,
+        );
         let terms = self.terms(guest, &cost, queue, supply.first_slot_wait());
         let blackout = restore_at
             .saturating_add(terms.server_wait)

@@ -43,6 +43,9 @@ pub enum Supply {
         pi: Time,
         /// From the restore instant to the first supply.
         wait: Time,
+        /// Processor time in the first slot: the VM enters the core in it (the restore work
+        /// happens at the slot's start), so it gets at most `theta` there.
+        first: Time,
     },
 }
 
@@ -83,8 +86,10 @@ pub fn misses_with_supply(
     max_events: u64,
 ) -> Result<Prediction, StateError> {
     let dark_until = restore_at.saturating_add(supply.first_slot_wait());
-    let (theta, pi) = match supply {
-        Supply::Server { theta, pi, .. } if theta < pi && !set.is_empty() => (theta, pi),
+    let (theta, pi, first) = match supply {
+        Supply::Server {
+            theta, pi, first, ..
+        } if theta < pi && !set.is_empty() => (theta, pi, first.min(theta)),
         _ => {
             let len = dark_until.saturating_sub(state.now);
             let run = predict_with_budget(set, state, len, max_events)?;
@@ -107,8 +112,10 @@ pub fn misses_with_supply(
         length: dark_until.saturating_sub(state.now),
     };
     let mut idle_after = dark_until;
+    let mut on = first;
     loop {
-        let end = dark.end().saturating_add(theta).min(cap);
+        let end = dark.end().saturating_add(on).min(cap);
+        on = theta;
         let run = simulate_until_idle(set, &current, idle_after, end, budget, Some(dark))?;
         for (total, &m) in prediction.misses.iter_mut().zip(&run.misses_per_task) {
             *total = total.saturating_add(m);

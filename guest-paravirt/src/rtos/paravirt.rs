@@ -155,6 +155,13 @@ impl Paravirt {
         unsafe { supply::stolen_ns(self.supply_log()) }
     }
 
+    /// The planned end of the blackout the hypervisor wrote before a recovery entry (0: none).
+    pub fn planned_resume(&self) -> u64 {
+        // SAFETY: the page is the kernel's, valid and aligned while it runs; the hypervisor
+        // writes this word only while the vCPU is not running, so a volatile read sees it whole.
+        unsafe { core::ptr::addr_of!((*self.page).resume_ns).read_volatile() }
+    }
+
     /// Marks every span logged so far as seen: after a recovery, the spans before the restart
     /// fall in the recovery's own blackout and must not be applied again.
     pub fn resync_supply(&mut self) {

@@ -199,8 +199,15 @@ fn recover(argument: u64) -> ! {
         ));
     };
     let from = kernel.schedule.now();
-    println!("RECOVERED from={from} at={now} generation={generation}");
-    kernel.schedule.resume(now, &mut Reporter(&kernel.paravirt));
+    // The blackout ends where the hypervisor planned it (its prediction's supply starts there),
+    // not where this code happens to read the counter; waiting for it if it is still ahead.
+    let planned = kernel.paravirt.planned_resume();
+    let end = if planned > from { planned } else { now };
+    if end > now {
+        timer::sleep_until_ns(end);
+    }
+    println!("RECOVERED from={from} at={end} generation={generation}");
+    kernel.schedule.resume(end, &mut Reporter(&kernel.paravirt));
     kernel.event();
     kernel.run()
 }

@@ -187,6 +187,12 @@ pub fn land(arrival: Arrival, ready_ns: u64) -> ! {
     crate::console::emit(event);
     match arrival.resume {
         Resume::Checkpoint { entry, argument } => {
+            // The guest ends its blackout at the planned instant, the start of the supply the
+            // prediction counted on, whether it gets here before it or after.
+            if let Some(page) = vm.realtime.page_ipa() {
+                let at = page + hypercall_abi::rt_page::RT_RESUME_OFFSET as u64;
+                let _ = vm.write_guest(at, &arrival.resume_at_ns.to_le_bytes());
+            }
             crate::vm::run::enter_vcpu(vm, arrival.vcpu, entry, argument)
         }
         Resume::Live(state) => {

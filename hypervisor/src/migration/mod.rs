@@ -10,6 +10,7 @@ mod live;
 pub mod summary;
 
 pub use arrival::{arrive, pending, take_arrival};
+pub use inputs::{RESTORE_BOUND_NS, SWITCH_BOUND_NS};
 pub use live::{hand_over_live_state, record_fault_truth};
 
 use crate::arch::aarch64::{cpu, percpu};

@@ -82,7 +82,8 @@ pub fn print() {
             crate::console::event("partition_switches")
                 .u64("target", core as u64)
                 .u64("switches", switches)
-                .u64("worst_ns", worst_ns),
+                .u64("worst_ns", worst_ns)
+                .u64("bound_ns", super::inputs::SWITCH_BOUND_NS),
         );
     }
 }

@@ -324,13 +324,19 @@ pub fn run() -> ! {
                     partitions.schedule.remove(slot.vm, slot.vcpu);
                     continue;
                 };
-                // A migrant restored part-way into its slot waits for the next one, as the
-                // policy planned (its first supply is at its `resume_at`).
+                // A migrant enters in the slot the policy planned (its first supply is at its
+                // `resume_at`, the restore bound into that slot), held like a move to a spare
+                // core: it lands half the restore bound early, so that entering ends by then.
                 if let Hosted::Arriving(arrival) = &guest.state {
-                    let first = cpu::ns_to_ticks(arrival.resume_at_ns);
-                    if until <= first.saturating_sub(slot.length) {
+                    let resume = cpu::ns_to_ticks(arrival.resume_at_ns);
+                    let land = cpu::ns_to_ticks(
+                        arrival
+                            .resume_at_ns
+                            .saturating_sub(crate::migration::RESTORE_BOUND_NS / 2),
+                    );
+                    if until <= resume || now < land {
                         drop(table);
-                        idle_until(me, until);
+                        idle_until(me, if until <= resume { until } else { land });
                         continue;
                     }
                 }
@@ -353,6 +359,15 @@ fn idle_until(me: usize, until: u64) {
     crate::vm::vgic::handle_irq();
     if let Some(arrival) = crate::migration::arrival::take_arrival(me) {
         accept(arrival);
+    }
+}
+
+/// Waits at EL2 until `deadline` (ticks), serving interrupts meanwhile (a heartbeat; the
+/// incoming vCPU's own interrupts go to its list registers).
+fn hold_until(deadline: u64) {
+    while cpu::counter() < deadline {
+        timer::wait_for_interrupt(Some(deadline));
+        crate::vm::vgic::handle_irq();
     }
 }
 
@@ -395,9 +410,12 @@ fn switch_in(slot: Slot, slot_start: u64, state: Hosted) -> ! {
             context::load(&saved);
             crate::vm::vgic::move_vcpu(vm, slot.vcpu, me);
             crate::vm::vgic::refill_here();
+            count_switch(me, slot_start);
+            // The slot's supply starts at the switch bound, however fast this switch was: the
+            // vCPU gets exactly what the policy planned with, every period.
+            hold_until(slot_start + cpu::ns_to_ticks(crate::migration::SWITCH_BOUND_NS));
             let now = cpu::now_ns();
             log_dark_span(vm, saved.out_ns, now);
-            count_switch(me, slot_start);
             crate::vm::run::resume_frame(vm, slot.vcpu, &saved.frame, false)
         }
         Hosted::Arriving(arrival) => {
