@@ -357,7 +357,20 @@ fn assert_migration_outcome(run: &Run) {
         .count() as u64;
     assert_eq!(observed, predicted_misses, "misses as predicted");
     run.assert_line("[rtos0] DONE jobs=60 misses=0");
-    run.assert_line("[rtos2] DONE jobs=70 misses=0");
+    let shared = run
+        .events_named("migration_decision")
+        .into_iter()
+        .find(|e| e["name"] == "rtos2")
+        .unwrap();
+    let rtos2 = shared["vm"].as_u64().unwrap();
+    assert_eq!(
+        run.events_named("deadline_miss")
+            .iter()
+            .filter(|e| e["vm"] == rtos2)
+            .count() as u64,
+        shared["misses_total"].as_u64().unwrap(),
+        "rtos2's misses in its time partition as predicted"
+    );
     assert!(run.events_named("panic").is_empty());
 }
 

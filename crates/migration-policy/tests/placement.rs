@@ -80,9 +80,14 @@ fn consolidation_admitted_at_5ms_refused_at_10ms() {
         ],
     };
     assert_eq!(d.frame, Some(frame), "2 + 1 <= 5 ms");
-    assert_eq!(d.downtime.server_wait, 4 * MS, "pi - theta");
-    assert_eq!(d.resume_at, d.restore_at + 4 * MS);
-    assert_eq!(d.downtime.total, 100 * US + OWN_WORK + 4 * MS);
+    // pi - theta, plus entering the core (the 60 us restore bound; the switch here is 0).
+    assert_eq!(
+        d.downtime.server_wait,
+        4 * MS + 60 * US,
+        "pi - theta + entry"
+    );
+    assert_eq!(d.resume_at, d.restore_at + 4 * MS + 60 * US);
+    assert_eq!(d.downtime.total, 100 * US + OWN_WORK + 4 * MS + 60 * US);
 
     let refused = plan(&stop_at(MS), &[small(0)], &cores, &platform(10 * MS));
     let d = &refused.decisions[0];
@@ -140,7 +145,11 @@ fn the_first_admitting_candidate_period_wins() {
     );
     let frame = d.frame.as_ref().unwrap();
     assert_eq!(frame.slot_of(9).map(|s| s.length), Some(666_667));
-    assert_eq!(d.downtime.server_wait, 2_500 * US - 333_334);
+    assert_eq!(
+        d.downtime.server_wait,
+        2_500 * US - 333_334 + 60 * US,
+        "with the entry"
+    );
 }
 
 /// A switch of 1 ms + 1 ns admits at no candidate (5 ms: 3 + 2 x 1.000001 > 5; 2.5 ms: 1 +

@@ -213,6 +213,7 @@ fn worst_server_pattern_is_attained_and_bounds_legal_schedules() {
                     theta,
                     pi,
                     wait: pi - theta,
+                    first: theta,
                 },
                 PREDICTION_EVENTS,
             )
@@ -237,7 +238,12 @@ fn worst_server_pattern_is_attained_and_bounds_legal_schedules() {
             }
             assert!(whole.iter().zip(&worst.misses).all(|(h, w)| h <= w));
             let wait = rng.below(pi);
-            let phased = Supply::Server { theta, pi, wait };
+            let phased = Supply::Server {
+                theta,
+                pi,
+                wait,
+                first: theta,
+            };
             let slot = misses_with_supply(&set, &state, r, phased, PREDICTION_EVENTS).unwrap();
             assert!(slot.complete);
             assert_eq!(

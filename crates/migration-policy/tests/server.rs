@@ -43,10 +43,12 @@ fn a_server_can_miss_where_a_whole_core_does_not() {
     .decisions[0];
     assert_eq!(
         (d.restore_at, d.blackout),
-        (6 * MS, 6 * MS + 5 * MS - theta)
+        (6 * MS, 6 * MS + 5 * MS - theta + 60 * US),
+        "the slot's wait, and the 60 us restore bound to enter the core"
     );
     assert_eq!(d.affordable, Some(18 * MS));
-    assert_eq!(d.predicted_misses, Some(vec![1]));
+    // Two: the 50 us the entry takes from the first slot cost a second one.
+    assert_eq!(d.predicted_misses, Some(vec![2]));
     assert_eq!(d.reason, Reason::SupplyMissesAccepted);
 
     let forbidden = plan(
@@ -62,7 +64,7 @@ fn a_server_can_miss_where_a_whole_core_does_not() {
     );
     assert_eq!(
         d.predicted_misses,
-        Some(vec![1]),
+        Some(vec![2]),
         "the refused migration's prediction"
     );
 
@@ -76,7 +78,9 @@ fn a_server_can_miss_where_a_whole_core_does_not() {
     .decisions[0];
     assert_eq!((d.target, d.reason), (Target::Spare(0), Reason::NoMiss));
 
-    let early = stop_at(3_800 * US); // restore at 4 ms
+    // Restored at 1 ms, at the frame's start: its slots give exactly its 2 ms job by 20 ms,
+    // but entering the core takes 60 us of the first one: one miss, so if-no-miss refuses.
+    let early = stop_at(800 * US);
     let d = &plan(
         &early,
         &[migrant(MigratePolicy::IfNoMiss)],
@@ -86,19 +90,13 @@ fn a_server_can_miss_where_a_whole_core_does_not() {
     .decisions[0];
     assert_eq!(
         (d.target, d.reason),
-        (
-            Target::Shared {
-                core: 2,
-                budget: (theta, 5 * MS)
-            },
-            Reason::NoMiss
-        )
+        (Target::Stop, Reason::MissesForbidden)
     );
-    assert_eq!(d.predicted_misses, Some(vec![0]));
+    assert_eq!(d.predicted_misses, Some(vec![1]));
     assert_eq!(
         d.resume_at,
-        MS + 5 * MS - theta,
-        "frame start + slot offset, k = 0"
+        MS + 5 * MS - theta + 60 * US,
+        "frame start + slot offset + entry, k = 0"
     );
 }
 
@@ -115,6 +113,7 @@ fn server_prediction_is_consistent_with_the_whole_core() {
             theta: 5 * MS,
             pi: 5 * MS,
             wait: 0,
+            first: 5 * MS,
         };
         let same = misses_with_supply(&set, &state, restore, full, PREDICTION_EVENTS).unwrap();
         assert_eq!(same, whole);
@@ -127,6 +126,7 @@ fn server_prediction_is_consistent_with_the_whole_core() {
                 theta,
                 pi,
                 wait: pi - theta,
+                first: theta,
             },
             PREDICTION_EVENTS,
         )
@@ -137,4 +137,29 @@ fn server_prediction_is_consistent_with_the_whole_core() {
             "{thin:?} {whole:?}"
         );
     }
+}
+
+#[test]
+fn a_shorter_first_slot_never_predicts_fewer_misses() {
+    let set: TaskSet = edf(&[(MS, 4 * MS), (3 * MS, 20 * MS)]);
+    let state = released_at(&set, 0);
+    let (theta, pi) = server_budget(&set, 2 * MS).unwrap();
+    let with_first = |first| {
+        let supply = Supply::Server {
+            theta,
+            pi,
+            wait: pi - theta,
+            first,
+        };
+        let p = misses_with_supply(&set, &state, 3 * MS, supply, PREDICTION_EVENTS).unwrap();
+        assert!(p.complete);
+        p.misses.iter().sum::<u32>()
+    };
+    let full = with_first(theta);
+    let entered = with_first(theta / 2);
+    let nothing = with_first(0);
+    assert!(
+        full <= entered && entered <= nothing,
+        "{full} {entered} {nothing}"
+    );
 }
