@@ -122,6 +122,9 @@ pub struct FaultInput {
     pub last_heartbeat: Time,
     /// How it failed.
     pub kind: FaultKind,
+    /// Fail-signal: when the failing core took its running vCPU off (handed over with its live
+    /// state). That VM's blackout starts there; `None` when the core did not say.
+    pub signalled_at: Option<Time>,
 }
 
 /// The platform's calibrated figures.

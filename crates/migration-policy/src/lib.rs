@@ -50,7 +50,7 @@
 //! let platform = Platform { model, server_periods: vec![10_000_000], switch: 5_000,
 //!                           decide_shared: 300_000, progress: None };
 //! let fault = FaultInput { failed_core: 1, detected_at: 5_000_000, last_heartbeat: 4_000_000,
-//!                          kind: FaultKind::FailStop };
+//!                          kind: FaultKind::FailStop, signalled_at: None };
 //! let vm = VmInput { vm: 0, name: "linux".into(), memory_bytes: 1 << 20, copy_memory: false,
 //!                    policy: MigratePolicy::Always, realtime: None };
 //! let cores = [CoreInput::idle(0), CoreInput { healthy: false, ..CoreInput::idle(1) }];

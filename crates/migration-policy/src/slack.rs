@@ -9,14 +9,18 @@ use rt_analysis::{age, SimState, Slack, StateError, Time};
 
 /// The instant `s` from which the guest's schedule has no processor:
 /// * fail-stop: `t_c` (the guest resumes from its checkpoint, the work since is lost);
-/// * fail-signal: `max(last_heartbeat, t_c, t_u)` (live state is kept, and the fault came after
-///   the last heartbeat, the last commit and the last report: each proves the core alive);
+/// * fail-signal: the instant the failing core took the vCPU off, when it handed that over
+///   with the live state (never before the last heartbeat, `t_c` or `t_u`); else
+///   `max(last_heartbeat, t_c, t_u)`
+///   (live state is kept, and the fault came after the last heartbeat, the last commit and the
+///   last report: each proves the core alive);
 /// * no reports: `last_heartbeat`.
 pub fn blackout_start(fault: &FaultInput, realtime: Option<&RealTimeInput>) -> Time {
     match (fault.kind, realtime) {
         (FaultKind::FailStop, Some(rt)) => rt.checkpoint.now,
         (FaultKind::FailSignal, Some(rt)) => fault
             .last_heartbeat
+            .max(fault.signalled_at.unwrap_or(0))
             .max(rt.checkpoint.now)
             .max(rt.reported_at),
         (_, None) => fault.last_heartbeat,

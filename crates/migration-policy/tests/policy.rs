@@ -224,3 +224,23 @@ fn the_plan_reports_progress_at_every_step() {
         STEPS.load(Ordering::Relaxed)
     );
 }
+
+#[test]
+fn a_signalled_fault_starts_the_blackout_where_the_core_let_go() {
+    let set = edf(&[(4 * MS, 10 * MS)]);
+    let rt = reporting(set.clone(), released_at(&set, 0));
+    let mut signal = fault(FaultKind::FailSignal, 1, MS, 2 * MS);
+    assert_eq!(migration_policy::blackout_start(&signal, Some(&rt)), MS);
+    signal.signalled_at = Some(1_500 * US);
+    assert_eq!(
+        migration_policy::blackout_start(&signal, Some(&rt)),
+        1_500 * US,
+        "the live state says when the vCPU stopped"
+    );
+    signal.signalled_at = Some(0);
+    assert_eq!(
+        migration_policy::blackout_start(&signal, Some(&rt)),
+        MS.max(rt.reported_at),
+        "never before what proves the core alive"
+    );
+}

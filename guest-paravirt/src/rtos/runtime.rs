@@ -257,6 +257,11 @@ impl Kernel {
             {
                 self.event();
             }
+            // A span may end ahead (a live move, resumed just before its planned instant):
+            // the blackout lasts until then, exactly as planned.
+            if end > timer::now_ns() {
+                timer::sleep_until_ns(end);
+            }
             self.schedule.resume(end, &mut Reporter(&self.paravirt));
             self.event();
         }

@@ -196,6 +196,9 @@ pub fn land(arrival: Arrival, ready_ns: u64) -> ! {
             crate::vm::run::enter_vcpu(vm, arrival.vcpu, entry, argument)
         }
         Resume::Live(state) => {
+            // It resumes where it stopped, unaware of the time in between: tell its RTOS, which
+            // then lives through the blackout the policy predicted, to the planned instant.
+            crate::partition::log_dark_span(vm, state.stopped_ns, arrival.resume_at_ns);
             el1_context::restore(&state.el1);
             let frame: TrapFrame = state.frame;
             crate::vm::run::enter_frame(vm, arrival.vcpu, &frame, false)

@@ -11,6 +11,8 @@ use core::sync::atomic::{AtomicU64, Ordering};
 pub struct LiveState {
     /// The VM it belongs to (a core in time partitions hosts several).
     pub vm: usize,
+    /// When the failing core took the vCPU off (ns): its blackout starts here.
+    pub stopped_ns: u64,
     /// General-purpose registers, PC and PSTATE.
     pub frame: TrapFrame,
     /// EL1 system and FP/SIMD registers.
@@ -44,10 +46,16 @@ pub fn hand_over_live_state(core: usize) {
     let frame = unsafe { *(frame as *const TrapFrame) };
     let state = Box::new(LiveState {
         vm: here.vm.load(Ordering::Acquire),
+        stopped_ns: crate::arch::aarch64::cpu::now_ns(),
         frame,
         el1: el1_context::save(),
     });
     *LIVE[core].lock() = Some(state);
+}
+
+/// When `core` took its vCPU off, if it signalled and handed the live state over (not taken).
+pub fn signalled_at(core: usize) -> Option<u64> {
+    Some(LIVE[core].try_lock()?.as_ref()?.stopped_ns)
 }
 
 /// The live state `core` left for VM `vm`, if it signalled while running it (the other VMs of

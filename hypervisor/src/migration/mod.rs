@@ -46,6 +46,10 @@ pub fn handle_failure(failed: usize, kind: FaultKind, last_beat_ns: u64, detecte
             FaultKind::Stop => migration_policy::FaultKind::FailStop,
             FaultKind::Signal => migration_policy::FaultKind::FailSignal,
         },
+        signalled_at: match kind {
+            FaultKind::Signal => live::signalled_at(failed),
+            FaultKind::Stop => None,
+        },
     };
     let mut affected: alloc::vec::Vec<&'static Vm> = vms()
         .iter()

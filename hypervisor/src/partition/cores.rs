@@ -431,7 +431,7 @@ fn switch_in(slot: Slot, slot_start: u64, state: Hosted) -> ! {
 }
 
 /// Appends `[start_ns, end_ns)` to the VM's supply log, if its RTOS registered a real-time page.
-fn log_dark_span(vm: &crate::vm::Vm, start_ns: u64, end_ns: u64) {
+pub fn log_dark_span(vm: &crate::vm::Vm, start_ns: u64, end_ns: u64) {
     let Some(page) = vm.realtime.page_ipa() else {
         return;
     };

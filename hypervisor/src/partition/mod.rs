@@ -17,4 +17,4 @@ mod context;
 mod cores;
 
 #[cfg(target_arch = "aarch64")]
-pub use cores::{accept, active, frame_of, leave, poll, run, switch_stats};
+pub use cores::{accept, active, frame_of, leave, log_dark_span, poll, run, switch_stats};

@@ -164,6 +164,7 @@ pub fn fault(
         detected_at,
         last_heartbeat,
         kind,
+        signalled_at: None,
     }
 }
 
