@@ -112,6 +112,47 @@ fn with_no_spare_left_the_vm_shares_a_core_in_time_partitions() {
     run.assert_line("Time partitions on core 1:");
 }
 
+/// Predicted misses per task of `vm`'s decision against those its guest reported after it
+/// resumed.
+fn misses_per_task_as_predicted(run: &Run, vm: u64) {
+    let decision = one(&run.events_named("migration_decision"), "vm", vm).clone();
+    let done = one(&run.events_named("migration_done"), "vm", vm).clone();
+    let predicted: Vec<u64> = decision["misses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m.as_u64().unwrap())
+        .collect();
+    let after = done["t_ns"].as_u64().unwrap();
+    let observed: Vec<u64> = (0..predicted.len() as u64)
+        .map(|task| {
+            run.events_named("deadline_miss")
+                .iter()
+                .filter(|e| {
+                    e["vm"] == vm && e["task"] == task && e["t_ns"].as_u64().unwrap() >= after
+                })
+                .count() as u64
+        })
+        .collect();
+    assert!(
+        predicted.iter().sum::<u64>() >= 1,
+        "misses predicted: {predicted:?}"
+    );
+    assert_eq!(observed, predicted, "vm {vm}: misses per task as predicted");
+}
+
+#[test]
+fn fail_signal_into_a_time_partition_resumes_live_and_misses_as_predicted() {
+    let run = run("migrate-consolidate-signal");
+    let decision = one(&run.events_named("migration_decision"), "vm", 1).clone();
+    assert_eq!(decision["target"], "shared", "{decision}");
+    let done = one(&run.events_named("migration_done"), "vm", 1).clone();
+    assert_eq!(done["resume"], "live");
+    assert_eq!(done["supply"], "time_partition");
+    misses_per_task_as_predicted(&run, 1);
+    run.assert_line("[host] DONE jobs=12 misses=0");
+}
+
 #[test]
 fn consolidation_into_time_partitions_misses_exactly_as_predicted_per_task() {
     let run = run("migrate-consolidate");
