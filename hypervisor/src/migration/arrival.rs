@@ -60,6 +60,7 @@ static WAITING: [AtomicUsize; percpu::MAX_CPUS] = [const { AtomicUsize::new(0) }
 pub fn post(core: usize, arrival: Arrival) {
     INBOX[core].lock().push_back(arrival);
     WAITING[core].fetch_add(1, Ordering::AcqRel);
+    percpu::of(core).attention.store(true, Ordering::Release);
     cpu::send_event();
     if let Some(gic) = crate::drivers::gic::get() {
         gic.send_sgi(crate::drivers::gic::KICK_SGI, core);

@@ -99,16 +99,26 @@ pub fn frame_of(core: usize) -> Option<FramePlan> {
 /// The partition timer's handler: the running slot is over.
 fn slot_over() {
     DUE[percpu::current_id()].store(true, Ordering::Release);
+    percpu::current().attention.store(true, Ordering::Release);
 }
 
 /// On the interrupt path of a running guest (after `vgic::handle_irq`): takes an arrival that
 /// shares this core, and switches vCPUs when the slot is over. `frame` is the interrupted
 /// guest's saved registers; returns if nothing is to be switched.
 pub fn poll(frame: &TrapFrame) {
-    let me = percpu::current_id();
+    let here = percpu::current();
+    if !here.attention.load(Ordering::Acquire) {
+        return; // the common case: one load on the interrupt path
+    }
+    here.attention.store(false, Ordering::Release);
+    let me = here.id.load(Ordering::Relaxed);
     if crate::migration::arrival::waiting(me) {
         if let Some(arrival) = crate::migration::arrival::take_arrival(me) {
             accept(arrival);
+        }
+        if crate::migration::arrival::waiting(me) {
+            // Another one, or the mailbox was busy: look again at the next interrupt.
+            here.attention.store(true, Ordering::Release);
         }
     }
     if active(me) && DUE[me].swap(false, Ordering::AcqRel) {

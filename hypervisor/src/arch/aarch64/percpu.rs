@@ -51,6 +51,9 @@ pub struct PerCpu {
     pub vcpu: AtomicUsize,
     /// Address of the guest frame the vectors saved for the exception being handled (0: none).
     pub guest_frame: AtomicUsize,
+    /// Something for the time partitions to look at (an arrival, a slot's end): one load on
+    /// the guest interrupt path decides whether to look further.
+    pub attention: core::sync::atomic::AtomicBool,
 }
 
 impl PerCpu {
@@ -62,6 +65,7 @@ impl PerCpu {
             vm: AtomicUsize::new(usize::MAX),
             vcpu: AtomicUsize::new(0),
             guest_frame: AtomicUsize::new(0),
+            attention: core::sync::atomic::AtomicBool::new(false),
         }
     }
 
