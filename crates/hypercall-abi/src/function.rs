@@ -120,7 +120,7 @@ mod tests {
             assert_eq!(Function::from_id(u64::from(id)), Some(function));
         }
         assert_eq!(Function::from_id(0x8400_0000), None, "PSCI is not ours");
-        assert_eq!(Function::from_id(0xC600_00ff), None);
+        assert_eq!(Function::from_id(0xC600_00FF), None);
         assert_eq!(Function::from_id(u64::MAX), None);
     }
 

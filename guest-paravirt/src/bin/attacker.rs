@@ -180,7 +180,7 @@ mod guest {
             -4,
         );
         expect_error("smc-to-firmware", raw_smc(0x8200_0001, 0, 0, 0), -1);
-        expect_error("hvc-unknown-function", raw_hvc(0xC600_00ff, 0, 0), -1);
+        expect_error("hvc-unknown-function", raw_hvc(0xC600_00FF, 0, 0), -1);
         expect_error("hvc-garbage-id", raw_hvc(0xdead_beef_dead_beef, 1, 2), -1);
         expect_error("console-null-pointer", raw_hvc(0xC600_0001, 0, 16), -4);
         expect_error(

@@ -119,11 +119,11 @@ fn unusable_dtb(blob: Option<&'static [u8]>, dtb: u64, error: &dyn core::fmt::Di
     let message =
         alloc::format!("Kairos: cannot use the platform DTB at {dtb:#x}: {error}; halted");
     let console = blob.and_then(|blob| platform::Platform::console_of(blob).ok().flatten());
-    // SAFETY: as for the console in `primary_main`: its registers come from the DTB and the early
-    // map covers them as device memory; nothing else drives it.
-    if let Some(uart) =
-        console.and_then(|console| unsafe { crate::drivers::uart::Uart::from_console(&console) })
-    {
+    if let Some(uart) = console.and_then(|console| {
+        // SAFETY: as for the console in `primary_main`: its registers come from the DTB and the
+        // early map covers them as device memory; nothing else drives it.
+        unsafe { crate::drivers::uart::Uart::from_console(&console) }
+    }) {
         crate::console::init(uart);
         crate::console::write_line(&message);
     }

@@ -361,13 +361,7 @@ mod tests {
             Err(MapError::OutOfRange)
         );
         assert_eq!(
-            table.map(
-                u64::MAX & !0xfff,
-                0,
-                0x2000,
-                MemoryKind::Normal,
-                Access::ReadWrite
-            ),
+            table.map(!0xfff_u64, 0, 0x2000, MemoryKind::Normal, Access::ReadWrite),
             Err(MapError::OutOfRange)
         );
     }

@@ -242,7 +242,7 @@ mod tests {
             Err(Error::InvalidParameter)
         );
         assert_eq!(
-            dispatch(0xC600_00ff, [0; 6], &mut context),
+            dispatch(0xC600_00FF, [0; 6], &mut context),
             Err(Error::NotSupported)
         );
         assert!(context.console.is_empty(), "nothing written on error");

@@ -64,17 +64,25 @@ pub fn lines(
     root.present().map_err(e)
 }
 
+/// One axis of a plot: its description and range.
+#[derive(Clone, Copy)]
+pub struct Axis<'a> {
+    /// Description.
+    pub label: &'a str,
+    /// `(min, max)`.
+    pub range: (f64, f64),
+}
+
 /// Scatter plot (points of each named group) with reference lines y = f x.
 pub fn scatter(
     path: &Path,
     title: &str,
-    xd: &str,
-    yd: &str,
+    x_axis: Axis,
+    y_axis: Axis,
     groups: &[(String, Vec<(f64, f64)>)],
     refs: &[(String, f64)],
-    x: (f64, f64),
-    y: (f64, f64),
 ) -> crate::Result<()> {
+    let (xd, yd, x, y) = (x_axis.label, y_axis.label, x_axis.range, y_axis.range);
     prepare(path)?;
     let root = SVGBackend::new(path, (640, 480)).into_drawing_area();
     root.fill(&WHITE).map_err(e)?;
@@ -194,6 +202,14 @@ pub struct Bar {
     pub label: String,
 }
 
+/// Point events on a timeline, `(row, time)` each.
+pub struct Marks<'a> {
+    /// Deadline misses.
+    pub misses: &'a [(usize, f64)],
+    /// Faults.
+    pub faults: &'a [(usize, f64)],
+}
+
 /// Gantt-style timeline: VM bars per core, blackouts (red, hatched band) and miss markers.
 pub fn gantt(
     path: &Path,
@@ -201,10 +217,10 @@ pub fn gantt(
     rows: usize,
     bars: &[Bar],
     blackouts: &[Bar],
-    misses: &[(usize, f64)],
-    faults: &[(usize, f64)],
+    marks: Marks,
     t_end: f64,
 ) -> crate::Result<()> {
+    let (misses, faults) = (marks.misses, marks.faults);
     prepare(path)?;
     let root = SVGBackend::new(path, (900, 120 + 60 * rows as u32)).into_drawing_area();
     root.fill(&WHITE).map_err(e)?;

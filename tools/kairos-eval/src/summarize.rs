@@ -113,12 +113,16 @@ pub fn run(a: &Args) -> crate::Result<()> {
     plot::scatter(
         &out.join("misses.svg"),
         "Deadline misses: predicted vs observed (one point per fault)",
-        "predicted misses",
-        "observed misses",
+        plot::Axis {
+            label: "predicted misses",
+            range: (-0.5, max_m),
+        },
+        plot::Axis {
+            label: "observed misses",
+            range: (-0.5, max_m),
+        },
         &[("fault".into(), pts)],
         &[("observed = predicted".into(), 1.0)],
-        (-0.5, max_m),
-        (-0.5, max_m),
     )?;
     let dpts: Vec<(f64, f64)> = migrated
         .iter()
@@ -146,15 +150,19 @@ pub fn run(a: &Args) -> crate::Result<()> {
     plot::scatter(
         &out.join("downtime.svg"),
         "Migration downtime: measured vs predicted",
-        "predicted D (ms)",
-        "measured D (ms)",
+        plot::Axis {
+            label: "predicted D (ms)",
+            range: (dmin, dmax),
+        },
+        plot::Axis {
+            label: "measured D (ms)",
+            range: (dmin, dmax),
+        },
         &[("D <= A".into(), pick(&le)), ("D > A".into(), pick(&gt))],
         &[
             ("measured = predicted".into(), 1.0),
             ("measured = 0.8 predicted".into(), 0.8),
         ],
-        (dmin, dmax),
-        (dmin, dmax),
     )?;
     let mut rel_rows = String::new();
     for n in [2u32, 4, 8] {

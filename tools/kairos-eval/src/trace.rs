@@ -329,9 +329,11 @@ pub fn timeline(
             misses.push((loc.get(&vm).copied().unwrap_or(e.core) as usize, ms(e.t_ns)));
         }
     }
-    plot::gantt(
-        svg, title, rows, &bars, &blackouts, &misses, &faults_at, t_end,
-    )
+    let marks = plot::Marks {
+        misses: &misses,
+        faults: &faults_at,
+    };
+    plot::gantt(svg, title, rows, &bars, &blackouts, marks, t_end)
 }
 
 #[cfg(test)]

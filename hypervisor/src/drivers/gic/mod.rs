@@ -124,10 +124,10 @@ pub fn init_this_core() {
         machine.gic.enable(intid, core);
     }
     let interface = match (&machine.gic, machine.gich) {
-        // SAFETY: the GICH frame from the DTB, device memory, used by the hypervisor alone.
-        (Gic::V2(_), Some(gich)) => {
-            Some(VIRTUAL_INTERFACE.call_once(|| unsafe { VirtualInterface::v2(gich) }))
-        }
+        (Gic::V2(_), Some(gich)) => Some(VIRTUAL_INTERFACE.call_once(|| {
+            // SAFETY: the GICH frame from the DTB, device memory, used by the hypervisor alone.
+            unsafe { VirtualInterface::v2(gich) }
+        })),
         (Gic::V2(_), None) => None,
         (Gic::V3(_), _) => Some(VIRTUAL_INTERFACE.call_once(VirtualInterface::v3)), // ICC_SRE_EL2 is set
     };

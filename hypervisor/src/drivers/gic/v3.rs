@@ -112,9 +112,9 @@ impl GicV3 {
                 let sgi = (frame + 0x10000) as *const RedistributorSgi;
                 for (core, &mpidr) in mpidrs.iter().enumerate().take(MAX_CPUS) {
                     if packed_affinity(mpidr) == typer >> 32 {
-                        // SAFETY: SGI_base is the second 64 KiB frame of this redistributor.
                         gic.redistributors[core] = Some(Redistributor {
                             control,
+                            // SAFETY: SGI_base is the second 64 KiB frame of this redistributor.
                             sgi: unsafe { &*sgi },
                         });
                     }

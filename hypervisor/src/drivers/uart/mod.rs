@@ -26,12 +26,12 @@ impl Uart {
     /// code may drive it.
     pub unsafe fn from_console(console: &platform::Console) -> Option<Uart> {
         match console.kind {
-            // SAFETY: forwarded from the caller's contract.
             platform::UartKind::Pl011 => {
+                // SAFETY: forwarded from the caller's contract.
                 Some(Uart::Pl011(unsafe { Pl011::new(console.base as usize) }))
             }
-            // SAFETY: forwarded from the caller's contract.
             platform::UartKind::Imx => {
+                // SAFETY: forwarded from the caller's contract.
                 Some(Uart::Imx(unsafe { ImxUart::new(console.base as usize) }))
             }
             // SAFETY: forwarded from the caller's contract; the layout comes from the same node.
