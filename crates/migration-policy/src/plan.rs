@@ -92,6 +92,12 @@ impl Context<'_> {
         let Some(mut placement) = hosts.find(vm.vm, rt.map(|rt| &rt.tasks)) else {
             return unplaced(Reason::NoHost);
         };
+        // Only spare cores own a copy region; a VM sharing a busy core keeps its memory where
+        // it is and is remapped in place.
+        let cost = match placement {
+            Placement::Shared { .. } => self.platform.model.predict(vm.memory_bytes, false),
+            Placement::Spare(_) => cost,
+        };
         let restore_at = self
             .fault
             .detected_at

@@ -270,3 +270,24 @@ fn no_healthy_core_stops_every_vm() {
         assert_eq!(d.frame, None);
     }
 }
+
+/// Only spare cores own a copy region: a copy-mode VM consolidated onto a busy core is
+/// remapped in place, and its downtime has no copy term; on a spare it has one.
+#[test]
+fn a_shared_core_takes_a_copy_mode_vm_in_place() {
+    let mut big = small(0);
+    big.copy_memory = true;
+    big.memory_bytes = 64 << 20;
+    let shared = vec![failed_core(1, &[0]), whole_resident(2, 9)];
+    let d = &plan(&stop_at(MS), &[big.clone()], &shared, &platform(5 * MS)).decisions[0];
+    assert!(matches!(d.target, Target::Shared { core: 2, .. }), "{d:?}");
+    assert_eq!(d.downtime.copy, 0);
+    let spare = vec![failed_core(1, &[0]), CoreInput::idle(2)];
+    let d = &plan(&stop_at(MS), &[big], &spare, &platform(5 * MS)).decisions[0];
+    assert_eq!(d.target, Target::Spare(2));
+    assert!(
+        d.downtime.copy > 60 * MS,
+        "64 MiB at 1 GB/s: {}",
+        d.downtime.copy
+    );
+}

@@ -123,10 +123,13 @@ pub fn handle_failure(failed: usize, kind: FaultKind, last_beat_ns: u64, detecte
                         None => Resume::Reboot,
                     },
                 };
-                let copy_to = if decision.downtime.copy > 0 {
-                    copy::region_of(core, vm.ram().size)
-                } else {
-                    None
+                // Only a spare core's own region receives a copy: a shared core's region (if it
+                // was a spare once) holds the VM that took it.
+                let copy_to = match decision.target {
+                    Target::Spare(_) if decision.downtime.copy > 0 => {
+                        copy::region_of(core, vm.ram().size)
+                    }
+                    _ => None,
                 };
                 post(
                     core,
