@@ -11,32 +11,19 @@ mod common;
 use common::*;
 use migration_policy::supply::{misses_with_supply, Supply, PREDICTION_EVENTS};
 use migration_policy::{plan, server_budget, CoreInput, FaultKind, MigratePolicy, RealTimeInput};
-use rt_analysis::demand::{edf_schedulable, fp_schedulable};
+use rt_analysis::demand::schedulable;
 use rt_analysis::predict::predict_misses;
 use rt_analysis::simulate::{simulate, simulate_until_idle, Blackout};
-use rt_analysis::uunifast::{generate, Deadlines, Generate, Periods, XorShift64Star, PERIOD_MENU};
+use rt_analysis::uunifast::{generate_mixed, XorShift64Star};
 use rt_analysis::{age, Scheduler, SimState, TaskSet, Time};
 
 /// A random schedulable set (2..=8 tasks, U in [0.1, max_u]) and a state at a random instant
 /// of its schedule, or `None` if the draw is not schedulable.
 fn draw(rng: &mut XorShift64Star, scheduler: Scheduler, max_u: f64) -> Option<(TaskSet, SimState)> {
-    let spec = Generate {
-        tasks: rng.between(2, 8) as usize,
-        utilization: 0.1 + (max_u - 0.1) * rng.next_f64(),
-        periods: Periods::Menu(&PERIOD_MENU),
-        deadlines: if rng.below(2) == 0 {
-            Deadlines::Implicit
-        } else {
-            Deadlines::Constrained
-        },
-        offsets: rng.below(2) == 0,
-        scheduler,
-    };
-    let set = generate(rng, &spec).ok()?;
-    let ok = match scheduler {
-        Scheduler::Edf => edf_schedulable(&set),
-        Scheduler::FixedPriority => fp_schedulable(&set),
-    };
+    let tasks = rng.between(2, 8) as usize;
+    let utilization = 0.1 + (max_u - 0.1) * rng.next_f64();
+    let set = generate_mixed(rng, scheduler, tasks, utilization).ok()?;
+    let ok = schedulable(&set);
     let t = rng.below(2 * set.hyperperiod()? + 100 * MS);
     ok.then(|| {
         (

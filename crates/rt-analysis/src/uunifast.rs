@@ -149,6 +149,34 @@ pub fn generate(rng: &mut XorShift64Star, spec: &Generate<'_>) -> Result<TaskSet
     TaskSet::new(tasks, spec.scheduler)
 }
 
+/// Draws a set of mixed shape, as the property tests want it: periods from [`PERIOD_MENU`],
+/// deadlines implicit or constrained by a fair coin, offsets zero or random by a second coin,
+/// then [`generate`]. It draws from `rng` in exactly that order (deadline coin, offset coin,
+/// the set), so a seed keeps giving the same set. The set is not checked for schedulability
+/// (see [`crate::demand::schedulable`]).
+pub fn generate_mixed(
+    rng: &mut XorShift64Star,
+    scheduler: Scheduler,
+    tasks: usize,
+    utilization: f64,
+) -> Result<TaskSet, TaskSetError> {
+    let deadlines = if rng.below(2) == 0 {
+        Deadlines::Implicit
+    } else {
+        Deadlines::Constrained
+    };
+    let offsets = rng.below(2) == 0;
+    let spec = Generate {
+        tasks,
+        utilization,
+        periods: Periods::Menu(&PERIOD_MENU),
+        deadlines,
+        offsets,
+        scheduler,
+    };
+    generate(rng, &spec)
+}
+
 fn draw_period(rng: &mut XorShift64Star, periods: Periods<'_>) -> Time {
     match periods {
         Periods::Menu(menu) => menu[rng.below(menu.len() as u64) as usize],
@@ -192,5 +220,36 @@ mod tests {
         assert_eq!(a, b);
         assert!(a.utilization_ppm() <= 700_001);
         assert_eq!(a.hyperperiod().map(|h| 100_000_000 % h), Some(0));
+    }
+
+    #[test]
+    fn mixed_flips_the_deadline_coin_then_the_offset_coin() {
+        let (mut constrained, mut offset) = (0, 0);
+        for seed in 1..40 {
+            let mut coins = XorShift64Star::new(seed);
+            let (implicit, offsets) = (coins.below(2) == 0, coins.below(2) == 0);
+            let draw = || {
+                let mut rng = XorShift64Star::new(seed);
+                generate_mixed(&mut rng, Scheduler::FixedPriority, 6, 0.6).unwrap()
+            };
+            let set = draw();
+            assert_eq!(set, draw());
+            for t in set.tasks() {
+                assert!(PERIOD_MENU.contains(&t.period));
+                assert!(if implicit {
+                    t.deadline == t.period
+                } else {
+                    t.wcet <= t.deadline && t.deadline <= t.period
+                });
+                assert!(if offsets {
+                    t.offset < t.period
+                } else {
+                    t.offset == 0
+                });
+            }
+            constrained += usize::from(set.tasks().iter().any(|t| t.deadline < t.period));
+            offset += usize::from(set.tasks().iter().any(|t| t.offset > 0));
+        }
+        assert!(constrained > 5 && offset > 5, "{constrained} {offset}");
     }
 }

@@ -5,7 +5,7 @@ mod common;
 
 use common::random_set;
 use rt_analysis::admission::{fits, min_budget, sbf, servers_fit};
-use rt_analysis::demand::{dbf, edf_schedulable, fp_schedulable};
+use rt_analysis::demand::{dbf, schedulable};
 use rt_analysis::uunifast::XorShift64Star;
 use rt_analysis::{Scheduler, TaskSet, Time};
 
@@ -69,11 +69,7 @@ fn budgets_are_minimal_and_dedicated_servers_match_schedulability() {
                 continue;
             };
             let pi: Time = [250_000, 500_000, 1_000_000][rng.below(3) as usize];
-            let schedulable = match scheduler {
-                Scheduler::Edf => edf_schedulable(&set),
-                Scheduler::FixedPriority => fp_schedulable(&set),
-            };
-            assert_eq!(fits(&set, pi, pi), schedulable);
+            assert_eq!(fits(&set, pi, pi), schedulable(&set));
             let Some(theta) = min_budget(&set, pi) else {
                 continue;
             };

@@ -11,7 +11,16 @@ pub use edf::{edf_schedulable, edf_static_slack};
 pub use fixed_priority::{fp_blocking_tolerance, fp_schedulable, fp_static_slack, response_time};
 
 use crate::math::saturate;
-use crate::{TaskSet, Time};
+use crate::{Scheduler, TaskSet, Time};
+
+/// Exact schedulability under the set's own scheduler: [`edf_schedulable`] for EDF,
+/// [`fp_schedulable`] for fixed priorities.
+pub fn schedulable(set: &TaskSet) -> bool {
+    match set.scheduler() {
+        Scheduler::Edf => edf_schedulable(set),
+        Scheduler::FixedPriority => fp_schedulable(set),
+    }
+}
 
 /// EDF processor demand bound of the synchronous (critical) release pattern:
 /// `dbf(l) = sum_i max(0, floor((l - D_i) / T_i) + 1) * C_i`, saturating at `Time::MAX`.
@@ -29,7 +38,7 @@ pub fn dbf(set: &TaskSet, l: Time) -> Time {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{Scheduler, Task};
+    use crate::Task;
     use alloc::vec;
 
     #[test]

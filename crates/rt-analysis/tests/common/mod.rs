@@ -1,9 +1,9 @@
 //! Shared helpers of the property tests: random schedulable sets and realistic states.
 #![allow(dead_code)]
 
-use rt_analysis::demand::{edf_schedulable, fp_schedulable};
+use rt_analysis::demand::schedulable;
 use rt_analysis::simulate::simulate;
-use rt_analysis::uunifast::{generate, Deadlines, Generate, Periods, XorShift64Star, PERIOD_MENU};
+use rt_analysis::uunifast::{generate_mixed, XorShift64Star};
 use rt_analysis::{Scheduler, SimState, TaskSet, Time};
 
 /// A random schedulable set: 2..=32 tasks (small sizes more often), U in [0.1, 0.95], periods
@@ -27,24 +27,8 @@ pub fn random_set_with(
     tasks: usize,
     utilization: f64,
 ) -> Option<TaskSet> {
-    let spec = Generate {
-        tasks,
-        utilization,
-        periods: Periods::Menu(&PERIOD_MENU),
-        deadlines: if rng.below(2) == 0 {
-            Deadlines::Implicit
-        } else {
-            Deadlines::Constrained
-        },
-        offsets: rng.below(2) == 0,
-        scheduler,
-    };
-    let set = generate(rng, &spec).ok()?;
-    let schedulable = match scheduler {
-        Scheduler::Edf => edf_schedulable(&set),
-        Scheduler::FixedPriority => fp_schedulable(&set),
-    };
-    schedulable.then_some(set)
+    let set = generate_mixed(rng, scheduler, tasks, utilization).ok()?;
+    schedulable(&set).then_some(set)
 }
 
 /// The state at a random instant in `[0, 2 H + max offset)` of the schedule from time 0.
