@@ -53,6 +53,9 @@ pub struct VmInput {
     pub copy_memory: bool,
     /// Its migration policy.
     pub policy: MigratePolicy,
+    /// Fail-signal handed over no live state for it (it was switched out in a time partition
+    /// of the failed core): it resumes from its checkpoint, as after a fail-stop.
+    pub checkpoint_only: bool,
     /// Its paravirtual RTOS reports; `None` when it reports nothing (then `A` is unknown, taken
     /// as 0, and misses are not predicted).
     pub realtime: Option<RealTimeInput>,

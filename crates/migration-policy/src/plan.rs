@@ -159,7 +159,7 @@ impl Context<'_> {
         let fault = self.fault;
         let mut terms = DowntimeTerms {
             detect: fault.detected_at.saturating_sub(fault.last_heartbeat),
-            lost: match fault.kind {
+            lost: match guest.kind {
                 FaultKind::FailStop => fault.detected_at.saturating_sub(guest.start),
                 FaultKind::FailSignal => 0,
             },

@@ -37,6 +37,9 @@ pub(crate) struct Guest {
     pub slack: Slack,
     /// The report it came from.
     pub report: Option<Report>,
+    /// How it comes back: live (fail-signal) or from its checkpoint (fail-stop, or a VM
+    /// the signalling core had switched out).
+    pub kind: FaultKind,
 }
 
 impl Guest {
@@ -49,6 +52,11 @@ impl Guest {
 
 /// Assesses `vm`'s guest for `fault`.
 pub(crate) fn assess(fault: &FaultInput, vm: &VmInput) -> Guest {
+    let kind = match fault.kind {
+        FaultKind::FailSignal if vm.checkpoint_only => FaultKind::FailStop,
+        kind => kind,
+    };
+    let fault = &FaultInput { kind, ..*fault };
     let start = blackout_start(fault, vm.realtime.as_ref());
     let Some(rt) = &vm.realtime else {
         return Guest {
@@ -56,6 +64,7 @@ pub(crate) fn assess(fault: &FaultInput, vm: &VmInput) -> Guest {
             state: None,
             slack: Slack::Finite(0),
             report: None,
+            kind,
         };
     };
     let state = state_at(rt, start).ok();
@@ -78,6 +87,7 @@ pub(crate) fn assess(fault: &FaultInput, vm: &VmInput) -> Guest {
             checkpoint_at: rt.checkpoint.now,
             source,
         }),
+        kind,
     }
 }
 

@@ -244,3 +244,37 @@ fn a_signalled_fault_starts_the_blackout_where_the_core_let_go() {
         "never before what proves the core alive"
     );
 }
+
+#[test]
+fn a_vm_switched_out_when_its_core_signalled_resumes_from_its_checkpoint() {
+    let set = edf(&[(4 * MS, 10 * MS)]);
+    let rt = reporting(set.clone(), released_at(&set, 0));
+    let mut signal = fault(FaultKind::FailSignal, 1, MS, 2 * MS);
+    signal.signalled_at = Some(1_500 * US);
+    let live = vm(0, MigratePolicy::Always, Some(rt.clone()));
+    let mut parked = vm(1, MigratePolicy::Always, Some(rt));
+    parked.checkpoint_only = true;
+    let cores = vec![
+        CoreInput::idle(0),
+        failed_core(1, &[0, 1]),
+        CoreInput::idle(2),
+    ];
+    let plan = plan(&signal, &[live, parked], &cores, &platform(0));
+    let live = plan.decision(0).unwrap();
+    let parked = plan.decision(1).unwrap();
+    assert_eq!(
+        live.blackout_start,
+        1_500 * US,
+        "live: from when the core let go"
+    );
+    assert_eq!(live.downtime.lost, 0);
+    assert_eq!(
+        parked.blackout_start, 0,
+        "switched out: from its checkpoint"
+    );
+    assert_eq!(
+        parked.downtime.lost,
+        2 * MS,
+        "its work since the checkpoint is lost"
+    );
+}

@@ -32,8 +32,14 @@ pub const SWITCH_BOUND_NS: u64 = 20_000;
 /// period) would cost more than a few percent of the core.
 pub const MIN_FRAME_PERIOD_NS: u64 = 250_000;
 
-/// The policy's view of each affected VM.
-pub fn affected_vms(affected: &[&'static Vm], _kind: FaultKind) -> Vec<VmInput> {
+/// The policy's view of each affected VM of `failed`; after a fail-signal only the VM whose
+/// live state the core handed over resumes live, any other (switched out in a time partition)
+/// from its checkpoint.
+pub fn affected_vms(affected: &[&'static Vm], kind: FaultKind, failed: usize) -> Vec<VmInput> {
+    let live = match kind {
+        FaultKind::Signal => super::live::signalled_vm(failed),
+        FaultKind::Stop => None,
+    };
     affected
         .iter()
         .map(|vm| VmInput {
@@ -47,6 +53,7 @@ pub fn affected_vms(affected: &[&'static Vm], _kind: FaultKind) -> Vec<VmInput> 
                 MigratePolicy::IfNoMiss => migration_policy::MigratePolicy::IfNoMiss,
                 MigratePolicy::Never => migration_policy::MigratePolicy::Never,
             },
+            checkpoint_only: kind == FaultKind::Signal && live != Some(vm.id),
             realtime: realtime(vm),
         })
         .collect()

@@ -58,6 +58,11 @@ pub fn signalled_at(core: usize) -> Option<u64> {
     Some(LIVE[core].try_lock()?.as_ref()?.stopped_ns)
 }
 
+/// The VM whose live state `core` handed over, if any (not taken yet).
+pub fn signalled_vm(core: usize) -> Option<usize> {
+    Some(LIVE[core].try_lock()?.as_ref()?.vm)
+}
+
 /// The live state `core` left for VM `vm`, if it signalled while running it (the other VMs of
 /// a core in time partitions resume from their checkpoints).
 pub fn take_live_state(core: usize, vm: usize) -> Option<Box<LiveState>> {

@@ -72,7 +72,7 @@ pub fn handle_failure(failed: usize, kind: FaultKind, last_beat_ns: u64, detecte
         return;
     }
     let decide_start = cpu::counter();
-    let vm_inputs = inputs::affected_vms(&affected, kind);
+    let vm_inputs = inputs::affected_vms(&affected, kind, failed);
     let core_inputs = inputs::cores(failed);
     let platform = inputs::platform(&affected);
     let plan = migration_policy::plan(&fault, &vm_inputs, &core_inputs, &platform);

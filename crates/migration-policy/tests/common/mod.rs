@@ -106,6 +106,7 @@ pub fn vm(id: usize, policy: MigratePolicy, realtime: Option<RealTimeInput>) -> 
         memory_bytes: 16 << 20,
         copy_memory: false,
         policy,
+        checkpoint_only: false,
         realtime,
     }
 }
