@@ -51,18 +51,7 @@ fn random_set(rng: &mut Rng, policy: Policy) -> Vec<TaskParams> {
     if policy == Policy::FixedPriority {
         deadline_monotonic_priorities(&mut tasks);
     }
-    tasks
-        .iter()
-        .map(|t| TaskParams {
-            wcet: t.wcet,
-            period: t.period,
-            deadline: t.deadline,
-            offset: t.offset,
-            priority: t.priority,
-            sporadic: false,
-            job_limit: None,
-        })
-        .collect()
+    tasks.into_iter().map(TaskParams::from).collect()
 }
 
 /// Runs the guest's loop (event to event) up to `end`.

@@ -10,7 +10,7 @@ use guest_paravirt::rtos::supply::{clip, SupplyCursor};
 use guest_paravirt::rtos::{Cpu, Observer, Policy, Schedule, TaskParams, Time};
 use hypercall_abi::rt_page::{RtSpan, RtSupply, RT_SUPPLY_SPANS};
 use rt_analysis::simulate::{simulate, Blackout};
-use rt_analysis::{JobState, SimState};
+use rt_analysis::{JobState, SimState, Task};
 
 const US: Time = 1000;
 const MS: Time = 1_000_000;
@@ -153,14 +153,10 @@ fn check(policy: Policy, params: &[TaskParams], spans: &[(Time, Time)], batch: u
     misses.iter().sum()
 }
 
-fn task(wcet: Time, period: Time, deadline: Time, priority: u32) -> TaskParams {
-    TaskParams {
-        wcet,
-        period,
-        deadline,
-        priority,
-        ..TaskParams::default()
-    }
+fn task(wcet: Time, period: Time, deadline: Time, priority: u32) -> Task {
+    Task::periodic(wcet, period)
+        .with_deadline(deadline)
+        .with_priority(priority)
 }
 
 /// Task sets (priorities deadline-monotonic, for the fixed-priority runs).
@@ -174,17 +170,14 @@ fn task_sets() -> Vec<Vec<TaskParams>> {
         ],
         // U = 0.6, with offsets.
         vec![
-            TaskParams {
-                offset: 300 * US,
-                ..task(150 * US, MS, MS, 0)
-            },
+            task(150 * US, MS, MS, 0).with_offset(300 * US),
             task(MS, 4 * MS, 4 * MS, 1),
-            TaskParams {
-                offset: 2 * MS,
-                ..task(2 * MS, 10 * MS, 8 * MS, 2)
-            },
+            task(2 * MS, 10 * MS, 8 * MS, 2).with_offset(2 * MS),
         ],
     ]
+    .into_iter()
+    .map(|set| set.into_iter().map(TaskParams::from).collect())
+    .collect()
 }
 
 /// A static cyclic frame: the vCPU is out for `[k * frame + slot, (k + 1) * frame)` shifted by

@@ -1,8 +1,9 @@
 //! `attacker`: a hostile guest for the containment tests. It tries, one after another, to reach
 //! memory, devices, interrupts and cores that are not its own, and to upset the hypervisor with
 //! bad hypercalls and a flood of them; it prints whether each attempt was refused. Faults are
-//! reflected back to it as aborts (VM policy `kairos,on-fault = "inject"`), which its own vector
-//! table counts and steps over, so it gets through the whole list and finally powers itself off.
+//! reflected back to it as aborts (VM policy `kairos,on-fault = "inject"`), which the library's
+//! `stepping_vectors` table counts and steps over, so it gets through the whole list and finally
+//! powers itself off.
 #![cfg_attr(target_os = "none", no_std, no_main)]
 
 #[cfg(not(target_os = "none"))]
@@ -12,80 +13,7 @@ fn main() {
 
 #[cfg(target_os = "none")]
 mod guest {
-    use core::sync::atomic::{AtomicU64, Ordering};
-    use guest_paravirt::{paravirt::psci, println};
-
-    /// Aborts taken so far, and the syndrome of the last one (written by the vector below).
-    static ABORTS: AtomicU64 = AtomicU64::new(0);
-    static LAST_ESR: AtomicU64 = AtomicU64::new(0);
-
-    // Synchronous exceptions from EL1: count, remember ESR, and resume after the faulting
-    // instruction (a data abort) or at the caller (an instruction abort from a `blr`).
-    // Every other exception powers the VM off.
-    core::arch::global_asm!(
-        r#"
-        .pushsection .text.attacker_vectors, "ax"
-        .balign 0x800
-        .global attacker_vectors
-    attacker_vectors:
-        .rept 16
-        .balign 0x80
-        b       attacker_unexpected
-        .endr
-    attacker_unexpected:
-        ldr     x0, =0x84000008
-        smc     #0
-        b       attacker_unexpected
-        .popsection
-        .pushsection .text.attacker_sync, "ax"
-    attacker_sync:
-        stp     x0, x1, [sp, #-16]!
-        mrs     x0, esr_el1
-        ldr     x1, ={esr}
-        str     x0, [x1]
-        ldr     x1, ={aborts}
-        ldr     x0, [x1]
-        add     x0, x0, #1
-        str     x0, [x1]
-        mrs     x0, esr_el1
-        lsr     x0, x0, #26
-        cmp     x0, #0x21
-        b.eq    1f
-        mrs     x0, elr_el1
-        add     x0, x0, #4
-        msr     elr_el1, x0
-        b       2f
-    1:  msr     elr_el1, x30
-    2:  ldp     x0, x1, [sp], #16
-        eret
-        .popsection
-        "#,
-        esr = sym LAST_ESR,
-        aborts = sym ABORTS,
-    );
-
-    extern "C" {
-        static attacker_vectors: u8;
-    }
-
-    /// Installs the vector table, patching the "current EL, SP_ELx, synchronous" slot to the
-    /// counting handler (the table is in RAM, so a branch can be written into it).
-    fn install_vectors() {
-        extern "C" {
-            fn attacker_sync();
-        }
-        let table = core::ptr::addr_of!(attacker_vectors) as u64;
-        let slot = table + 0x200;
-        let offset = (attacker_sync as *const () as u64).wrapping_sub(slot) as i64 / 4;
-        let branch = 0x1400_0000u32 | (offset as u32 & 0x03ff_ffff);
-        // SAFETY: `slot` is this guest's own vector table entry in its RAM; after writing the
-        // branch the instruction cache is invalidated before VBAR_EL1 points at the table.
-        unsafe {
-            (slot as *mut u32).write_volatile(branch);
-            core::arch::asm!("dc cvau, {0}", "dsb ish", "ic iallu", "dsb ish", "isb", in(reg) slot);
-            core::arch::asm!("msr vbar_el1, {0}", "isb", in(reg) table);
-        }
-    }
+    use guest_paravirt::{arch::aarch64::stepping_vectors, paravirt::psci, println};
 
     fn raw_hvc(function: u64, a1: u64, a2: u64) -> i64 {
         let mut x0 = function;
@@ -113,13 +41,12 @@ mod guest {
 
     /// Runs `attempt` and reports whether it raised an abort.
     fn expect_abort(name: &str, attempt: impl FnOnce()) {
-        let before = ABORTS.load(Ordering::SeqCst);
+        let before = stepping_vectors::aborts();
         attempt();
-        let after = ABORTS.load(Ordering::SeqCst);
-        if after > before {
+        if stepping_vectors::aborts() > before {
             println!(
                 "attack {name}: refused (abort, esr {:#x})",
-                LAST_ESR.load(Ordering::SeqCst)
+                stepping_vectors::last_esr()
             );
         } else {
             println!("attack {name}: NOT REFUSED");
@@ -136,7 +63,7 @@ mod guest {
 
     fn read(address: u64) {
         // SAFETY: deliberately reading memory this VM does not own: the hypervisor must refuse
-        // (stage 2) and reflect an abort, which the vector above steps over.
+        // (stage 2) and reflect an abort, which the stepping vector table steps over.
         unsafe { core::ptr::read_volatile(address as *const u64) };
     }
 
@@ -147,7 +74,7 @@ mod guest {
 
     #[no_mangle]
     extern "C" fn guest_main(_dtb: u64) -> ! {
-        install_vectors();
+        stepping_vectors::install(None);
         println!("attacker starting");
         expect_abort("read-other-vm-ram", || read(0x4160_0000));
         expect_abort("write-other-vm-ram", || write(0x4260_0000, 0xdead));
@@ -206,10 +133,7 @@ mod guest {
         println!(
             "attack hypercall-flood: {answered} of {flood} answered, hypervisor still serving"
         );
-        println!(
-            "attacker done: {} aborts taken",
-            ABORTS.load(Ordering::SeqCst)
-        );
+        println!("attacker done: {} aborts taken", stepping_vectors::aborts());
         psci::system_off()
     }
 }

@@ -29,6 +29,7 @@ mod guest {
     use guest_paravirt::rtos::slack::{SlackEngine, DEFAULT_MAX_STEPS};
     use guest_paravirt::rtos::{Cpu, Policy, Schedule, Silent, TaskParams};
     use hypercall_abi::rt_page::RtPage;
+    use rt_analysis::{deadline_monotonic_priorities, Task};
 
     /// Calls per round-trip measurement.
     const CALLS: usize = 64;
@@ -51,7 +52,7 @@ mod guest {
 
     /// `n` tasks with U = 0.6 in all; deadline-monotonic priorities for `FixedPriority`.
     fn task_set(n: usize, policy: Policy) -> Vec<TaskParams> {
-        let mut tasks: Vec<TaskParams> = (0..n)
+        let mut tasks: Vec<Task> = (0..n)
             .map(|index| {
                 let period = PERIODS_MS[index % PERIODS_MS.len()] * 1_000_000;
                 let wcet = (period * 600 / 1000 / n as u64).max(1000) / 1000 * 1000;
@@ -60,25 +61,13 @@ mod guest {
                 } else {
                     period
                 };
-                TaskParams {
-                    wcet,
-                    period,
-                    deadline,
-                    offset: 0,
-                    priority: 0,
-                    sporadic: false,
-                    job_limit: None,
-                }
+                Task::periodic(wcet, period).with_deadline(deadline)
             })
             .collect();
         if policy == Policy::FixedPriority {
-            let mut order: Vec<usize> = (0..n).collect();
-            order.sort_by_key(|&i| (tasks[i].deadline, i));
-            for (rank, &index) in order.iter().enumerate() {
-                tasks[index].priority = rank as u32;
-            }
+            deadline_monotonic_priorities(&mut tasks);
         }
-        tasks
+        tasks.into_iter().map(TaskParams::from).collect()
     }
 
     /// Mean and worst slack computation and worst steps over [`EVENTS`] events, and the mean

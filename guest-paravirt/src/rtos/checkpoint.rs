@@ -124,23 +124,13 @@ pub fn restore(schedule: &mut Schedule, slot: &RtSlot) {
 mod tests {
     use super::*;
     use crate::rtos::{Cpu, Silent, TaskParams};
+    use rt_analysis::Task;
     use std::boxed::Box;
 
     fn schedule() -> Schedule {
         let params = [
-            TaskParams {
-                wcet: 3,
-                period: 10,
-                deadline: 10,
-                ..TaskParams::default()
-            },
-            TaskParams {
-                wcet: 2,
-                period: 5,
-                deadline: 4,
-                offset: 1,
-                ..TaskParams::default()
-            },
+            TaskParams::from(Task::periodic(3, 10)),
+            TaskParams::from(Task::periodic(2, 5).with_deadline(4).with_offset(1)),
         ];
         Schedule::new(Policy::Edf, &params, 1000).unwrap()
     }

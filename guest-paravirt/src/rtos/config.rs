@@ -5,6 +5,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use partition_config::{BlackoutInjection, SchedulerPolicy, TaskConfig, TaskSetConfig};
+use rt_analysis::Task;
 
 use super::ready::Policy;
 use super::task::TaskParams;
@@ -38,12 +39,14 @@ impl Setup {
             .iter()
             .zip(priorities)
             .map(|(task, priority)| TaskParams {
-                wcet: task.wcet_ns,
-                period: task.period_ns,
-                deadline: task.deadline_ns,
-                offset: task.offset_ns,
-                priority,
-                sporadic: task.sporadic,
+                task: Task {
+                    wcet: task.wcet_ns,
+                    period: task.period_ns,
+                    deadline: task.deadline_ns,
+                    offset: task.offset_ns,
+                    priority,
+                    sporadic: task.sporadic,
+                },
                 job_limit: task.jobs,
             })
             .collect();
@@ -104,12 +107,12 @@ mod tests {
         assert_eq!(demo.utilization_ppm(), 520_000);
         let setup = Setup::from_config(&demo);
         assert_eq!(setup.policy, Policy::Edf);
-        assert_eq!(setup.params[1].deadline, 4_000_000);
+        assert_eq!(setup.params[1].task.deadline, 4_000_000);
         assert_eq!(setup.names, ["control", "sensor", "logger"]);
         let params: Vec<_> = setup
             .params
             .iter()
-            .map(|p| (p.wcet, p.period, p.deadline))
+            .map(|p| (p.task.wcet, p.task.period, p.task.deadline))
             .collect();
         assert!(params.iter().all(|&(c, t, d)| 0 < c && c <= d && d <= t));
     }
@@ -121,7 +124,7 @@ mod tests {
         let setup = Setup::from_config(&config);
         assert_eq!(setup.policy, Policy::FixedPriority);
         assert_eq!(setup.scheduler, "rm");
-        let priorities: Vec<u32> = setup.params.iter().map(|p| p.priority).collect();
+        let priorities: Vec<u32> = setup.params.iter().map(|p| p.task.priority).collect();
         assert_eq!(priorities, [1, 0, 2]);
     }
 }

@@ -156,7 +156,7 @@ impl Schedule {
         let (params, state) = (&self.params[task], &self.states[task]);
         state
             .active_jobs(task, params)
-            .map(|(_, release)| release + params.deadline)
+            .map(|(_, release)| release + params.task.deadline)
             .find(|&deadline| deadline > self.now)
             .unwrap_or(NEVER)
     }
@@ -176,9 +176,10 @@ impl Schedule {
                 let remaining = if job == state.head_job() {
                     state.head_remaining
                 } else {
-                    params.wcet
+                    params.task.wcet
                 };
-                (task, job, release, release + params.deadline, remaining)
+                let deadline = release + params.task.deadline;
+                (task, job, release, deadline, remaining)
             })
         })
     }
@@ -242,8 +243,8 @@ impl Schedule {
             let (params, state) = (&self.params[task], &mut self.states[task]);
             let due = state
                 .active_jobs(task, params)
-                .take_while(|&(_, release)| release + params.deadline <= now)
-                .filter(|&(_, release)| release + params.deadline == now)
+                .take_while(|&(_, release)| release + params.task.deadline <= now)
+                .filter(|&(_, release)| release + params.task.deadline == now)
                 .last();
             if let Some((job, release)) = due {
                 state.missed += 1;
@@ -292,15 +293,11 @@ impl Schedule {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rt_analysis::Task;
     use std::vec::Vec;
 
     fn task(wcet: Time, period: Time) -> TaskParams {
-        TaskParams {
-            wcet,
-            period,
-            deadline: period,
-            ..TaskParams::default()
-        }
+        Task::periodic(wcet, period).into()
     }
 
     #[derive(Default)]
@@ -334,11 +331,7 @@ mod tests {
         // T0 = (4, 10), T1 = (1, 3, D = 2) offset 1.
         let params = [
             task(4, 10),
-            TaskParams {
-                deadline: 2,
-                offset: 1,
-                ..task(1, 3)
-            },
+            Task::periodic(1, 3).with_deadline(2).with_offset(1).into(),
         ];
         let mut schedule = Schedule::new(Policy::Edf, &params, 0).unwrap();
         let mut log = Log::default();
@@ -357,15 +350,8 @@ mod tests {
 
     #[test]
     fn fixed_priority_preempts_by_priority() {
-        let low = TaskParams {
-            priority: 1,
-            ..task(3, 10)
-        };
-        let high = TaskParams {
-            priority: 0,
-            offset: 1,
-            ..task(1, 5)
-        };
+        let low = TaskParams::from(Task::periodic(3, 10).with_priority(1));
+        let high = TaskParams::from(Task::periodic(1, 5).with_offset(1));
         let mut schedule = Schedule::new(Policy::FixedPriority, &[low, high], 0).unwrap();
         let mut log = Log::default();
         run(&mut schedule, 10, &mut log);
@@ -484,13 +470,7 @@ mod tests {
     #[test]
     fn stepping_handles_one_event_instant_at_a_time_then_runs_to_the_target() {
         // T0 = (2, 5), T1 = (1, 5) offset 1: events at 0, 1 (release), 2 (T0 done), 3 (T1 done).
-        let params = [
-            task(2, 5),
-            TaskParams {
-                offset: 1,
-                ..task(1, 5)
-            },
-        ];
+        let params = [task(2, 5), Task::periodic(1, 5).with_offset(1).into()];
         let mut schedule = Schedule::new(Policy::Edf, &params, 0).unwrap();
         let mut instants = Vec::new();
         while schedule.step_toward(4, &mut Silent) {

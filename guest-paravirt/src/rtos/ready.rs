@@ -26,7 +26,7 @@ pub fn key(
 ) -> (u64, u64, usize) {
     let urgency = match policy {
         Policy::Edf => state.head_deadline(params).unwrap_or(u64::MAX),
-        Policy::FixedPriority => u64::from(params.priority),
+        Policy::FixedPriority => u64::from(params.task.priority),
     };
     (urgency, state.head_release, index)
 }
@@ -45,15 +45,10 @@ pub fn pick(policy: Policy, params: &[TaskParams], states: &[TaskState]) -> Opti
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rt_analysis::Task;
 
     fn task(deadline: u64, priority: u32) -> TaskParams {
-        TaskParams {
-            wcet: 1,
-            period: deadline,
-            deadline,
-            priority,
-            ..TaskParams::default()
-        }
+        Task::periodic(1, deadline).with_priority(priority).into()
     }
 
     fn active(release: u64) -> TaskState {

@@ -136,14 +136,15 @@ pub fn start(setup: Setup, bodies: Vec<&'static dyn TaskBody>, source: &str) -> 
         setup.params.len()
     );
     for (index, (params, name)) in setup.params.iter().zip(&setup.names).enumerate() {
+        let task = &params.task;
         println!(
             "TASK {index} {name} C={} T={} D={} O={} P={} S={} J={}",
-            params.wcet,
-            params.period,
-            params.deadline,
-            params.offset,
-            params.priority,
-            u8::from(params.sporadic),
+            task.wcet,
+            task.period,
+            task.deadline,
+            task.offset,
+            task.priority,
+            u8::from(task.sporadic),
             params.job_limit.unwrap_or(0)
         );
     }
@@ -308,7 +309,7 @@ impl Kernel {
             task,
             job: state.head_job(),
             release: state.head_release,
-            deadline: state.head_release + params.deadline,
+            deadline: state.head_release + params.task.deadline,
         };
         // Time stolen while the body ran (the vCPU switched out) is not its execution; the
         // spans are applied to the schedule when next read. (Read inside the counter reads: a

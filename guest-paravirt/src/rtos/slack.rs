@@ -9,7 +9,7 @@ use alloc::vec::Vec;
 
 use hypercall_abi::rt_page::RT_UNBOUNDED;
 use rt_analysis::online::{analyse_in, OnlineLimits, Scratch, SlackReport};
-use rt_analysis::{JobState, Scheduler, Slack, Task, TaskSet, TaskSetError};
+use rt_analysis::{JobState, Scheduler, Slack, TaskSet, TaskSetError};
 
 use super::engine::Schedule;
 use super::ready::Policy;
@@ -110,18 +110,7 @@ pub fn encode(slack: Slack) -> u64 {
 
 /// The schedule's tasks as an `rt-analysis` task set.
 pub fn task_set(schedule: &Schedule) -> Result<TaskSet, TaskSetError> {
-    let tasks = schedule
-        .params()
-        .iter()
-        .map(|params| Task {
-            wcet: params.wcet,
-            period: params.period,
-            deadline: params.deadline,
-            offset: params.offset,
-            priority: params.priority,
-            sporadic: params.sporadic,
-        })
-        .collect();
+    let tasks = schedule.params().iter().map(|params| params.task).collect();
     let scheduler = match schedule.policy() {
         Policy::Edf => Scheduler::Edf,
         Policy::FixedPriority => Scheduler::FixedPriority,

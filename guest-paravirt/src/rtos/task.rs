@@ -1,6 +1,7 @@
 //! Tasks: their timing parameters, what a job runs (its body), and the per-task run-time state.
 
 use hypercall_abi::rt_page::{RtTask, RtTaskState, RT_TASK_SPORADIC, RT_UNBOUNDED};
+use rt_analysis::Task;
 
 /// A time or a duration, in nanoseconds of the virtual counter.
 pub type Time = u64;
@@ -8,35 +9,38 @@ pub type Time = u64;
 /// "Never": no such event.
 pub const NEVER: Time = u64::MAX;
 
-/// A task's timing parameters, times in ns.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+/// A task as the kernel runs it: its timing parameters as `rt-analysis` models them (times in
+/// ns, priority 0 the most urgent and ignored under EDF; a sporadic task's releases come at
+/// least a period apart, see [`sporadic_gap`]), and when it stops releasing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct TaskParams {
-    /// Worst-case execution time C: what a synthetic job occupies its core for.
-    pub wcet: Time,
-    /// Period T (minimum inter-arrival time if sporadic).
-    pub period: Time,
-    /// Relative deadline D, `C <= D <= T`.
-    pub deadline: Time,
-    /// First release after the time origin.
-    pub offset: Time,
-    /// Fixed priority, 0 the most urgent (distinct; ignored under EDF).
-    pub priority: u32,
-    /// Sporadic: releases come at least `period` apart (see [`sporadic_gap`]).
-    pub sporadic: bool,
+    /// C, T, D, offset, priority and whether sporadic. A synthetic job occupies its core for C.
+    pub task: Task,
     /// Stop releasing after this many jobs (`None`: never stop).
     pub job_limit: Option<u64>,
+}
+
+impl From<Task> for TaskParams {
+    /// A task that never stops releasing.
+    fn from(task: Task) -> Self {
+        TaskParams {
+            task,
+            job_limit: None,
+        }
+    }
 }
 
 impl TaskParams {
     /// The task table entry of the real-time page.
     pub fn to_page(&self) -> RtTask {
+        let task = &self.task;
         RtTask {
-            wcet_ns: self.wcet,
-            period_ns: self.period,
-            deadline_ns: self.deadline,
-            offset_ns: self.offset,
-            priority: self.priority,
-            flags: if self.sporadic { RT_TASK_SPORADIC } else { 0 },
+            wcet_ns: task.wcet,
+            period_ns: task.period,
+            deadline_ns: task.deadline,
+            offset_ns: task.offset,
+            priority: task.priority,
+            flags: if task.sporadic { RT_TASK_SPORADIC } else { 0 },
             job_limit: self.job_limit.unwrap_or(0),
         }
     }
@@ -92,17 +96,18 @@ impl TaskState {
 
     /// The head job's absolute deadline, if a job is active.
     pub fn head_deadline(&self, params: &TaskParams) -> Option<Time> {
-        self.active().then(|| self.head_release + params.deadline)
+        self.active()
+            .then(|| self.head_release + params.task.deadline)
     }
 
     /// Release time of job number `job` given that of job `job - 1` (`previous`).
     fn following_release(task: usize, params: &TaskParams, previous: Time, job: u64) -> Time {
-        let gap = if params.sporadic {
-            sporadic_gap(task, job, params.period)
+        let gap = if params.task.sporadic {
+            sporadic_gap(task, job, params.task.period)
         } else {
             0
         };
-        previous + params.period + gap
+        previous + params.task.period + gap
     }
 
     /// The active jobs as `(job number, release)`, head first.
@@ -125,7 +130,7 @@ impl TaskState {
     pub fn release(&mut self, params: &TaskParams, time: Time) {
         if self.pending == 0 {
             self.head_release = time;
-            self.head_remaining = params.wcet;
+            self.head_remaining = params.task.wcet;
             self.started = false;
         }
         self.pending += 1;
@@ -144,7 +149,7 @@ impl TaskState {
         if self.pending > 0 {
             let next = self.head_job();
             self.head_release = Self::following_release(task, params, self.head_release, next);
-            self.head_remaining = params.wcet;
+            self.head_remaining = params.task.wcet;
         } else {
             self.head_release = 0;
             self.head_remaining = 0;
@@ -205,10 +210,10 @@ impl TaskState {
             return NEVER;
         }
         match self.latest_release {
-            Some(latest) if params.sporadic => {
+            Some(latest) if params.task.sporadic => {
                 Self::following_release(task, params, latest, self.released)
             }
-            _ => origin + params.offset + self.released * params.period,
+            _ => origin + params.task.offset + self.released * params.task.period,
         }
     }
 
@@ -219,8 +224,8 @@ impl TaskState {
             return NEVER;
         }
         match self.latest_release {
-            Some(latest) if params.sporadic => latest + params.period,
-            _ => origin + params.offset + self.released * params.period,
+            Some(latest) if params.task.sporadic => latest + params.task.period,
+            _ => origin + params.task.offset + self.released * params.task.period,
         }
     }
 }
@@ -284,20 +289,12 @@ mod tests {
     use super::*;
 
     fn periodic(wcet: Time, period: Time) -> TaskParams {
-        TaskParams {
-            wcet,
-            period,
-            deadline: period,
-            ..TaskParams::default()
-        }
+        Task::periodic(wcet, period).into()
     }
 
     #[test]
     fn periodic_releases_follow_offset_and_period() {
-        let params = TaskParams {
-            offset: 3,
-            ..periodic(2, 10)
-        };
+        let params = TaskParams::from(Task::periodic(2, 10).with_offset(3));
         let mut state = TaskState::default();
         assert_eq!(state.next_release(0, &params, 100), 103);
         state.release(&params, 103);
@@ -311,10 +308,10 @@ mod tests {
 
     #[test]
     fn sporadic_releases_come_at_least_a_period_apart_and_repeat() {
-        let params = TaskParams {
+        let params = TaskParams::from(Task {
             sporadic: true,
-            ..periodic(2, 1000)
-        };
+            ..Task::periodic(2, 1000)
+        });
         let mut state = TaskState::default();
         assert_eq!(
             state.next_release(1, &params, 7),
@@ -333,10 +330,10 @@ mod tests {
     #[test]
     fn a_backlog_is_a_fifo_whose_head_alone_progresses() {
         for sporadic in [false, true] {
-            let params = TaskParams {
+            let params = TaskParams::from(Task {
                 sporadic,
-                ..periodic(4, 10)
-            };
+                ..Task::periodic(4, 10)
+            });
             let mut state = TaskState::default();
             let mut releases = Vec::new();
             for _ in 0..3 {

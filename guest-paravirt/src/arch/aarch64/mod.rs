@@ -1,9 +1,12 @@
-//! AArch64 at EL1: boot entry, exception vectors (bare-metal image only) and the virtual timer.
+//! AArch64 at EL1: boot entry, exception vectors (bare-metal image only: the default table, and
+//! `stepping_vectors` for the images that take faults and IRQs) and the virtual timer.
 
 #[cfg(target_os = "none")]
 mod recover;
 #[cfg(target_os = "none")]
 mod start;
+#[cfg(target_os = "none")]
+pub mod stepping_vectors;
 #[cfg(target_os = "none")]
 mod vectors;
 

@@ -2,7 +2,9 @@
 //!
 //! The guest handles no exceptions yet (interrupts stay masked, it makes no SVCs), so each of
 //! the 16 vectors passes its index to [`report_unexpected_exception`], which prints ESR_EL1,
-//! ELR_EL1 and FAR_EL1 through the console hypercall and powers the VM off with PSCI.
+//! ELR_EL1 and FAR_EL1 through the console hypercall and powers the VM off with PSCI. Other
+//! tables ([`super::stepping_vectors`]) branch to `__guest_unexpected_exception` with the index
+//! in `x0` for the vectors they do not handle.
 
 use aarch64_cpu::{
     asm::barrier,
@@ -20,12 +22,13 @@ __guest_exception_vectors:
     .irp    index, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15
     .balign 0x80
     mov     x0, #\index
-    b       .Lunexpected_exception
+    b       __guest_unexpected_exception
     .endr
 
-    // Never returns, so it may take this vCPU's stack from the top again: that also survives an
-    // exception caused by a broken stack pointer.
-.Lunexpected_exception:
+    // x0 = the vector index. Never returns, so it may take this vCPU's stack from the top again:
+    // that also survives an exception caused by a broken stack pointer.
+    .global __guest_unexpected_exception
+__guest_unexpected_exception:
     mov     x19, x0
     bl      __guest_vcpu_stack_top
     cbz     x0, .Lvector_park
@@ -52,7 +55,7 @@ pub(super) fn install() {
 }
 
 /// Reports the exception taken through vector `index`, then powers the VM off.
-extern "C" fn report_unexpected_exception(index: u64) -> ! {
+pub(super) extern "C" fn report_unexpected_exception(index: u64) -> ! {
     let report = ExceptionReport {
         vector: Vector(index),
         esr: ESR_EL1.get(),

@@ -12,16 +12,14 @@ fn main() {
 
 #[cfg(target_os = "none")]
 mod gic;
-#[cfg(target_os = "none")]
-mod vectors;
 
 #[cfg(target_os = "none")]
 mod guest {
     use super::gic::{self, Gic, GICD};
-    use super::vectors;
     use aarch64_cpu::registers::{Readable, Writeable, CNTV_CTL_EL0, CNTV_CVAL_EL0, MPIDR_EL1};
     use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering::SeqCst};
-    use guest_paravirt::{arch::aarch64::timer, paravirt::psci, println};
+    use guest_paravirt::arch::aarch64::{stepping_vectors, timer};
+    use guest_paravirt::{paravirt::psci, println};
 
     const VTIMER: u32 = 27;
     const SPI: u32 = 40;
@@ -81,8 +79,7 @@ mod guest {
     }
 
     /// The IRQ vector's handler; `entry` is the virtual counter at the vector.
-    #[no_mangle]
-    pub extern "C" fn irq_handler(entry: u64) {
+    extern "C" fn irq_handler(entry: u64) {
         let gic = gic();
         while let Some(raw) = gic.acknowledge() {
             match Gic::intid(raw) {
@@ -192,9 +189,9 @@ mod guest {
     }
 
     fn refused_access() {
-        let before = vectors::ABORTS.load(SeqCst);
+        let before = stepping_vectors::aborts();
         gic::write(GICD + 0x104, 1 << (33 - 32)); // ISENABLER1, INTID 33: the console's, not ours
-        let refused = vectors::ABORTS.load(SeqCst) > before;
+        let refused = stepping_vectors::aborts() > before;
         let enabled = gic::read(GICD + 0x104);
         println!("foreign interrupt 33: refused {refused}, ISENABLER1 reads {enabled:#x}");
     }
@@ -239,7 +236,7 @@ mod guest {
 
     /// vCPU 1: answers every PING with a PONG.
     extern "C" fn secondary_main() -> ! {
-        vectors::install();
+        stepping_vectors::install(Some(irq_handler));
         gic().enable_cpu(1, 1 << PING);
         SECONDARY_READY.store(true, SeqCst);
         enable_irqs();
@@ -250,7 +247,7 @@ mod guest {
 
     #[no_mangle]
     extern "C" fn guest_main(_dtb: u64) -> ! {
-        vectors::install();
+        stepping_vectors::install(Some(irq_handler));
         V3.store(Gic::detect() == Gic::V3, SeqCst);
         let typer = gic::read(GICD + 0x4);
         let vcpus = ((typer >> 5) & 7) + 1;
