@@ -11,6 +11,9 @@ use alloc::borrow::Cow;
 use alloc::vec::Vec;
 use core::fmt;
 
+use crate::binding::COMPATIBLE;
+use crate::locate::{Finder, Found};
+
 const MAGIC: u32 = 0xd00d_feed;
 const HEADER_SIZE: usize = 40;
 const BEGIN_NODE: u32 = 1;
@@ -91,7 +94,7 @@ impl fmt::Display for DtbDefect {
     }
 }
 
-fn word(bytes: &[u8], offset: usize) -> Option<u32> {
+pub(crate) fn word(bytes: &[u8], offset: usize) -> Option<u32> {
     let cell = bytes.get(offset..offset.checked_add(4)?)?;
     Some(u32::from_be_bytes([cell[0], cell[1], cell[2], cell[3]]))
 }
@@ -104,6 +107,15 @@ fn pad4(len: usize) -> Option<usize> {
 /// `dtb` itself cut to `totalsize`, or a copy without `FDT_NOP` tokens. Anyone handing an
 /// untrusted blob to `fdt` can call this first (re-exported as `partition_config::check_dtb`).
 pub fn check(dtb: &[u8]) -> Result<Cow<'_, [u8]>, DtbDefect> {
+    check_finding(dtb, false).map(|(blob, _)| blob)
+}
+
+/// [`check`], and when `find` is set also the hypervisor node (see [`Finder`]), found in the
+/// same pass.
+pub(crate) fn check_finding(
+    dtb: &[u8],
+    find: bool,
+) -> Result<(Cow<'_, [u8]>, Option<Found>), DtbDefect> {
     let header = |index: usize| word(dtb, index * 4).unwrap_or(0);
     if dtb.len() < HEADER_SIZE {
         return Err(DtbDefect::TooShort { len: dtb.len() });
@@ -136,32 +148,45 @@ pub fn check(dtb: &[u8]) -> Result<Cow<'_, [u8]>, DtbDefect> {
     };
     let structs = block(header(2), header(9), "structure")?;
     let strings = block(header(3), header(8), "strings")?;
-    let walker = Walker {
+    let mut walker = Walker {
         blob,
         end: structs.end,
         strings: &blob[strings],
+        names: [(u64::MAX, false); NAME_SLOTS],
+        finder: find.then(Finder::default),
     };
-    if walker.walk(structs.start, None)? == 0 {
-        return Ok(Cow::Borrowed(blob));
+    let nops = walker.walk(structs.start, None)?;
+    let found = walker.finder.take().and_then(Finder::result);
+    if nops == 0 {
+        return Ok((Cow::Borrowed(blob), found));
     }
     let mut compact = Vec::new();
     walker.walk(structs.start, Some(&mut compact))?;
     let mut copy = blob.to_vec();
     copy[structs.start..structs.start + compact.len()].copy_from_slice(&compact);
     copy[36..40].copy_from_slice(&(compact.len() as u32).to_be_bytes());
-    Ok(Cow::Owned(copy))
+    Ok((Cow::Owned(copy), found))
 }
+
+/// Slots of the cache of property-name offsets already found good.
+const NAME_SLOTS: usize = 64;
 
 struct Walker<'a> {
     blob: &'a [u8],
     end: usize,
     strings: &'a [u8],
+    /// Property-name offsets already checked, each in slot `offset % NAME_SLOTS` (a blob has
+    /// hundreds of properties but a few dozen names), and whether the name is `compatible`: a
+    /// hit skips checking the name again.
+    names: [(u64, bool); NAME_SLOTS],
+    /// Looks for the hypervisor node on the way, if asked to.
+    finder: Option<Finder<'a>>,
 }
 
-impl Walker<'_> {
+impl<'a> Walker<'a> {
     /// Walks the structure block from `start`; returns the number of NOPs, and when `out` is
     /// given appends every other token to it.
-    fn walk(&self, start: usize, mut out: Option<&mut Vec<u8>>) -> Result<usize, DtbDefect> {
+    fn walk(&mut self, start: usize, mut out: Option<&mut Vec<u8>>) -> Result<usize, DtbDefect> {
         let (mut pos, mut depth, mut nops) = (start, 0usize, 0usize);
         let (mut props_allowed, mut root_done) = (false, false);
         loop {
@@ -179,11 +204,25 @@ impl Walker<'_> {
                         return Err(DtbDefect::TooDeep { offset: pos });
                     }
                     props_allowed = true;
-                    self.node_name(pos, depth == 1)?
+                    let (next, len) = self.node_name(pos, depth == 1)?;
+                    if let Some(finder) = &mut self.finder {
+                        finder.begin_node(&self.blob[pos + 4..pos + 4 + len]);
+                    }
+                    next
                 }
-                PROP if depth > 0 && props_allowed => self.property(pos)?,
+                PROP if depth > 0 && props_allowed => {
+                    let (next, compatible) = self.property(pos)?;
+                    if let (Some(finder), true) = (&mut self.finder, compatible) {
+                        let len = word(self.blob, pos + 4).unwrap_or(0) as usize;
+                        finder.compatible(&self.blob[pos + 12..pos + 12 + len]);
+                    }
+                    next
+                }
                 PROP if depth > 0 => return Err(DtbDefect::PropertyAfterChild { offset: pos }),
                 END_NODE if depth > 0 => {
+                    if let Some(finder) = &mut self.finder {
+                        finder.end_node();
+                    }
                     depth -= 1;
                     root_done = depth == 0;
                     props_allowed = false;
@@ -202,8 +241,9 @@ impl Walker<'_> {
         }
     }
 
-    /// Checks the name after the `FDT_BEGIN_NODE` at `pos`; returns the offset after it.
-    fn node_name(&self, pos: usize, root: bool) -> Result<usize, DtbDefect> {
+    /// Checks the name after the `FDT_BEGIN_NODE` at `pos`; returns the offset after it and the
+    /// name's length.
+    fn node_name(&self, pos: usize, root: bool) -> Result<(usize, usize), DtbDefect> {
         let bad = DtbDefect::BadNodeName { offset: pos };
         let rest = self.blob.get(pos + 4..self.end).ok_or(bad)?;
         let len = rest.iter().position(|b| *b == 0).ok_or(bad)?;
@@ -215,11 +255,12 @@ impl Walker<'_> {
         if next > self.end {
             return Err(bad);
         }
-        Ok(next)
+        Ok((next, len))
     }
 
-    /// Checks the `FDT_PROP` at `pos`: value inside the block, name inside the strings block.
-    fn property(&self, pos: usize) -> Result<usize, DtbDefect> {
+    /// Checks the `FDT_PROP` at `pos`: value inside the block, name inside the strings block;
+    /// returns the offset after it and whether it is a `compatible`.
+    fn property(&mut self, pos: usize) -> Result<(usize, bool), DtbDefect> {
         let bad = DtbDefect::BadProperty { offset: pos };
         let structs = &self.blob[..self.end];
         let len = word(structs, pos + 4).ok_or(bad)? as usize;
@@ -230,10 +271,18 @@ impl Walker<'_> {
         if next > self.end {
             return Err(bad);
         }
+        let slot = name_offset % NAME_SLOTS;
+        if self.names[slot].0 == name_offset as u64 {
+            return Ok((next, self.names[slot].1));
+        }
         let name = self.strings.get(name_offset..).ok_or(bad)?;
         let name_len = name.iter().position(|b| *b == 0).ok_or(bad)?;
         match core::str::from_utf8(&name[..name_len]) {
-            Ok(name) if !name.is_empty() => Ok(next),
+            Ok(name) if !name.is_empty() => {
+                let compatible = name == COMPATIBLE;
+                self.names[slot] = (name_offset as u64, compatible);
+                Ok((next, compatible))
+            }
             _ => Err(bad),
         }
     }

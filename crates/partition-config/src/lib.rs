@@ -50,19 +50,29 @@ fn blob_error(kind: ErrorKind) -> ConfigError {
     ConfigError::new("/", "", kind)
 }
 
+/// Checks the structure of `dtb` (see [`dtb_check::check`]) and finds its hypervisor node.
+fn checked(
+    dtb: &[u8],
+) -> Result<(alloc::borrow::Cow<'_, [u8]>, Option<locate::Found>), ConfigError> {
+    dtb_check::check_finding(dtb, true).map_err(|defect| blob_error(ErrorKind::CorruptDtb(defect)))
+}
+
 /// Opens `dtb` after checking its structure, and runs `read` on it.
 pub(crate) fn with_fdt<T>(
     dtb: &[u8],
     read: impl FnOnce(&fdt::Fdt<'_>) -> Result<T, ConfigError>,
 ) -> Result<T, ConfigError> {
     let blob = dtb_check::check(dtb).map_err(|defect| blob_error(ErrorKind::CorruptDtb(defect)))?;
-    // The check above accepts only blobs that `fdt` can open.
-    let fdt = fdt::Fdt::new(&blob).map_err(|_| {
+    read(&open(&blob)?)
+}
+
+/// Hands a checked blob to `fdt` (the check accepts only blobs that `fdt` can open).
+fn open(blob: &[u8]) -> Result<fdt::Fdt<'_>, ConfigError> {
+    fdt::Fdt::new(blob).map_err(|_| {
         blob_error(ErrorKind::CorruptDtb(DtbDefect::TooShort {
             len: blob.len(),
         }))
-    })?;
-    read(&fdt)
+    })
 }
 
 /// The path of the node that holds the configuration, or `None` when the blob has none (the
@@ -70,9 +80,7 @@ pub(crate) fn with_fdt<T>(
 /// (a configuration-only blob), `/hypervisor`, then any node, depth-first; only nodes with
 /// `compatible = "kairos,hypervisor"` count. `Err` when the blob is corrupt.
 pub fn find_hypervisor_node(dtb: &[u8]) -> Result<Option<String>, ConfigError> {
-    with_fdt(dtb, |fdt| {
-        Ok(locate::hypervisor_node(fdt).map(|(path, _)| path))
-    })
+    Ok(checked(dtb)?.1.map(|found| found.path))
 }
 
 /// Parses and validates the configuration in `dtb`, then places VMs without a fixed memory base
@@ -83,11 +91,12 @@ pub fn find_hypervisor_node(dtb: &[u8]) -> Result<Option<String>, ConfigError> {
 /// Otherwise each VM node is checked on its own: invalid VMs are dropped and their errors listed
 /// in [`Config::errors`]; valid VMs are kept in device-tree order, each with a memory base.
 pub fn load(dtb: &[u8], platform: &PlatformView<'_>) -> Result<Config, ConfigError> {
-    let parsed = with_fdt(dtb, |fdt| {
-        let (path, node) =
-            locate::hypervisor_node(fdt).ok_or_else(|| blob_error(ErrorKind::NoHypervisorNode))?;
-        parse::parse_hypervisor(&path, node, platform.cpu_count)
-    })?;
+    let (blob, found) = checked(dtb)?;
+    let fdt = open(&blob)?;
+    let missing = || blob_error(ErrorKind::NoHypervisorNode);
+    let found = found.ok_or_else(missing)?;
+    let node = locate::node(&fdt, found.index).ok_or_else(missing)?;
+    let parsed = parse::parse_hypervisor(&found.path, node, platform.cpu_count)?;
     let mut errors = parsed.errors;
     let mut valid = alloc::vec::Vec::with_capacity(parsed.vms.len());
     for vm in parsed.vms {

@@ -2,7 +2,7 @@
 
 use crate::error::{PlatformError, Problem};
 use crate::irq::interrupts;
-use crate::reg::reg;
+use crate::reg::{reg, reg_into};
 use crate::region::Region;
 use crate::tree::{string_list, Tree};
 use alloc::string::String;
@@ -61,20 +61,24 @@ pub(crate) fn mmio_regions(tree: &Tree) -> Vec<Region> {
         if id == 0 || !tree.enabled(id) || tree.raw(id, "reg").is_none() {
             continue;
         }
-        let path = tree.path(id);
-        let skipped = ["/cpus", "/reserved-memory", "/memory"]
+        // The path starts with one of these exactly when its first component does (names hold
+        // no '/'), so no path needs to be built.
+        let top = tree.top_level_name(id).unwrap_or("");
+        let skipped = ["cpus", "reserved-memory", "memory"]
             .iter()
-            .any(|p| path.starts_with(p));
+            .any(|p| top.starts_with(p));
         let memory = tree
             .raw(id, "device_type")
             .is_some_and(|v| v.starts_with(b"memory"));
         if skipped || memory {
             continue;
         }
-        if let Ok(found) = reg(tree, id) {
-            regions.extend(found.into_iter().filter(|r| r.size > 0));
+        let before = regions.len();
+        if reg_into(tree, id, &mut regions).is_err() {
+            regions.truncate(before);
         }
     }
+    regions.retain(|r| r.size > 0);
     regions.sort_by_key(|r| r.base);
     regions
 }

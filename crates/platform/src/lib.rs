@@ -74,38 +74,33 @@ impl Platform {
     /// aligned. Any malformed, truncated or inconsistent input returns an error.
     pub fn from_dtb(dtb: &[u8]) -> Result<Platform, PlatformError> {
         let blob = validate::check(dtb)?;
-        let fdt = open(&blob.bytes)?;
-        let tree = tree::Tree::build(&fdt)?;
+        let tree = &blob.tree;
         let model = tree.string(0, "model")?.unwrap_or("");
         Ok(Platform {
             model: String::from(model),
             compatible: tree.compatibles(0).map(String::from).collect(),
-            memory: memory::memory(&tree)?,
-            reserved: memory::reserved(&tree, &blob.reservations)?,
-            cpus: cpus::cpus(&tree)?,
-            gic: gic::gic(&tree)?,
-            console: console::console(&tree)?,
-            psci: psci::psci(&tree)?,
-            timer: timer::timer(&tree)?,
-            initrd: memory::initrd(&tree)?,
-            devices: device::mmio_regions(&tree),
+            memory: memory::memory(tree)?,
+            reserved: memory::reserved(tree, &blob.reservations)?,
+            cpus: cpus::cpus(tree)?,
+            gic: gic::gic(tree)?,
+            console: console::console(tree)?,
+            psci: psci::psci(tree)?,
+            timer: timer::timer(tree)?,
+            initrd: memory::initrd(tree)?,
+            devices: device::mmio_regions(tree),
         })
     }
 
     /// Only the console UART of `dtb` (as [`Platform::console`] would give it), so that a
     /// boot loader's DTB that [`Platform::from_dtb`] rejects can still be reported on it.
     pub fn console_of(dtb: &[u8]) -> Result<Option<Console>, PlatformError> {
-        let blob = validate::check(dtb)?;
-        let fdt = open(&blob.bytes)?;
-        console::console(&tree::Tree::build(&fdt)?)
+        console::console(&validate::check(dtb)?.tree)
     }
 
     /// Reads one device's translated `reg` and GIC interrupts from `dtb`; `path` is an
     /// absolute node path (`/soc/serial@7e201000`) or an alias (`serial0`).
     pub fn device(dtb: &[u8], path: &str) -> Result<Device, PlatformError> {
-        let blob = validate::check(dtb)?;
-        let fdt = open(&blob.bytes)?;
-        device::device(&tree::Tree::build(&fdt)?, path)
+        device::device(&validate::check(dtb)?.tree, path)
     }
 
     /// The logical CPU id (index into [`Platform::cpus`]) of the CPU with this MPIDR.
@@ -116,15 +111,4 @@ impl Platform {
         let want = mpidr & MPIDR_AFFINITY_MASK;
         self.cpus.iter().position(|c| c.mpidr == want)
     }
-}
-
-/// Hands a checked blob to the `fdt` crate.
-fn open(bytes: &[u8]) -> Result<fdt::Fdt<'_>, PlatformError> {
-    fdt::Fdt::new(bytes).map_err(|_| {
-        PlatformError::new(
-            "<header>",
-            "magic",
-            Problem::Malformed("rejected by the fdt parser"),
-        )
-    })
 }

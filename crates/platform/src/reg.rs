@@ -21,8 +21,9 @@ pub(crate) fn read_cells(data: &[u8], cells: usize) -> Option<u64> {
     Some(value)
 }
 
-/// The untranslated `(address, size)` pairs of a node's `reg`, in its parent's bus space.
-pub(crate) fn raw_reg(tree: &Tree, id: NodeId) -> Result<Vec<(u64, u64)>, PlatformError> {
+/// A node's checked `reg`: its value, with every entry `ac` address and `sc` size cells that
+/// fit in 64 bits.
+fn checked_reg<'a>(tree: &Tree<'a>, id: NodeId) -> Result<(&'a [u8], usize, usize), PlatformError> {
     let Some(parent) = tree.parent(id) else {
         return Err(tree.err(id, "reg", Problem::BadValue("the root node has no address")));
     };
@@ -42,33 +43,53 @@ pub(crate) fn raw_reg(tree: &Tree, id: NodeId) -> Result<Vec<(u64, u64)>, Platfo
             },
         ));
     }
-    value
-        .chunks_exact(entry)
-        .map(
-            |e| match (read_cells(e, ac), read_cells(&e[ac * 4..], sc)) {
-                (Some(addr), Some(size)) => Ok((addr, size)),
-                _ => Err(tree.err(id, "reg", Problem::BadValue("value wider than 64 bits"))),
-            },
-        )
-        .collect()
+    let fits = |e: &[u8]| read_cells(e, ac).is_some() && read_cells(&e[ac * 4..], sc).is_some();
+    if !value.chunks_exact(entry).all(fits) {
+        return Err(tree.err(id, "reg", Problem::BadValue("value wider than 64 bits")));
+    }
+    Ok((value, ac, sc))
+}
+
+/// The `(address, size)` entries of a checked `reg` (see [`checked_reg`]).
+fn entries(value: &[u8], ac: usize, sc: usize) -> impl Iterator<Item = (u64, u64)> + '_ {
+    value.chunks_exact((ac + sc) * 4).map(move |e| {
+        let address = read_cells(e, ac).unwrap_or(0);
+        (address, read_cells(&e[ac * 4..], sc).unwrap_or(0))
+    })
+}
+
+/// The untranslated `(address, size)` pairs of a node's `reg`, in its parent's bus space.
+pub(crate) fn raw_reg(tree: &Tree, id: NodeId) -> Result<Vec<(u64, u64)>, PlatformError> {
+    let (value, ac, sc) = checked_reg(tree, id)?;
+    Ok(entries(value, ac, sc).collect())
 }
 
 /// A node's `reg` entries translated to CPU physical addresses.
 pub(crate) fn reg(tree: &Tree, id: NodeId) -> Result<Vec<Region>, PlatformError> {
+    let mut out = Vec::new();
+    reg_into(tree, id, &mut out)?;
+    Ok(out)
+}
+
+/// [`reg`], appending to `out` (which keeps what it had and, on an error, part of the entries).
+pub(crate) fn reg_into(
+    tree: &Tree,
+    id: NodeId,
+    out: &mut Vec<Region>,
+) -> Result<(), PlatformError> {
+    let (value, ac, sc) = checked_reg(tree, id)?;
     let parent = tree.parent(id).unwrap_or(0);
-    raw_reg(tree, id)?
-        .into_iter()
-        .map(|(addr, size)| {
-            if addr.checked_add(size).is_none() {
-                let why = "region wraps past the end of the address space";
-                return Err(tree.err(id, "reg", Problem::BadValue(why)));
-            }
-            Ok(Region {
-                base: translate(tree, parent, addr, size)?,
-                size,
-            })
-        })
-        .collect()
+    for (addr, size) in entries(value, ac, sc) {
+        if addr.checked_add(size).is_none() {
+            let why = "region wraps past the end of the address space";
+            return Err(tree.err(id, "reg", Problem::BadValue(why)));
+        }
+        out.push(Region {
+            base: translate(tree, parent, addr, size)?,
+            size,
+        });
+    }
+    Ok(())
 }
 
 /// Translates `addr..addr+size` from the address space of `bus`'s children to CPU space,

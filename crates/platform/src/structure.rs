@@ -1,13 +1,13 @@
-//! Checks the structure block's token stream and strips NOP tokens from it.
+//! Checks the structure block's token stream and indexes it in the same pass.
 //!
-//! Everything the `fdt` crate will later parse without bounds checks is verified here: token
-//! tags, node names, property lengths, property-name offsets into the strings block, nesting.
-//! NOP tokens (left by boot loaders that delete properties) confuse the `fdt` crate, so a blob
-//! containing any is copied with them removed.
+//! Every token is verified with checked arithmetic before anything reads it: token tags, node
+//! names, property lengths, property-name offsets into the strings block, nesting. NOP tokens
+//! (left by boot loaders that delete properties) are skipped. What comes out is the [`Tree`]
+//! every lookup uses, so the blob is walked exactly once.
 
 use crate::error::{PlatformError, Problem};
+use crate::tree::{classify, NodeId, Tree};
 use crate::validate::be32;
-use alloc::string::String;
 use alloc::vec::Vec;
 
 const BEGIN_NODE: u32 = 1;
@@ -15,80 +15,122 @@ const END_NODE: u32 = 2;
 const PROP: u32 = 3;
 const NOP: u32 = 4;
 const END: u32 = 9;
-/// Deepest node nesting accepted (the `fdt` crate has a fixed 64-entry parent stack).
+/// Deepest node nesting accepted.
 const MAX_DEPTH: usize = 32;
 
-/// One token of the structure block: its tag and the offset just past it.
+/// One token of the structure block: its tag, the offset just past it, the node or property
+/// name, and a property's value and [`classify`] of its name.
 struct Token<'a> {
     tag: u32,
     end: usize,
     name: &'a str,
+    value: &'a [u8],
+    class: u8,
 }
 
-fn token<'a>(s: &'a [u8], strings: &[u8], at: usize) -> Result<Token<'a>, &'static str> {
+/// The NUL-terminated UTF-8 string at the start of `bytes`.
+fn c_str<'a>(
+    bytes: &'a [u8],
+    unterminated: &'static str,
+    not_utf8: &'static str,
+) -> Result<&'a str, &'static str> {
+    let len = bytes.iter().position(|&b| b == 0).ok_or(unterminated)?;
+    core::str::from_utf8(&bytes[..len]).map_err(|_| not_utf8)
+}
+
+/// Slots of the cache of property names already read.
+const NAME_SLOTS: usize = 64;
+
+/// Property names already read and checked, each in slot `offset % NAME_SLOTS` of its offset in
+/// the strings block: a blob has hundreds of properties but a few dozen names.
+struct Names<'a> {
+    strings: &'a [u8],
+    slots: [(u64, &'a str, u8); NAME_SLOTS],
+}
+
+impl<'a> Names<'a> {
+    fn new(strings: &'a [u8]) -> Self {
+        Names {
+            strings,
+            slots: [(u64::MAX, "", 0); NAME_SLOTS],
+        }
+    }
+
+    /// The property name at `offset` of the strings block, and its [`classify`].
+    fn at(&mut self, offset: usize) -> Result<(&'a str, u8), &'static str> {
+        let slot = &mut self.slots[offset % NAME_SLOTS];
+        if slot.0 == offset as u64 {
+            return Ok((slot.1, slot.2));
+        }
+        let tail = self
+            .strings
+            .get(offset..)
+            .ok_or("property name offset outside strings block")?;
+        let name = c_str(
+            tail,
+            "unterminated property name",
+            "property name is not UTF-8",
+        )?;
+        *slot = (offset as u64, name, classify(name));
+        Ok((name, slot.2))
+    }
+}
+
+#[inline(always)]
+fn token<'a>(s: &'a [u8], names: &mut Names<'a>, at: usize) -> Result<Token<'a>, &'static str> {
     let tag = be32(s, at).ok_or("structure block ends inside a token")?;
     let align = |n: usize| (n + 3) & !3;
-    let (end, name) = match tag {
+    let (end, name, value_len, class) = match tag {
         BEGIN_NODE => {
-            let rest = &s[at + 4..];
-            let len = rest
-                .iter()
-                .position(|&b| b == 0)
-                .ok_or("unterminated node name")?;
-            let name = core::str::from_utf8(&rest[..len]).map_err(|_| "node name is not UTF-8")?;
+            let name = c_str(
+                &s[at + 4..],
+                "unterminated node name",
+                "node name is not UTF-8",
+            )?;
             if name.contains('/') {
                 return Err("node name contains '/'");
             }
-            (align(at + 4 + len + 1), name)
+            (align(at + 4 + name.len() + 1), name, 0, 0)
         }
         PROP => {
             let len = be32(s, at + 4).ok_or("structure block ends inside a property")? as usize;
             let off = be32(s, at + 8).ok_or("structure block ends inside a property")? as usize;
-            let tail = strings
-                .get(off..)
-                .ok_or("property name offset outside strings block")?;
-            let nlen = tail
-                .iter()
-                .position(|&b| b == 0)
-                .ok_or("unterminated property name")?;
-            core::str::from_utf8(&tail[..nlen]).map_err(|_| "property name is not UTF-8")?;
-            (
-                align((at + 12).checked_add(len).ok_or("property too long")?),
-                "",
-            )
+            let (name, class) = names.at(off)?;
+            let end = (at + 12).checked_add(len).ok_or("property too long")?;
+            (align(end), name, len, class)
         }
-        END_NODE | NOP | END => (at + 4, ""),
+        END_NODE | NOP | END => (at + 4, "", 0, 0),
         _ => return Err("unknown token"),
     };
     if end > s.len() {
         return Err("token runs past the end of the structure block");
     }
-    Ok(Token { tag, end, name })
-}
-
-fn path_of(stack: &[&str]) -> String {
-    if stack.len() <= 1 {
-        return String::from("/");
-    }
-    stack[1..].iter().fold(String::new(), |mut p, n| {
-        p.push('/');
-        p.push_str(n);
-        p
+    let value = if tag == PROP {
+        &s[at + 12..at + 12 + value_len]
+    } else {
+        &[]
+    };
+    Ok(Token {
+        tag,
+        end,
+        name,
+        value,
+        class,
     })
 }
 
-/// Walks the whole token stream; returns whether NOP tokens were seen.
-pub(crate) fn walk(s: &[u8], strings: &[u8]) -> Result<bool, PlatformError> {
-    let mut stack: Vec<&str> = Vec::new();
+/// Walks the whole token stream (structure block `s`, strings block `strings`) and returns the
+/// index of its nodes and properties.
+pub(crate) fn walk<'a>(s: &'a [u8], strings: &'a [u8]) -> Result<Tree<'a>, PlatformError> {
+    let mut tree = Tree::with_capacity(s.len());
+    let mut open: Vec<NodeId> = Vec::with_capacity(MAX_DEPTH);
+    let mut names = Names::new(strings);
     let mut at = 0;
-    let mut nops = false;
     let mut children_started = false;
-    let fail = |stack: &[&str], why| {
-        let node = if stack.is_empty() {
-            String::from("/")
-        } else {
-            path_of(stack)
-        };
+    let fail = |tree: &Tree, open: &[NodeId], why| {
+        let node = open
+            .last()
+            .map_or_else(|| alloc::string::String::from("/"), |&id| tree.path(id));
         Err(PlatformError {
             node,
             property: "<structure>",
@@ -96,63 +138,54 @@ pub(crate) fn walk(s: &[u8], strings: &[u8]) -> Result<bool, PlatformError> {
         })
     };
     loop {
-        let t = match token(s, strings, at) {
+        let t = match token(s, &mut names, at) {
             Ok(t) => t,
-            Err(why) => return fail(&stack, why),
+            Err(why) => return fail(&tree, &open, why),
         };
         at = t.end;
         match t.tag {
-            NOP => nops = true,
-            BEGIN_NODE if stack.is_empty() && !t.name.is_empty() => {
-                return fail(&stack, "root node has a name")
+            NOP => {}
+            BEGIN_NODE if open.is_empty() && !t.name.is_empty() => {
+                return fail(&tree, &open, "root node has a name")
             }
-            BEGIN_NODE if !stack.is_empty() && t.name.is_empty() => {
-                return fail(&stack, "child node has an empty name")
+            BEGIN_NODE if !open.is_empty() && t.name.is_empty() => {
+                return fail(&tree, &open, "child node has an empty name")
             }
-            BEGIN_NODE if stack.len() >= MAX_DEPTH => return fail(&stack, "nodes nested too deep"),
+            BEGIN_NODE if open.len() >= MAX_DEPTH => {
+                return fail(&tree, &open, "nodes nested too deep")
+            }
             BEGIN_NODE => {
-                stack.push(t.name);
+                open.push(tree.open_node(t.name, open.last().copied()));
                 children_started = false;
             }
-            PROP if stack.is_empty() => return fail(&stack, "property outside the root node"),
-            PROP if children_started => return fail(&stack, "property after a child node"),
-            PROP => {}
-            END_NODE if stack.is_empty() => return fail(&stack, "unbalanced end of node"),
-            END_NODE => {
-                stack.pop();
-                children_started = true;
-                if stack.is_empty() {
-                    break;
+            PROP if open.is_empty() => return fail(&tree, &open, "property outside the root node"),
+            PROP if children_started => return fail(&tree, &open, "property after a child node"),
+            PROP => tree.add_property(t.name, t.value, t.class),
+            END_NODE => match open.pop() {
+                None => return fail(&tree, &open, "unbalanced end of node"),
+                Some(id) => {
+                    tree.close_node(id);
+                    children_started = true;
+                    if open.is_empty() {
+                        break;
+                    }
                 }
+            },
+            _ => {
+                return fail(
+                    &tree,
+                    &open,
+                    "structure block ends before the root node does",
+                )
             }
-            _ => return fail(&stack, "structure block ends before the root node does"),
         }
     }
     loop {
-        match token(s, strings, at) {
+        match token(s, &mut names, at) {
             Ok(t) if t.tag == NOP => at = t.end,
-            Ok(t) if t.tag == END => return Ok(nops),
-            Ok(_) => return fail(&[], "tokens after the root node"),
-            Err(why) => return fail(&[], why),
+            Ok(t) if t.tag == END => return Ok(tree),
+            Ok(_) => return fail(&tree, &[], "tokens after the root node"),
+            Err(why) => return fail(&tree, &[], why),
         }
     }
-}
-
-/// Copies `dtb` with the structure block's NOP tokens removed (only called on a checked blob).
-pub(crate) fn strip_nops(dtb: &[u8], struct_off: usize, s: &[u8], strings: &[u8]) -> Vec<u8> {
-    let mut packed = Vec::with_capacity(s.len());
-    let mut at = 0;
-    while let Ok(t) = token(s, strings, at) {
-        if t.tag != NOP {
-            packed.extend_from_slice(&s[at..t.end]);
-        }
-        at = t.end;
-        if t.tag == END {
-            break;
-        }
-    }
-    let mut out = dtb.to_vec();
-    out[struct_off..struct_off + packed.len()].copy_from_slice(&packed);
-    out[36..40].copy_from_slice(&(packed.len() as u32).to_be_bytes());
-    out
 }

@@ -1,23 +1,53 @@
-//! An indexed copy of the node hierarchy (parents, paths) with typed property accessors.
+//! The node hierarchy of a checked blob, indexed once: names, parents, subtrees, properties.
 
 use crate::error::{PlatformError, Problem};
 use alloc::string::String;
-use alloc::vec;
 use alloc::vec::Vec;
-use fdt::node::FdtNode;
-use fdt::Fdt;
+use core::ops::Range;
 
 /// Index of a node in [`Tree`]; the root is 0.
 pub(crate) type NodeId = usize;
 
-struct Entry<'b, 'a> {
-    node: FdtNode<'b, 'a>,
+struct Node<'a> {
+    name: &'a str,
     parent: Option<NodeId>,
+    /// Its properties in [`Tree::props`] (a node's properties precede its children).
+    props: Range<usize>,
+    /// One past the last node of its subtree: its next sibling, if it has one.
+    end: NodeId,
+    /// Its first property of each name in [`KNOWN`] (read for nearly every node).
+    known: [Option<&'a [u8]>; KNOWN.len()],
 }
 
-/// Every node of a checked blob in document order (pre-order), with its parent and full path.
-pub(crate) struct Tree<'b, 'a> {
-    nodes: Vec<Entry<'b, 'a>>,
+/// Property names looked up for nearly every node, kept aside at indexing so that reading them
+/// needs no search: `#address-cells`, `#size-cells` (for every `reg`), `compatible`, `status`.
+const KNOWN: [&str; 4] = ["#address-cells", "#size-cells", "compatible", "status"];
+const ADDRESS_CELLS: usize = 0;
+const SIZE_CELLS: usize = 1;
+const COMPATIBLE: usize = 2;
+const STATUS: usize = 3;
+/// [`classify`] of a `phandle` or `linux,phandle`.
+const PHANDLE: u8 = KNOWN.len() as u8;
+/// [`classify`] of any other name.
+const OTHER: u8 = PHANDLE + 1;
+
+/// The class of a property name for [`Tree::add_property`]: its index in [`KNOWN`], [`PHANDLE`]
+/// or [`OTHER`] (worked out once per distinct name).
+pub(crate) fn classify(name: &str) -> u8 {
+    match KNOWN.iter().position(|known| *known == name) {
+        Some(index) => index as u8,
+        None if matches!(name, "phandle" | "linux,phandle") => PHANDLE,
+        None => OTHER,
+    }
+}
+
+/// Every node of a checked blob in document order (pre-order), with its parent, subtree and
+/// properties, built by [`crate::structure::walk`] in the pass that checks the blob.
+pub(crate) struct Tree<'a> {
+    nodes: Vec<Node<'a>>,
+    props: Vec<(&'a str, &'a [u8])>,
+    /// `(value, node)` of every 4-byte `phandle` or `linux,phandle`, in document order.
+    phandles: Vec<(u32, NodeId)>,
 }
 
 /// Splits a property value into its NUL-separated strings, skipping non-UTF-8 pieces.
@@ -28,22 +58,47 @@ pub(crate) fn string_list(value: &[u8]) -> impl Iterator<Item = &str> {
         .filter(|s| !s.is_empty())
 }
 
-impl<'b, 'a> Tree<'b, 'a> {
-    /// Indexes every node of `fdt`, which must have passed [`crate::validate::check`].
-    pub fn build(fdt: &'b Fdt<'a>) -> Result<Self, PlatformError> {
-        let root = fdt.all_nodes().next().ok_or_else(|| {
-            PlatformError::new("/", "<structure>", Problem::Malformed("no root node"))
-        })?;
-        let mut nodes: Vec<Entry<'b, 'a>> = Vec::new();
-        let mut stack: Vec<(FdtNode<'b, 'a>, Option<NodeId>)> = vec![(root, None)];
-        while let Some((node, parent)) = stack.pop() {
-            let id = nodes.len();
-            nodes.push(Entry { node, parent });
-            let first = stack.len();
-            stack.extend(node.children().map(|c| (c, Some(id))));
-            stack[first..].reverse();
+impl<'a> Tree<'a> {
+    /// An empty index sized for a structure block of `bytes` bytes (a guess that holds for
+    /// usual blobs, capped: a blob may be mostly one large value).
+    pub fn with_capacity(bytes: usize) -> Self {
+        Tree {
+            nodes: Vec::with_capacity((bytes / 64).min(1024)),
+            props: Vec::with_capacity((bytes / 24).min(4096)),
+            phandles: Vec::new(),
         }
-        Ok(Tree { nodes })
+    }
+
+    /// Appends a node (after its parent's properties and earlier siblings' subtrees).
+    pub fn open_node(&mut self, name: &'a str, parent: Option<NodeId>) -> NodeId {
+        let at = self.props.len();
+        self.nodes.push(Node {
+            name,
+            parent,
+            props: at..at,
+            end: NodeId::MAX,
+            known: [None; KNOWN.len()],
+        });
+        self.nodes.len() - 1
+    }
+
+    /// Appends a property of the node opened last; `class` is [`classify`] of its name.
+    pub fn add_property(&mut self, name: &'a str, value: &'a [u8], class: u8) {
+        let id = self.nodes.len() - 1;
+        if let (Ok(&[a, b, c, d]), PHANDLE) = (<&[u8; 4]>::try_from(value), class) {
+            self.phandles.push((u32::from_be_bytes([a, b, c, d]), id));
+        }
+        let node = &mut self.nodes[id];
+        if let Some(slot) = node.known.get_mut(usize::from(class)) {
+            slot.get_or_insert(value);
+        }
+        self.props.push((name, value));
+        node.props.end = self.props.len();
+    }
+
+    /// Ends the subtree of `id`: every node appended since belongs to it.
+    pub fn close_node(&mut self, id: NodeId) {
+        self.nodes[id].end = self.nodes.len();
     }
 
     /// All node ids in document order.
@@ -57,7 +112,7 @@ impl<'b, 'a> Tree<'b, 'a> {
         let mut names = Vec::new();
         let mut at = id;
         while let Some(parent) = self.nodes[at].parent {
-            names.push(self.nodes[at].node.name);
+            names.push(self.nodes[at].name);
             at = parent;
         }
         if names.is_empty() {
@@ -77,14 +132,17 @@ impl<'b, 'a> Tree<'b, 'a> {
 
     /// The node name without its unit address (`serial` for `serial@7e201000`).
     pub fn base_name(&self, id: NodeId) -> &'a str {
-        let name = self.nodes[id].node.name;
+        let name = self.nodes[id].name;
         name.split('@').next().unwrap_or(name)
     }
 
     /// Direct children of a node, in document order.
     pub fn children(&self, id: NodeId) -> impl Iterator<Item = NodeId> + '_ {
-        self.ids()
-            .filter(move |&c| self.nodes[c].parent == Some(id))
+        let end = self.nodes[id].end;
+        let first = Some(id + 1).filter(|&c| c < end);
+        core::iter::successors(first, move |&c| {
+            Some(self.nodes[c].end).filter(|&n| n < end)
+        })
     }
 
     /// An error about `property` of node `id`.
@@ -98,12 +156,26 @@ impl<'b, 'a> Tree<'b, 'a> {
 
     /// The raw value of a property, if present.
     pub fn raw(&self, id: NodeId, prop: &str) -> Option<&'a [u8]> {
-        self.nodes[id].node.property(prop).map(|p| p.value)
+        let node = &self.nodes[id];
+        self.props[node.props.clone()]
+            .iter()
+            .find(|(name, _)| *name == prop)
+            .map(|&(_, value)| value)
     }
 
     /// A property that must be exactly one cell.
     pub fn u32(&self, id: NodeId, prop: &'static str) -> Result<Option<u32>, PlatformError> {
-        match self.raw(id, prop) {
+        self.u32_of(id, prop, self.raw(id, prop))
+    }
+
+    /// [`Tree::u32`] of `value`, the value of `prop` of node `id`.
+    fn u32_of(
+        &self,
+        id: NodeId,
+        prop: &'static str,
+        value: Option<&[u8]>,
+    ) -> Result<Option<u32>, PlatformError> {
+        match value {
             None => Ok(None),
             Some(&[a, b, c, d]) => Ok(Some(u32::from_be_bytes([a, b, c, d]))),
             Some(v) => Err(self.err(
@@ -146,34 +218,43 @@ impl<'b, 'a> Tree<'b, 'a> {
 
     /// The node's `compatible` strings.
     pub fn compatibles(&self, id: NodeId) -> impl Iterator<Item = &'a str> {
-        string_list(self.raw(id, "compatible").unwrap_or(&[]))
+        string_list(self.nodes[id].known[COMPATIBLE].unwrap_or(&[]))
     }
 
     /// Whether any of the node's `compatible` strings is in `list`.
     pub fn is_compatible(&self, id: NodeId, list: &[&str]) -> bool {
-        self.compatibles(id).any(|c| list.contains(&c))
+        // As `compatibles` reads them, by bytes: a string equal to one of `list` is UTF-8.
+        let value = self.nodes[id].known[COMPATIBLE].unwrap_or(&[]);
+        value
+            .split(|&b| b == 0)
+            .filter(|piece| !piece.is_empty())
+            .any(|piece| list.iter().any(|wanted| wanted.as_bytes() == piece))
     }
 
     /// Whether the node is usable: `status` absent, `"okay"` or `"ok"`.
     pub fn enabled(&self, id: NodeId) -> bool {
         matches!(
-            self.raw(id, "status").map(|v| string_list(v).next()),
+            self.nodes[id].known[STATUS].map(|v| string_list(v).next()),
             None | Some(Some("okay" | "ok"))
         )
     }
 
     /// The `#address-cells` this node gives its children (default 2).
     pub fn address_cells(&self, id: NodeId) -> Result<usize, PlatformError> {
-        self.cells(id, "#address-cells", 2)
+        self.cells(id, ADDRESS_CELLS, 2)
     }
 
     /// The `#size-cells` this node gives its children (default 1).
     pub fn size_cells(&self, id: NodeId) -> Result<usize, PlatformError> {
-        self.cells(id, "#size-cells", 1)
+        self.cells(id, SIZE_CELLS, 1)
     }
 
-    fn cells(&self, id: NodeId, prop: &'static str, default: u32) -> Result<usize, PlatformError> {
-        match self.u32(id, prop)?.unwrap_or(default) {
+    fn cells(&self, id: NodeId, which: usize, default: u32) -> Result<usize, PlatformError> {
+        let prop = KNOWN[which];
+        match self
+            .u32_of(id, prop, self.nodes[id].known[which])?
+            .unwrap_or(default)
+        {
             n @ 0..=4 => Ok(n as usize),
             _ => Err(self.err(id, prop, Problem::BadValue("more than 4 cells"))),
         }
@@ -183,22 +264,37 @@ impl<'b, 'a> Tree<'b, 'a> {
     pub fn find_path(&self, path: &str) -> Option<NodeId> {
         let mut id = 0;
         for part in path.strip_prefix('/')?.split('/').filter(|p| !p.is_empty()) {
+            let exact = part.contains('@');
             id = self.children(id).find(|&c| {
-                let name = self.nodes[c].node.name;
-                name == part || (!part.contains('@') && self.base_name(c) == part)
+                let name = self.nodes[c].name;
+                // Without '@' in `part`, the base name (before the first '@') is `part` exactly
+                // when the name is `part` or goes on with an '@' right after it.
+                name == part
+                    || (!exact
+                        && name.starts_with(part)
+                        && name.as_bytes().get(part.len()) == Some(&b'@'))
             })?;
         }
         Some(id)
     }
 
-    /// Finds the node whose `phandle` (or legacy `linux,phandle`) is `handle`.
+    /// Finds the node whose `phandle` (or legacy `linux,phandle`) is `handle`: the first in
+    /// document order.
     pub fn by_phandle(&self, handle: u32) -> Option<NodeId> {
-        self.ids().find(|&id| {
-            ["phandle", "linux,phandle"].iter().any(|p| {
-                self.raw(id, p).is_some_and(|v| {
-                    v.len() == 4 && crate::reg::read_cells(v, 1) == Some(u64::from(handle))
-                })
-            })
-        })
+        self.phandles
+            .iter()
+            .find(|&&(value, _)| value == handle)
+            .map(|&(_, id)| id)
+    }
+
+    /// The name of the root's child on the way to `id` (`None` for the root).
+    pub fn top_level_name(&self, id: NodeId) -> Option<&'a str> {
+        let mut at = id;
+        loop {
+            match self.nodes[at].parent? {
+                0 => return Some(self.nodes[at].name),
+                up => at = up,
+            }
+        }
     }
 }

@@ -1,22 +1,19 @@
-//! Checks a raw DTB's header and reservation block before the `fdt` crate sees it.
-//!
-//! The `fdt` crate panics on malformed input (out-of-range offsets, bad string offsets, NOP
-//! tokens between properties and children), so everything it will touch is checked first:
-//! the header here, the structure block in [`crate::structure`].
+//! Checks a raw DTB's header and reservation block, then has [`crate::structure`] check and
+//! index its structure block: malformed input is an error naming what is wrong, never a panic.
 
 use crate::error::{PlatformError, Problem};
 use crate::region::Region;
-use crate::structure::{strip_nops, walk};
-use alloc::borrow::Cow;
+use crate::structure::walk;
+use crate::tree::Tree;
 use alloc::vec::Vec;
 
 const MAGIC: u32 = 0xd00d_feed;
 const HEADER_LEN: usize = 40;
 
-/// A blob that passed every check, plus its `/memreserve/` entries.
+/// A blob that passed every check: its node index, plus its `/memreserve/` entries.
 pub(crate) struct Blob<'a> {
-    /// The blob, trimmed to `totalsize`, with NOP tokens removed.
-    pub bytes: Cow<'a, [u8]>,
+    /// Every node and property of the blob.
+    pub tree: Tree<'a>,
     /// Non-empty entries of the memory reservation block.
     pub reservations: Vec<Region>,
 }
@@ -36,7 +33,7 @@ fn header_err(property: &'static str, problem: Problem) -> PlatformError {
     PlatformError::new("<header>", property, problem)
 }
 
-/// Validates `dtb` and returns the part the rest of the crate parses.
+/// Validates `dtb` and returns its index for the rest of the crate.
 pub(crate) fn check(dtb: &[u8]) -> Result<Blob<'_>, PlatformError> {
     let available = dtb.len() as u64;
     if dtb.len() < HEADER_LEN {
@@ -77,16 +74,8 @@ pub(crate) fn check(dtb: &[u8]) -> Result<Blob<'_>, PlatformError> {
     let structs = block(dtb, field(2), field(9), "off_dt_struct")?;
     let strings = block(dtb, field(3), field(8), "off_dt_strings")?;
     let reservations = reservations(dtb, field(4) as usize)?;
-    let has_nops = walk(structs, strings)?;
-    let bytes = if has_nops {
-        Cow::Owned(strip_nops(dtb, field(2) as usize, structs, strings))
-    } else {
-        Cow::Borrowed(dtb)
-    };
-    Ok(Blob {
-        bytes,
-        reservations,
-    })
+    let tree = walk(structs, strings)?;
+    Ok(Blob { tree, reservations })
 }
 
 fn block<'a>(
