@@ -36,7 +36,8 @@ fn main() {
         _ => fs::write(&config, []).unwrap(),
     }
 
-    // Built-in guest images: KAIROS_GUEST_IMAGES="name=path,name=path".
+    // Built-in guest images: KAIROS_GUEST_IMAGES="name=path,name=path", each aligned (`Aligned`
+    // in images.rs) so that loading it into a VM is a word-by-word copy.
     let mut table = String::from("/// Guest images built into the hypervisor image.\n");
     table.push_str("pub static BUILTIN: &[(&str, &[u8])] = &[\n");
     for entry in env::var("KAIROS_GUEST_IMAGES")
@@ -50,7 +51,7 @@ fn main() {
         let absolute = fs::canonicalize(path).unwrap_or_else(|e| panic!("guest image {path}: {e}"));
         writeln!(
             table,
-            "    ({name:?}, include_bytes!({:?})),",
+            "    ({name:?}, &Aligned(*include_bytes!({:?})).0),",
             absolute.display()
         )
         .unwrap();

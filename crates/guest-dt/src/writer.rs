@@ -2,9 +2,10 @@
 
 use crate::names::{check_node_name, check_property_name};
 use crate::DtError;
-use alloc::collections::{BTreeMap, BTreeSet};
-use alloc::string::{String, ToString};
+use alloc::collections::BTreeSet;
+use alloc::string::ToString;
 use alloc::vec::Vec;
+use core::ops::Range;
 
 const FDT_MAGIC: u32 = 0xd00d_feed;
 const FDT_BEGIN_NODE: u32 = 0x1;
@@ -17,12 +18,10 @@ const LAST_COMPATIBLE_VERSION: u32 = 16;
 const HEADER_SIZE: usize = 40;
 
 /// What the writer remembers about a node that has begun and not yet ended.
-#[derive(Default)]
 struct OpenNode {
     has_children: bool,
-    /// String-table offsets of the property names written so far.
-    property_names: BTreeSet<u32>,
-    child_names: BTreeSet<String>,
+    /// Where its children's names start in [`FdtWriter::child_names`].
+    children_from: usize,
 }
 
 /// Builds a DTB node by node: begin a node, write its properties, its children, end it.
@@ -33,9 +32,16 @@ struct OpenNode {
 pub struct FdtWriter {
     structure: Vec<u8>,
     strings: Vec<u8>,
-    string_offsets: BTreeMap<String, u32>,
+    /// Each name in `strings`: its range there (a tree uses a few dozen names).
+    string_names: Vec<Range<usize>>,
     reservations: Vec<(u64, u64)>,
     open_nodes: Vec<OpenNode>,
+    /// Where the names of the open nodes' children so far lie in `structure`, the children of
+    /// each open node from its `children_from` on.
+    child_names: Vec<Range<usize>>,
+    /// String-table offsets of the property names of the node opened last, while it can still
+    /// take properties (until its first child: a property after a child is refused anyway).
+    property_names: Vec<u32>,
     root_started: bool,
     /// Phandles allocated or reserved: [`alloc_phandle`](Self::alloc_phandle) skips them.
     phandles_taken: BTreeSet<u32>,
@@ -49,11 +55,13 @@ impl FdtWriter {
     /// An empty writer: no reservation, no node, boot CPU 0.
     pub fn new() -> Self {
         Self {
-            structure: Vec::new(),
-            strings: Vec::new(),
-            string_offsets: BTreeMap::new(),
+            structure: Vec::with_capacity(2048),
+            strings: Vec::with_capacity(256),
+            string_names: Vec::new(),
             reservations: Vec::new(),
             open_nodes: Vec::new(),
+            child_names: Vec::new(),
+            property_names: Vec::new(),
             root_started: false,
             phandles_taken: BTreeSet::new(),
             phandles_written: BTreeSet::new(),
@@ -111,52 +119,74 @@ impl FdtWriter {
             None => self.root_started = true,
             Some(parent) => {
                 check_node_name(name)?;
-                if !parent.child_names.insert(name.to_string()) {
+                let siblings = &self.child_names[parent.children_from..];
+                if siblings
+                    .iter()
+                    .any(|range| &self.structure[range.clone()] == name.as_bytes())
+                {
                     return Err(DtError::DuplicateNode(name.to_string()));
                 }
                 parent.has_children = true;
             }
         }
         self.push_u32(FDT_BEGIN_NODE);
+        let start = self.structure.len();
         self.structure.extend_from_slice(name.as_bytes());
+        if !self.open_nodes.is_empty() {
+            self.child_names.push(start..self.structure.len());
+        }
         self.structure.push(0);
         self.align_structure();
-        self.open_nodes.push(OpenNode::default());
+        self.property_names.clear();
+        self.open_nodes.push(OpenNode {
+            has_children: false,
+            children_from: self.child_names.len(),
+        });
         Ok(())
     }
 
     /// Ends the node begun last.
     pub fn end_node(&mut self) -> Result<(), DtError> {
-        self.open_nodes.pop().ok_or(DtError::NoOpenNode)?;
+        let node = self.open_nodes.pop().ok_or(DtError::NoOpenNode)?;
+        self.child_names.truncate(node.children_from);
+        self.property_names.clear();
         self.push_u32(FDT_END_NODE);
         Ok(())
     }
 
     /// Writes a property with a raw value into the open node.
     pub fn property(&mut self, name: &str, value: &[u8]) -> Result<(), DtError> {
+        self.begin_property(name, value.len(), value)?;
+        self.structure.extend_from_slice(value);
+        self.align_structure();
+        Ok(())
+    }
+
+    /// Checks a property of `length` bytes and writes its token, name and length; the caller
+    /// writes the value. `value` is needed only for `phandle`, which no caller writes
+    /// piecewise.
+    fn begin_property(&mut self, name: &str, length: usize, value: &[u8]) -> Result<(), DtError> {
         check_property_name(name)?;
-        let length = u32::try_from(value.len()).map_err(|_| DtError::TooLarge)?;
+        let length = u32::try_from(length).map_err(|_| DtError::TooLarge)?;
         let node = self.open_nodes.last().ok_or(DtError::NoOpenNode)?;
         if node.has_children {
             return Err(DtError::PropertyAfterChild(name.to_string()));
         }
-        if let Some(offset) = self.string_offsets.get(name) {
-            if node.property_names.contains(offset) {
-                return Err(DtError::DuplicateProperty(name.to_string()));
-            }
+        let known = self.find_string(name);
+        if known.is_some_and(|offset| self.property_names.contains(&offset)) {
+            return Err(DtError::DuplicateProperty(name.to_string()));
         }
         if name == "phandle" {
             self.record_phandle(value)?;
         }
-        let offset = self.intern(name)?;
-        if let Some(node) = self.open_nodes.last_mut() {
-            node.property_names.insert(offset);
-        }
+        let offset = match known {
+            Some(offset) => offset,
+            None => self.add_string(name)?,
+        };
+        self.property_names.push(offset);
         self.push_u32(FDT_PROP);
         self.push_u32(length);
         self.push_u32(offset);
-        self.structure.extend_from_slice(value);
-        self.align_structure();
         Ok(())
     }
 
@@ -177,8 +207,13 @@ impl FdtWriter {
 
     /// Writes a property made of 32-bit cells, such as `reg` or `interrupts`.
     pub fn property_cells(&mut self, name: &str, cells: &[u32]) -> Result<(), DtError> {
-        let bytes: Vec<u8> = cells.iter().flat_map(|cell| cell.to_be_bytes()).collect();
-        self.property(name, &bytes)
+        if name == "phandle" {
+            let bytes: Vec<u8> = cells.iter().flat_map(|cell| cell.to_be_bytes()).collect();
+            return self.property(name, &bytes);
+        }
+        self.begin_property(name, cells.len().saturating_mul(4), &[])?;
+        cells.iter().for_each(|&cell| self.push_u32(cell));
+        Ok(())
     }
 
     /// Writes a NUL-terminated string property.
@@ -188,15 +223,21 @@ impl FdtWriter {
 
     /// Writes a string-list property such as `compatible`: each string NUL-terminated, in order.
     pub fn property_string_list(&mut self, name: &str, values: &[&str]) -> Result<(), DtError> {
-        let mut bytes = Vec::new();
-        for value in values {
-            if value.contains('\0') {
-                return Err(DtError::StringContainsNul(name.to_string()));
-            }
-            bytes.extend_from_slice(value.as_bytes());
-            bytes.push(0);
+        if values.iter().any(|value| value.contains('\0')) {
+            return Err(DtError::StringContainsNul(name.to_string()));
         }
-        self.property(name, &bytes)
+        if name == "phandle" {
+            let bytes: Vec<u8> = values.iter().flat_map(|v| v.bytes().chain([0])).collect();
+            return self.property(name, &bytes);
+        }
+        let length = values.iter().map(|value| value.len() + 1).sum();
+        self.begin_property(name, length, &[])?;
+        for value in values {
+            self.structure.extend_from_slice(value.as_bytes());
+            self.structure.push(0);
+        }
+        self.align_structure();
+        Ok(())
     }
 
     /// Checks every node ended and lays out header, reservations, structure and strings.
@@ -252,15 +293,21 @@ impl FdtWriter {
         Ok(())
     }
 
-    /// Returns the strings-block offset of `name`, adding it the first time.
-    fn intern(&mut self, name: &str) -> Result<u32, DtError> {
-        if let Some(&offset) = self.string_offsets.get(name) {
-            return Ok(offset);
-        }
+    /// The strings-block offset of `name`, if it is there already.
+    fn find_string(&self, name: &str) -> Option<u32> {
+        self.string_names
+            .iter()
+            .find(|range| &self.strings[(*range).clone()] == name.as_bytes())
+            .map(|range| range.start as u32)
+    }
+
+    /// Adds `name` to the strings block; returns its offset.
+    fn add_string(&mut self, name: &str) -> Result<u32, DtError> {
         let offset = u32::try_from(self.strings.len()).map_err(|_| DtError::TooLarge)?;
         self.strings.extend_from_slice(name.as_bytes());
+        self.string_names
+            .push(offset as usize..offset as usize + name.len());
         self.strings.push(0);
-        self.string_offsets.insert(name.to_string(), offset);
         Ok(offset)
     }
 

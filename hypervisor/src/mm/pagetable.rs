@@ -115,13 +115,23 @@ impl PageTable {
         let mut offset = 0;
         while offset < size {
             let (virt, phys, left) = (input + offset, output + offset, size - offset);
-            let level = (1..=3)
-                .find(|&level| {
-                    let block = 1u64 << level_shift(level);
-                    virt % block == 0 && phys % block == 0 && left >= block
-                })
-                .unwrap_or(3);
-            self.set_entry(virt, phys, level, attributes);
+            let fits = |level| {
+                let block = 1u64 << level_shift(level);
+                (virt | phys) & (block - 1) == 0 && left >= block
+            };
+            let level = if fits(1) {
+                1
+            } else if fits(2) {
+                2
+            } else {
+                3
+            };
+            if level == 1 {
+                // A 1 GiB block sits in the root itself (no parent table to find or split).
+                self.root.0[index(virt, 1)] = phys | attributes | VALID;
+            } else {
+                self.set_entry(virt, phys, level, attributes);
+            }
             offset += 1u64 << level_shift(level);
         }
         Ok(())

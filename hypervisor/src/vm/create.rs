@@ -269,9 +269,11 @@ pub fn create(
 }
 
 /// How much memory is cleared between two heartbeats.
-const CHUNK: usize = 256 << 10;
+const CHUNK: u64 = 256 << 10;
+const PAGE: u64 = 4096;
 
-/// Fills the VM's RAM: its image at the load offset, zeros everywhere else.
+/// Fills the VM's RAM: its image at the load offset, zeros everywhere else, all of it cleaned
+/// to memory (the guest may start with its caches off).
 pub fn load_image(config: &VmConfig, ram: AddressRange) -> Result<(), CreateError> {
     let image: &[u8] = match &config.image {
         ImageSource::Builtin(name) => {
@@ -283,32 +285,46 @@ pub fn load_image(config: &VmConfig, ram: AddressRange) -> Result<(), CreateErro
             core::slice::from_raw_parts(range.base as *const u8, range.size as usize)
         },
     };
-    let offset = config.load_offset as usize;
+    let offset = config.load_offset;
     let image_end = offset
-        .checked_add(image.len())
-        .filter(|&end| end as u64 <= ram.size);
+        .checked_add(image.len() as u64)
+        .filter(|&end| end <= ram.size);
     let image_end = image_end.ok_or(CreateError::ImageTooLarge)?;
     // SAFETY: `ram` is this VM's memory alone (validated against RAM, the hypervisor and other
     // VMs), identity-mapped at EL2 and not yet visible to any guest. The image may already lie
     // inside it (placed by the boot loader), so it is moved with overlap-safe `copy` first and
     // only the bytes around it are cleared.
     unsafe {
-        let memory = ram.base as *mut u8;
-        core::ptr::copy(image.as_ptr(), memory.add(offset), image.len());
-        core::ptr::write_bytes(memory, 0, offset);
-        // The rest is cleared a chunk at a time, beating in between: this can take milliseconds.
-        let mut cleared = image_end.next_multiple_of(4096).min(ram.size as usize);
-        core::ptr::write_bytes(memory.add(image_end), 0, cleared - image_end);
-        while cleared < ram.size as usize {
-            let chunk = (ram.size as usize - cleared).min(CHUNK);
-            crate::arch::aarch64::cpu::zero_and_clean(ram.base + cleared as u64, chunk as u64);
-            crate::health::keepalive();
-            cleared += chunk;
-        }
+        let target = (ram.base + offset) as *mut u8;
+        core::ptr::copy(image.as_ptr(), target, image.len());
     }
-    crate::arch::aarch64::cpu::clean_dcache_range(ram.base, image_end as u64);
+    crate::arch::aarch64::cpu::clean_dcache_range(ram.base + offset, image.len() as u64);
+    clear(ram.base, 0, offset);
+    clear(ram.base, image_end, ram.size);
     crate::arch::aarch64::cpu::invalidate_icache();
     Ok(())
+}
+
+/// Zeroes bytes `[start, end)` of the RAM at `base` and cleans them to memory: whole pages with
+/// DC ZVA, a chunk at a time with a heartbeat in between (this can take milliseconds), the
+/// partial pages at the ends with stores.
+fn clear(base: u64, start: u64, end: u64) {
+    let pages_start = start.next_multiple_of(PAGE).min(end);
+    let pages_end = (end & !(PAGE - 1)).max(pages_start);
+    for (from, to) in [(start, pages_start), (pages_end, end)] {
+        if to > from {
+            // SAFETY: the caller hands over this part of the VM's RAM (see `load_image`).
+            unsafe { core::ptr::write_bytes((base + from) as *mut u8, 0, (to - from) as usize) };
+            crate::arch::aarch64::cpu::clean_dcache_range(base + from, to - from);
+        }
+    }
+    let mut at = pages_start;
+    while at < pages_end {
+        let chunk = (pages_end - at).min(CHUNK);
+        crate::arch::aarch64::cpu::zero_and_clean(base + at, chunk);
+        crate::health::keepalive();
+        at += chunk;
+    }
 }
 
 /// Where the device tree goes: below the image if it fits there, else at the top of RAM.
