@@ -64,6 +64,8 @@ static ACTIVE: [AtomicBool; percpu::MAX_CPUS] =
     [const { AtomicBool::new(false) }; percpu::MAX_CPUS];
 /// The running slot's end passed: switch at the next chance.
 static DUE: [AtomicBool; percpu::MAX_CPUS] = [const { AtomicBool::new(false) }; percpu::MAX_CPUS];
+/// The planned end of the slot running on each core (ticks; 0: none).
+static SLOT_END: [AtomicU64; percpu::MAX_CPUS] = [const { AtomicU64::new(0) }; percpu::MAX_CPUS];
 
 /// True when `core` runs time partitions.
 pub fn active(core: usize) -> bool {
@@ -219,7 +221,10 @@ fn admit(arrival: Arrival) {
         timer::set_channel_handler(timer::Channel::Partition, slot_over);
         ACTIVE[me].store(true, Ordering::Release);
         DUE[me].store(false, Ordering::Release);
-        timer::arm_channel(timer::Channel::Partition, start.max(cpu::counter()));
+        // The vCPU running now owns the core until the frame starts: that is its slot's end.
+        let first_end = start.max(cpu::counter());
+        SLOT_END[me].store(first_end, Ordering::Relaxed);
+        timer::arm_channel(timer::Channel::Partition, first_end);
     }
 }
 
@@ -260,7 +265,14 @@ fn preempt(frame: &TrapFrame) -> ! {
         here.vm.load(Ordering::Relaxed),
         here.vcpu.load(Ordering::Relaxed),
     );
-    let saved = Box::new(context::save(frame));
+    let mut saved = Box::new(context::save(frame));
+    // The vCPU's dark span starts at its slot's planned end, not at the few microseconds later
+    // when the timer interrupt got here: its RTOS then counts exactly the supply the policy
+    // planned with (the extra moments only ever add supply, which it does not claim).
+    let end = SLOT_END[me].load(Ordering::Relaxed);
+    if end != 0 && cpu::counter() >= end {
+        saved.out_ns = cpu::ticks_to_ns(end);
+    }
     if let Some(guest) = TABLES[me]
         .lock()
         .as_mut()
@@ -295,6 +307,7 @@ pub fn leave(vm: usize, vcpu: usize, restart: bool) -> bool {
     }
     *table = None;
     ACTIVE[me].store(false, Ordering::Release);
+    SLOT_END[me].store(0, Ordering::Relaxed);
     timer::disarm_channel(timer::Channel::Partition);
     log::info!("core {me}: no VM left in its time partitions");
     false
@@ -324,6 +337,7 @@ pub fn run() -> ! {
                     if partitions.guests.is_empty() {
                         *table = None;
                         ACTIVE[me].store(false, Ordering::Release);
+                        SLOT_END[me].store(0, Ordering::Relaxed);
                         drop(table);
                         timer::disarm_channel(timer::Channel::Partition);
                         crate::vm::run::idle();
@@ -354,6 +368,7 @@ pub fn run() -> ! {
                 drop(table);
                 timer::arm_channel(timer::Channel::Partition, until);
                 DUE[me].store(false, Ordering::Release);
+                SLOT_END[me].store(until, Ordering::Relaxed);
                 switch_in(slot, until - slot.length, state);
             }
         }
@@ -423,9 +438,9 @@ fn switch_in(slot: Slot, slot_start: u64, state: Hosted) -> ! {
             count_switch(me, slot_start);
             // The slot's supply starts at the switch bound, however fast this switch was: the
             // vCPU gets exactly what the policy planned with, every period.
-            hold_until(slot_start + cpu::ns_to_ticks(crate::migration::SWITCH_BOUND_NS));
-            let now = cpu::now_ns();
-            log_dark_span(vm, saved.out_ns, now);
+            let supply = slot_start + cpu::ns_to_ticks(crate::migration::SWITCH_BOUND_NS);
+            hold_until(supply);
+            log_dark_span(vm, saved.out_ns, cpu::ticks_to_ns(supply));
             crate::vm::run::resume_frame(vm, slot.vcpu, &saved.frame, false)
         }
         Hosted::Arriving(arrival) => {
