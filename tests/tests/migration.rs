@@ -415,3 +415,58 @@ fn a_second_migrant_takes_the_free_room_of_a_running_frame() {
     run.assert_line("[light0] DONE jobs=16 misses=0");
     run.assert_line("[light3] DONE jobs=16 misses=0");
 }
+
+#[test]
+fn a_shared_core_that_signals_hands_one_vm_over_live_and_the_other_from_its_checkpoint() {
+    let run = run("migrate-shared-signal");
+    let detected: Vec<u64> = run
+        .events_named("fault_detected")
+        .iter()
+        .map(|e| e["failed_core"].as_u64().unwrap())
+        .collect();
+    assert_eq!(detected, [1, 0]);
+    let second: Vec<_> = run
+        .events_named("migration_done")
+        .into_iter()
+        .filter(|e| e["from"] == 0)
+        .collect();
+    assert_eq!(second.len(), 2, "{second:?}");
+    let mut resumes: Vec<&str> = second
+        .iter()
+        .map(|e| e["resume"].as_str().unwrap())
+        .collect();
+    resumes.sort();
+    assert_eq!(resumes, ["checkpoint", "live"]);
+    assert!(second
+        .iter()
+        .all(|e| e["to"] == 3 && e["supply"] == "time_partition"));
+    // Per VM and fault: the misses its decision predicted, observed between its resume and the
+    // next fault's decision (or the end).
+    let decisions = run.events_named("migration_decision");
+    let dones = run.events_named("migration_done");
+    for decision in &decisions {
+        let (vm, failed) = (decision["vm"].clone(), decision["failed_core"].clone());
+        let done = dones
+            .iter()
+            .find(|d| d["vm"] == vm && d["from"] == failed)
+            .unwrap();
+        let from = done["t_ns"].as_u64().unwrap();
+        let until = decisions
+            .iter()
+            .map(|d| d["t_ns"].as_u64().unwrap())
+            .filter(|&t| t > from)
+            .min()
+            .unwrap_or(u64::MAX);
+        let observed = run
+            .events_named("deadline_miss")
+            .iter()
+            .filter(|e| e["vm"] == vm && (from..until).contains(&e["t_ns"].as_u64().unwrap()))
+            .count() as u64;
+        assert_eq!(
+            observed,
+            decision["misses_total"].as_u64().unwrap(),
+            "vm {vm} off core {failed}"
+        );
+    }
+    run.assert_line("[light3] DONE jobs=16 misses=0");
+}
