@@ -3,8 +3,8 @@
 use crate::error::{PlatformError, Problem};
 use crate::irq::interrupts;
 use crate::reg::{reg, reg_into};
-use crate::region::Region;
 use crate::tree::{string_list, Tree};
+use crate::Region;
 use alloc::string::String;
 use alloc::vec::Vec;
 

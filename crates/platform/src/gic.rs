@@ -3,8 +3,8 @@
 use crate::error::{PlatformError, Problem};
 use crate::irq::{interrupts, is_gic, GICV3};
 use crate::reg::reg;
-use crate::region::Region;
 use crate::tree::{NodeId, Tree};
+use crate::Region;
 use alloc::vec::Vec;
 
 /// The interrupt controller, by architecture version, with CPU physical frame addresses.

@@ -22,7 +22,6 @@ mod irq;
 mod memory;
 mod psci;
 mod reg;
-mod region;
 mod structure;
 mod timer;
 mod tree;
@@ -34,8 +33,11 @@ pub use device::Device;
 pub use error::{PlatformError, Problem};
 pub use gic::Gic;
 pub use psci::{Conduit, Psci, PSCI_CPU_OFF, PSCI_CPU_ON_64, PSCI_SYSTEM_OFF, PSCI_SYSTEM_RESET};
-pub use region::Region;
 pub use timer::Timer;
+
+/// A range of CPU physical addresses, `[base, base + size)`: the workspace-wide
+/// [`addr::AddressRange`].
+pub type Region = addr::AddressRange;
 
 use alloc::string::String;
 use alloc::vec::Vec;

@@ -2,8 +2,8 @@
 
 use crate::error::{PlatformError, Problem};
 use crate::reg::reg;
-use crate::region::Region;
 use crate::tree::Tree;
+use crate::Region;
 use alloc::vec::Vec;
 
 /// Every enabled root-level node with `device_type = "memory"`, translated, sorted by base.

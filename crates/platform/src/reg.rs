@@ -1,8 +1,8 @@
 //! Reading `reg` with the parent's cell sizes and translating bus addresses through `ranges`.
 
 use crate::error::{PlatformError, Problem};
-use crate::region::Region;
 use crate::tree::{NodeId, Tree};
+use crate::Region;
 use alloc::vec::Vec;
 
 /// Reads a big-endian number of `cells` 32-bit cells from the front of `data`.

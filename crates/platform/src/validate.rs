@@ -2,9 +2,9 @@
 //! index its structure block: malformed input is an error naming what is wrong, never a panic.
 
 use crate::error::{PlatformError, Problem};
-use crate::region::Region;
 use crate::structure::walk;
 use crate::tree::Tree;
+use crate::Region;
 use alloc::vec::Vec;
 
 const MAGIC: u32 = 0xd00d_feed;

@@ -63,39 +63,19 @@ pub fn load(
             .u64("bytes", blob.len() as u64),
     );
 
-    let ram: Vec<Range> = platform
-        .memory
-        .iter()
-        .map(|r| Range::new(r.base, r.size))
-        .collect();
-    let image = super::image_range();
-    let mut reserved: Vec<Range> = platform
-        .reserved
-        .iter()
-        .map(|r| Range::new(r.base, r.size))
-        .collect();
-    reserved.push(Range::new(image.base, image.size));
+    let mut reserved: Vec<Range> = platform.reserved.clone();
+    reserved.push(super::image_range());
     reserved.push(Range::new(dtb_address, platform_blob.len() as u64));
-    if let Some(initrd) = &platform.initrd {
-        reserved.push(Range::new(initrd.base, initrd.size));
-    }
-    let devices: Vec<Range> = platform
-        .devices
-        .iter()
-        .map(|r| Range::new(r.base, r.size))
-        .collect();
-    let kept: Vec<Range> = hypervisor_devices(platform)
-        .iter()
-        .map(|r| Range::new(r.base, r.size))
-        .collect();
+    reserved.extend(platform.initrd);
+    let kept = hypervisor_devices(platform);
     let view = PlatformView {
         cpu_count: platform
             .cpus
             .len()
             .min(crate::arch::aarch64::percpu::MAX_CPUS),
-        ram: &ram,
+        ram: &platform.memory,
         reserved: &reserved,
-        devices: &devices,
+        devices: &platform.devices,
         max_spi: match crate::drivers::gic::max_intid() {
             0 => partition_config::MAX_SPI_INTID,
             max => max.min(partition_config::MAX_SPI_INTID),
@@ -135,7 +115,7 @@ fn report(error: &partition_config::ConfigError) {
 /// MMIO the hypervisor keeps: GIC frames and its console.
 pub fn hypervisor_devices(platform: &platform::Platform) -> Vec<AddressRange> {
     let mut kept = Vec::new();
-    let mut add = |r: &platform::Region| kept.push(AddressRange::new(r.base, r.size));
+    let mut add = |r: &AddressRange| kept.push(*r);
     match &platform.gic {
         platform::Gic::V2 {
             dist,

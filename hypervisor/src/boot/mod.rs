@@ -78,12 +78,9 @@ pub extern "C" fn primary_main(dtb: u64) -> ! {
     let platform = PLATFORM.call_once(|| platform);
     announce(platform, dtb);
 
-    let ram: Vec<AddressRange> = platform
-        .memory
-        .iter()
-        .map(|r| AddressRange::new(r.base, r.size))
-        .collect();
-    let table = alloc::boxed::Box::leak(alloc::boxed::Box::new(mmu::build_final_table(&ram)));
+    let table = alloc::boxed::Box::leak(alloc::boxed::Box::new(mmu::build_final_table(
+        &platform.memory,
+    )));
     mmu::switch(table.root_address());
     mmu::publish_root(table.root_address());
     percpu::current().set_state(percpu::CoreState::Online);
@@ -143,28 +140,13 @@ fn reserve_copy_regions(
     let spares: Vec<usize> = (0..cores)
         .filter(|&core| !vms.iter().any(|vm| vm.runs_on(core)))
         .collect();
-    let ram: Vec<AddressRange> = platform
-        .memory
-        .iter()
-        .map(|r| AddressRange::new(r.base, r.size))
-        .collect();
     let mut taken: Vec<AddressRange> = vms.iter().map(|vm| vm.ram()).collect();
-    taken.extend(
-        platform
-            .reserved
-            .iter()
-            .map(|r| AddressRange::new(r.base, r.size)),
-    );
-    taken.extend(
-        platform
-            .initrd
-            .iter()
-            .map(|r| AddressRange::new(r.base, r.size)),
-    );
+    taken.extend_from_slice(&platform.reserved);
+    taken.extend(platform.initrd);
     taken.push(image_range());
     taken.push(AddressRange::new(dtb, dtb_size));
     let size = vms.iter().map(|vm| vm.ram().size).max().unwrap_or(0);
-    crate::migration::copy::reserve(&spares, &ram, &taken, size);
+    crate::migration::copy::reserve(&spares, &platform.memory, &taken, size);
 }
 
 /// Rust entry of a secondary core, MMU off, on its own stack.

@@ -1,6 +1,5 @@
 //! Memory management: translation tables (EL2 stage 1 and guest stage 2) and address ranges.
 pub mod pagetable;
-pub mod range;
 
+pub use addr::AddressRange;
 pub use pagetable::{Access, MapError, MemoryKind, PageTable, Regime};
-pub use range::AddressRange;

@@ -226,10 +226,7 @@ pub fn create(
     write_dtb(&config, ram, &dtb, dtb_ipa);
     let mut devices: Vec<alloc::boxed::Box<dyn super::mmio::EmulatedDevice>> = Vec::new();
     let uart_window = AddressRange::new(super::uart::GUEST_UART_BASE, super::uart::GUEST_UART_SIZE);
-    let uart_free = !config
-        .devices
-        .iter()
-        .any(|d| AddressRange::new(d.base, d.size).overlaps(&uart_window))
+    let uart_free = !config.devices.iter().any(|d| d.overlaps(&uart_window))
         && !AddressRange::new(config.ipa_base, ram.size).overlaps(&uart_window);
     if uart_free {
         let sink = super::console_line::VmConsole {
