@@ -1,7 +1,7 @@
 //! The target's side of a move: a mailbox per core, and resuming the VM there: at the planned
 //! instant on a spare core, or in its first slot on a core shared in time partitions.
 
-use crate::arch::aarch64::{cpu, el1_context, percpu, timer};
+use crate::arch::aarch64::{cpu, el1_context, percpu};
 use crate::vm::exit::TrapFrame;
 use crate::vm::vms;
 use alloc::boxed::Box;
@@ -136,10 +136,7 @@ pub fn arrive(arrival: Arrival) -> ! {
         .resume_at_ns
         .saturating_sub(super::inputs::RESTORE_BOUND_NS / 2);
     let resume_at = cpu::ns_to_ticks(wake_ns);
-    while cpu::counter() < resume_at {
-        timer::wait_for_interrupt(Some(resume_at));
-        crate::vm::vgic::handle_irq();
-    }
+    crate::vm::run::serve_until(resume_at);
     land(arrival, ready_ns)
 }
 

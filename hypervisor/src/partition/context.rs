@@ -31,16 +31,7 @@ pub struct VcpuContext {
 /// virtual interface disabled.
 pub fn save(frame: &TrapFrame) -> VcpuContext {
     let el1 = el1_context::save();
-    // SAFETY: the vCPU's timers were saved above; turning them off only stops their
-    // interrupts while another vCPU (with its own timer values) or nobody uses the core.
-    unsafe {
-        core::arch::asm!(
-            "msr cntv_ctl_el0, xzr",
-            "msr cntp_ctl_el0, xzr",
-            "isb",
-            options(nostack)
-        );
-    }
+    timers_off();
     let mut timer_active = [false; 2];
     let mut interface = InterfaceState::default();
     if let (Some(machine), Some(virtual_interface)) = (gic::get(), gic::virtual_interface()) {
@@ -79,8 +70,16 @@ pub fn load(context: &VcpuContext) {
 /// A vCPU entering this core for the first time (a migrant's first slot): a clean virtual
 /// interface and timers off.
 pub fn load_fresh() {
-    // SAFETY: the previous vCPU's timers were saved at its switch-out; a fresh vCPU starts with
-    // its timers disabled.
+    timers_off();
+    if let Some(virtual_interface) = gic::virtual_interface() {
+        virtual_interface.reset();
+    }
+}
+
+/// Turns this core's EL1 timers off (the vCPU that owned them is saved, or none did).
+fn timers_off() {
+    // SAFETY: the outgoing vCPU's timer registers are saved (or it starts fresh with its timers
+    // disabled); this only stops their interrupts while another vCPU or nobody uses the core.
     unsafe {
         core::arch::asm!(
             "msr cntv_ctl_el0, xzr",
@@ -88,8 +87,5 @@ pub fn load_fresh() {
             "isb",
             options(nostack)
         );
-    }
-    if let Some(virtual_interface) = gic::virtual_interface() {
-        virtual_interface.reset();
     }
 }

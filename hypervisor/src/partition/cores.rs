@@ -306,11 +306,17 @@ pub fn leave(vm: usize, vcpu: usize, restart: bool) -> bool {
         return true;
     }
     *table = None;
+    drop(table);
+    dissolve(me);
+    false
+}
+
+/// This core hosts nobody any more (its table is emptied): it leaves time partitions.
+fn dissolve(me: usize) {
     ACTIVE[me].store(false, Ordering::Release);
     SLOT_END[me].store(0, Ordering::Relaxed);
     timer::disarm_channel(timer::Channel::Partition);
     log::info!("core {me}: no VM left in its time partitions");
-    false
 }
 
 /// Runs this core's frame from now on: waits through idle spans, and enters the vCPU of each
@@ -336,10 +342,8 @@ pub fn run() -> ! {
                     partitions.forget(slot.vm, slot.vcpu);
                     if partitions.guests.is_empty() {
                         *table = None;
-                        ACTIVE[me].store(false, Ordering::Release);
-                        SLOT_END[me].store(0, Ordering::Relaxed);
                         drop(table);
-                        timer::disarm_channel(timer::Channel::Partition);
+                        dissolve(me);
                         crate::vm::run::idle();
                     }
                     continue;
@@ -387,15 +391,6 @@ fn idle_until(me: usize, until: u64) {
     }
 }
 
-/// Waits at EL2 until `deadline` (ticks), serving interrupts meanwhile (a heartbeat; the
-/// incoming vCPU's own interrupts go to its list registers).
-fn hold_until(deadline: u64) {
-    while cpu::counter() < deadline {
-        timer::wait_for_interrupt(Some(deadline));
-        crate::vm::vgic::handle_irq();
-    }
-}
-
 /// Switches done on each core, and the longest (ticks from the slot's start to entering its
 /// vCPU): the figure `inputs::SWITCH_BOUND_NS` must cover.
 static SWITCHES: [AtomicU64; percpu::MAX_CPUS] = [const { AtomicU64::new(0) }; percpu::MAX_CPUS];
@@ -439,7 +434,7 @@ fn switch_in(slot: Slot, slot_start: u64, state: Hosted) -> ! {
             // The slot's supply starts at the switch bound, however fast this switch was: the
             // vCPU gets exactly what the policy planned with, every period.
             let supply = slot_start + cpu::ns_to_ticks(crate::migration::SWITCH_BOUND_NS);
-            hold_until(supply);
+            crate::vm::run::serve_until(supply);
             log_dark_span(vm, saved.out_ns, cpu::ticks_to_ns(supply));
             crate::vm::run::resume_frame(vm, slot.vcpu, &saved.frame, false)
         }

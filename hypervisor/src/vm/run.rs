@@ -292,6 +292,15 @@ fn console_core() -> usize {
         .unwrap_or(boot)
 }
 
+/// Waits at EL2 until `deadline` (counter ticks), serving the interrupts that come meanwhile
+/// (a heartbeat; the interrupts of the vCPU about to run go to its list registers).
+pub fn serve_until(deadline: u64) {
+    while cpu::counter() < deadline {
+        crate::arch::aarch64::timer::wait_for_interrupt(Some(deadline));
+        super::vgic::handle_irq();
+    }
+}
+
 /// Sleeps until an interrupt (the heartbeat at the latest) and handles it; without a GIC it
 /// waits for an event instead.
 fn sleep() {
