@@ -402,3 +402,16 @@ impl Run {
         );
     }
 }
+
+/// The measured downtime of a `migration_done` event is at most the predicted and at least 80 %
+/// of it.
+pub fn assert_downtime_within_prediction(done: &Value) {
+    let (measured, predicted) = (
+        done["measured_ns"].as_u64().unwrap(),
+        done["predicted_ns"].as_u64().unwrap(),
+    );
+    assert!(
+        measured <= predicted && measured * 10 >= predicted * 8,
+        "measured {measured} predicted {predicted}"
+    );
+}

@@ -334,16 +334,8 @@ fn assert_migration_outcome(run: &Run) {
         ]
     );
     assert_eq!(done[1]["supply"], "time_partition");
-    for done in &done {
-        let (measured, predicted) = (
-            done["measured_ns"].as_u64().unwrap(),
-            done["predicted_ns"].as_u64().unwrap(),
-        );
-        assert!(
-            measured <= predicted && measured * 10 >= predicted * 8,
-            "measured {measured} predicted {predicted}"
-        );
-    }
+    done.iter()
+        .for_each(system_tests::assert_downtime_within_prediction);
     let decision = run
         .events_named("migration_decision")
         .into_iter()

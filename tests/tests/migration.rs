@@ -3,7 +3,7 @@
 //! spare core, the guest carrying on, and predicted deadline misses met exactly.
 
 use serde_json::Value;
-use system_tests::{config, Qemu, Run};
+use system_tests::{assert_downtime_within_prediction, config, Qemu, Run};
 
 fn run(config_name: &str) -> Run {
     let run = Qemu::virt(3, 4)
@@ -66,18 +66,7 @@ fn fail_stop_with_too_little_slack_misses_exactly_as_predicted() {
     assert!(predicted >= 1);
 
     let done = one(&run.events_named("migration_done"), "vm", 1).clone();
-    let (measured, predicted_d) = (
-        done["measured_ns"].as_u64().unwrap(),
-        done["predicted_ns"].as_u64().unwrap(),
-    );
-    assert!(
-        measured <= predicted_d,
-        "measured {measured} <= predicted {predicted_d}"
-    );
-    assert!(
-        measured * 10 >= predicted_d * 8,
-        "measured {measured} >= 80 % of predicted {predicted_d}"
-    );
+    assert_downtime_within_prediction(&done);
     assert_eq!(
         observed_misses(&run, 1, done["t_ns"].as_u64().unwrap()),
         predicted,
@@ -186,36 +175,8 @@ fn consolidation_into_time_partitions_misses_exactly_as_predicted_per_task() {
     );
 
     let done = one(&run.events_named("migration_done"), "vm", 1).clone();
-    let (measured, predicted) = (
-        done["measured_ns"].as_u64().unwrap(),
-        done["predicted_ns"].as_u64().unwrap(),
-    );
-    assert!(
-        measured <= predicted && measured * 10 >= predicted * 8,
-        "measured {measured} predicted {predicted}"
-    );
-    let predicted: Vec<u64> = decision["misses"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| m.as_u64().unwrap())
-        .collect();
-    assert!(
-        predicted.iter().sum::<u64>() >= 1,
-        "misses predicted: {predicted:?}"
-    );
-    let after = done["t_ns"].as_u64().unwrap();
-    let observed: Vec<u64> = (0..predicted.len() as u64)
-        .map(|task| {
-            run.events_named("deadline_miss")
-                .iter()
-                .filter(|e| {
-                    e["vm"] == 1 && e["task"] == task && e["t_ns"].as_u64().unwrap() >= after
-                })
-                .count() as u64
-        })
-        .collect();
-    assert_eq!(observed, predicted, "misses per task as predicted");
+    assert_downtime_within_prediction(&done);
+    misses_per_task_as_predicted(&run, 1);
     // The resident keeps every deadline in its slot, and the guests saw their dark spans.
     run.assert_line("[host] DONE jobs=12 misses=0");
     run.assert_line("[busy] DONE jobs=60 misses=0");
@@ -238,14 +199,7 @@ fn moved_without_miss(run: &Run, vm: u64, from: u64, resume: &str) {
     assert_eq!(decision["misses_total"], 0, "D <= A: no miss predicted");
     let done = one(&run.events_named("migration_done"), "vm", vm).clone();
     assert_eq!(done["resume"], resume);
-    let (measured, predicted) = (
-        done["measured_ns"].as_u64().unwrap(),
-        done["predicted_ns"].as_u64().unwrap(),
-    );
-    assert!(
-        measured <= predicted && measured * 10 >= predicted * 8,
-        "measured {measured} predicted {predicted}"
-    );
+    assert_downtime_within_prediction(&done);
     assert_eq!(observed_misses(run, vm, 0), 0, "no deadline missed");
 }
 
@@ -300,14 +254,7 @@ fn a_fault_on_the_target_core_during_the_move_is_decided_again() {
     );
     let done = one(&run.events_named("migration_done"), "vm", 1).clone();
     assert_eq!(done["to"], 4);
-    let (measured, predicted) = (
-        done["measured_ns"].as_u64().unwrap(),
-        done["predicted_ns"].as_u64().unwrap(),
-    );
-    assert!(
-        measured <= predicted && measured * 10 >= predicted * 8,
-        "measured {measured} predicted {predicted}"
-    );
+    assert_downtime_within_prediction(&done);
     let predicted_misses = decisions[1]["misses_total"].as_u64().unwrap();
     assert_eq!(
         observed_misses(&run, 1, 0),
@@ -365,14 +312,7 @@ fn copy_migration_moves_the_memory_and_meets_the_prediction() {
         "copy term = size / measured bandwidth, rounded up"
     );
     let done = one(&run.events_named("migration_done"), "vm", 0).clone();
-    let (measured, predicted) = (
-        done["measured_ns"].as_u64().unwrap(),
-        done["predicted_ns"].as_u64().unwrap(),
-    );
-    assert!(
-        measured <= predicted && measured * 10 >= predicted * 8,
-        "measured {measured} predicted {predicted}"
-    );
+    assert_downtime_within_prediction(&done);
     assert_eq!(
         observed_misses(&run, 0, 0),
         decision["misses_total"].as_u64().unwrap(),
