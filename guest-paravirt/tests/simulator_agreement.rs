@@ -3,6 +3,9 @@
 //! task sets under EDF and fixed priority. Also: A(t) from the guest's state is the longest
 //! blackout the simulator survives.
 
+mod common;
+
+use common::Count;
 use guest_paravirt::rtos::slack::{task_set, SlackEngine};
 use guest_paravirt::rtos::{Cpu, Observer, Policy, Schedule, TaskParams, Time};
 use rt_analysis::demand::{edf_schedulable, fp_schedulable};
@@ -94,21 +97,6 @@ fn sorted(mut jobs: Vec<JobState>) -> Vec<(usize, Time, Time, Time)> {
         .collect();
     out.sort();
     out
-}
-
-#[derive(Default)]
-struct Count {
-    misses: Vec<u32>,
-    completions: u64,
-}
-
-impl Observer for Count {
-    fn completed(&mut self, _task: usize, _job: u64, _release: Time, _time: Time) {
-        self.completions += 1;
-    }
-    fn missed(&mut self, task: usize, _job: u64, _release: Time, _time: Time) {
-        self.misses[task] += 1;
-    }
 }
 
 #[test]

@@ -5,30 +5,18 @@
 //! simulator's with the same blackouts. Also with several spans read at one wake, and with the
 //! ring overflowing (the lost time darkens the time before the first span kept).
 
+mod common;
+
+use common::Count;
 use guest_paravirt::rtos::slack::task_set;
 use guest_paravirt::rtos::supply::{clip, SupplyCursor};
-use guest_paravirt::rtos::{Cpu, Observer, Policy, Schedule, TaskParams, Time};
+use guest_paravirt::rtos::{Cpu, Policy, Schedule, TaskParams, Time};
 use hypercall_abi::rt_page::{RtSpan, RtSupply, RT_SUPPLY_SPANS};
 use rt_analysis::simulate::{simulate, Blackout};
 use rt_analysis::{JobState, SimState, Task};
 
 const US: Time = 1000;
 const MS: Time = 1_000_000;
-
-#[derive(Default)]
-struct Count {
-    misses: Vec<u32>,
-    completions: u64,
-}
-
-impl Observer for Count {
-    fn completed(&mut self, _task: usize, _job: u64, _release: Time, _time: Time) {
-        self.completions += 1;
-    }
-    fn missed(&mut self, task: usize, _job: u64, _release: Time, _time: Time) {
-        self.misses[task] += 1;
-    }
-}
 
 /// Appends `[start, end)` to the log as the hypervisor does.
 fn append(log: &mut RtSupply, start: Time, end: Time) {
