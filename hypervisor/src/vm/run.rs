@@ -202,12 +202,20 @@ pub fn reload(vm: &Vm) -> bool {
 
 /// Stops `vm` from any core (its own core may be dead): it will not run again.
 pub fn stop_vm(vm: &Vm, reason: &str) {
+    mark_stopped(vm, reason, log::Level::Warn);
+    super::vgic::kick_vcpus(vm.id);
+    cpu::send_event();
+}
+
+/// Flushes `vm`'s console, powers its vCPUs off and marks it stopped; the first time, logs
+/// (at `level`) and traces `vm_stopped` with `reason`.
+fn mark_stopped(vm: &Vm, reason: &str, level: log::Level) {
     vm.console.finish(&vm.name);
     vm.vcpus
         .iter()
         .for_each(|slot| slot.set_power(super::psci::VcpuPower::Off));
     if vm.set_state(VmState::Stopped) {
-        log::warn!("vm {} '{}' stopped: {reason}", vm.id, vm.name);
+        log::log!(level, "vm {} '{}' stopped: {reason}", vm.id, vm.name);
         crate::console::emit(
             crate::console::event("vm_stopped")
                 .u64("vm", vm.id as u64)
@@ -215,8 +223,6 @@ pub fn stop_vm(vm: &Vm, reason: &str) {
                 .str("reason", reason),
         );
     }
-    super::vgic::kick_vcpus(vm.id);
-    cpu::send_event();
 }
 
 /// The VM running on this core, if any.
@@ -231,20 +237,8 @@ pub fn stop_current(reason: &str) -> ! {
     let vcpu = percpu::current().vcpu.load(Ordering::Relaxed);
     let current = current_vm();
     if let Some(vm) = current {
+        mark_stopped(vm, reason, log::Level::Info);
         super::vgic::kick_vcpus(vm.id);
-        vm.console.finish(&vm.name);
-        vm.vcpus
-            .iter()
-            .for_each(|slot| slot.set_power(super::psci::VcpuPower::Off));
-        if vm.set_state(VmState::Stopped) {
-            log::info!("vm {} '{}' stopped: {reason}", vm.id, vm.name);
-            crate::console::emit(
-                crate::console::event("vm_stopped")
-                    .u64("vm", vm.id as u64)
-                    .str("name", &vm.name)
-                    .str("reason", reason),
-            );
-        }
     }
     percpu::current().vm.store(usize::MAX, Ordering::Relaxed);
     // The other VMs of a core in time partitions run on in their slots.
