@@ -9,18 +9,21 @@
 
 extern crate alloc;
 
+pub mod arch;
 pub mod command;
 pub mod health;
 pub mod images;
 #[cfg(target_arch = "aarch64")]
+pub mod machine;
+#[cfg(target_arch = "aarch64")]
 pub mod migration;
 pub mod mm;
 pub mod partition;
+#[cfg(target_arch = "aarch64")]
+pub mod run;
 pub mod trace;
 pub mod vm;
 
-#[cfg(target_arch = "aarch64")]
-pub mod arch;
 #[cfg(target_arch = "aarch64")]
 pub mod boot;
 #[cfg(target_arch = "aarch64")]

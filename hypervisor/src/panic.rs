@@ -12,7 +12,7 @@ fn panic(info: &core::panic::PanicInfo) -> ! {
     unsafe { core::arch::asm!("msr daifset, #0xf") };
     let core = percpu::current_id();
     if IN_PANIC[core % percpu::MAX_CPUS].swap(true, Ordering::AcqRel) {
-        cpu::park(); // a panic while panicking: just stop
+        crate::drivers::gic::park_silently(); // a panic while panicking: just stop
     }
     let (file, line) = info
         .location()
@@ -31,7 +31,7 @@ fn panic(info: &core::panic::PanicInfo) -> ! {
     );
     crate::console::write_line(event.as_str());
     percpu::current().set_state(percpu::CoreState::Parked);
-    cpu::park()
+    crate::drivers::gic::park_silently()
 }
 
 /// A fixed buffer for panic text, so a panic never needs the heap (whose lock may be held).

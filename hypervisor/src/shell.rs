@@ -40,7 +40,7 @@ fn execute(line: &str) {
         Ok(Command::Status) => status(),
         Ok(Command::PowerOff) => {
             log::info!("power off requested on the console");
-            crate::vm::run::finish();
+            crate::run::finish();
         }
         Ok(Command::Crash) => panic!("crash requested on the console"),
         Ok(Command::Fault { core, kind }) => {
@@ -61,7 +61,7 @@ fn execute(line: &str) {
 }
 
 fn status() {
-    let cores = crate::boot::platform()
+    let cores = crate::machine::platform()
         .map_or(0, |p| p.cpus.len())
         .min(percpu::MAX_CPUS);
     for id in 0..cores {

@@ -7,20 +7,7 @@ mod smp;
 use crate::arch::aarch64::{cpu, exception, mmu, percpu, psci};
 use crate::mm::AddressRange;
 use alloc::vec::Vec;
-use core::sync::atomic::{AtomicUsize, Ordering};
-
-static BOOT_CORE: AtomicUsize = AtomicUsize::new(0);
-static PLATFORM: spin::Once<platform::Platform> = spin::Once::new();
-
-/// Logical id of the core the boot loader started.
-pub fn boot_core() -> usize {
-    BOOT_CORE.load(Ordering::Relaxed)
-}
-
-/// The platform description (after the boot core parsed it).
-pub fn platform() -> Option<&'static platform::Platform> {
-    PLATFORM.get()
-}
+use core::sync::atomic::Ordering;
 
 extern "C" {
     static __image_start: u8;
@@ -41,7 +28,7 @@ pub fn image_range() -> AddressRange {
 
 /// Rust entry of the boot core (from `entry.rs`), MMU off, x0 = DTB.
 #[no_mangle]
-pub extern "C" fn primary_main(dtb: u64) -> ! {
+pub extern "C" fn kairos_primary_main(dtb: u64) -> ! {
     mmu::build_early_table(image_range().base, dtb);
     mmu::enable_early();
     exception::install_vectors();
@@ -64,8 +51,8 @@ pub extern "C" fn primary_main(dtb: u64) -> ! {
         .cpu_index(mpidr)
         .unwrap_or(0)
         .min(percpu::MAX_CPUS - 1);
-    BOOT_CORE.store(me, Ordering::Relaxed);
-    percpu::install(me, mpidr);
+    crate::machine::set_boot_core(me);
+    percpu::install(me, mpidr, true);
     if let Some(console) = &platform.console {
         // SAFETY: the console's registers come from the DTB and are mapped as device memory by
         // the early map (everything outside the image's and DTB's gigabyte); nothing else uses it.
@@ -75,7 +62,7 @@ pub extern "C" fn primary_main(dtb: u64) -> ! {
     }
     crate::console::init_logger();
     psci::set_conduit(platform.psci.as_ref());
-    let platform = PLATFORM.call_once(|| platform);
+    let platform = crate::machine::set_platform(platform);
     announce(platform, dtb);
 
     let table = alloc::boxed::Box::leak(alloc::boxed::Box::new(mmu::build_final_table(
@@ -102,12 +89,28 @@ pub extern "C" fn primary_main(dtb: u64) -> ! {
     if vms.is_empty() {
         log::error!("no VM could be started");
     }
-    crate::health::configure(&health, platform.cpus.len());
+    crate::health::configure(&health, platform.cpus.len(), ledger_of(platform, &vms));
     if health.migration == partition_config::MigrationMode::Copy {
         reserve_copy_regions(platform, &vms, dtb, blob.map_or(0, |b| b.len() as u64));
     }
-    crate::vm::run::publish(vms);
-    crate::vm::run_this_core()
+    crate::vm::table::publish(vms);
+    crate::run::start()
+}
+
+/// The failure protocol's first ledger: every core healthy, every vCPU resident on its core.
+fn ledger_of(platform: &platform::Platform, vms: &[crate::vm::Vm]) -> failover::Ledger {
+    let mut ledger = failover::Ledger::new(platform.cpus.len().min(percpu::MAX_CPUS));
+    for vm in vms {
+        for (vcpu, slot) in vm.vcpus.iter().enumerate() {
+            if let Err(refusal) = ledger.add_guest(vm.id, vcpu, slot.core()) {
+                log::error!(
+                    "vm '{}' vcpu {vcpu}: not in the failure ledger ({refusal:?}); it will not be moved if its core fails",
+                    vm.name
+                );
+            }
+        }
+    }
+    ledger
 }
 
 /// The boot loader's DTB cannot be used: say why on its console if it names one, and through
@@ -151,12 +154,12 @@ fn reserve_copy_regions(
 
 /// Rust entry of a secondary core, MMU off, on its own stack.
 #[no_mangle]
-pub extern "C" fn secondary_main(id: usize) -> ! {
+pub extern "C" fn kairos_secondary_main(id: usize) -> ! {
     mmu::enable(mmu::EL2_ROOT.load(Ordering::Acquire));
     exception::install_vectors();
     cpu::enable_event_stream(10);
     let mpidr = cpu::mpidr();
-    percpu::install(id, mpidr);
+    percpu::install(id, mpidr, false);
     init_interrupts_this_core();
     percpu::current().set_state(percpu::CoreState::Online);
     crate::console::emit(
@@ -165,13 +168,23 @@ pub extern "C" fn secondary_main(id: usize) -> ! {
             .u64("el", current_el()),
     );
     log::debug!("core {id} online (mpidr {mpidr:#x})");
-    crate::vm::run_this_core()
+    crate::run::start()
 }
 
 /// This core's GIC CPU interface, virtual interface and hypervisor timer (after `gic::init`).
 fn init_interrupts_this_core() {
+    use crate::arch::aarch64::timer;
+    crate::arch::aarch64::regs::route_interrupts_to_el2();
     crate::drivers::gic::init_this_core();
-    crate::arch::aarch64::timer::init_this_core();
+    let intid = crate::machine::platform()
+        .and_then(|platform| platform.timer.as_ref())
+        .map_or(timer::intid(), |timer| timer.hyp_phys_irq);
+    timer::init_this_core(intid);
+    if let Some(gic) = crate::drivers::gic::get() {
+        let core = percpu::current_id();
+        gic.set_priority(intid, core, crate::drivers::gic::TIMER_PRIORITY);
+        gic.enable(intid, core);
+    }
 }
 
 fn current_el() -> u64 {

@@ -1,6 +1,6 @@
 //! Heartbeat bookkeeping shared by all cores: each core publishes the time of its last beat and
-//! its health; any core may declare a silent peer failed, and exactly one survivor (the one that
-//! wins the claim) handles each failure. Lock-free, so a dead core holds nothing the survivors
+//! its health; a silent (or signalled) peer is suspected by every watcher, and the one whose
+//! claim commits in the ledger handles it. Lock-free, so a dead core holds nothing the survivors
 //! need.
 
 use core::sync::atomic::{AtomicU64, AtomicU8, Ordering};
@@ -65,19 +65,20 @@ impl<const N: usize> Heartbeats<N> {
         self.health[core].store(Health::Signalled as u8, Ordering::Release);
     }
 
-    /// Claims the handling of `core`'s failure: true for exactly one caller, and only while the
-    /// core is alive-but-silent or signalled.
-    pub fn claim(&self, core: usize) -> bool {
-        [Health::Alive, Health::Signalled].into_iter().any(|from| {
-            self.health[core]
-                .compare_exchange(
-                    from as u8,
-                    Health::Failed as u8,
-                    Ordering::AcqRel,
-                    Ordering::Relaxed,
-                )
-                .is_ok()
-        })
+    /// Marks `core` failed (after its claim committed in the ledger): no one suspects it again,
+    /// and it fences itself at its next look.
+    pub fn mark_failed(&self, core: usize) {
+        self.health[core].store(Health::Failed as u8, Ordering::Release);
+    }
+
+    /// True when `core` can no longer hold anything: declared failed, or beating once and
+    /// silent for more than `threshold` periods at `now`.
+    pub fn is_dead(&self, core: usize, now: u64, period: u64, threshold: u32) -> bool {
+        match self.health(core) {
+            Health::Failed | Health::Signalled => true,
+            Health::Alive => overdue(now, self.last_beat(core), period, threshold),
+            Health::Unwatched => false,
+        }
     }
 
     /// The peers `watcher` should declare failed at `now`: signalled ones, and alive ones whose
@@ -139,8 +140,7 @@ mod tests {
         table.beat(3, 1300);
         let suspects: std::vec::Vec<usize> = table.suspects(0, 4, 1301, 100, 2).collect();
         assert_eq!(suspects, [1]);
-        assert!(table.claim(1));
-        assert!(!table.claim(1), "only one survivor handles a failure");
+        table.mark_failed(1);
         assert_eq!(
             table
                 .suspects(2, 4, 5000, 100, 2)
@@ -159,7 +159,8 @@ mod tests {
         table.signal(1);
         let suspects: std::vec::Vec<usize> = table.suspects(0, 3, 11, 1_000, 3).collect();
         assert_eq!(suspects, [1], "core 2 never beat, so it is not watched");
-        assert!(table.claim(1));
+        assert!(table.is_dead(1, 11, 1_000, 3) && !table.is_dead(2, 5_000, 1_000, 3));
+        table.mark_failed(1);
         assert_eq!(table.health(1), Health::Failed);
     }
 

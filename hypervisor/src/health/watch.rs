@@ -1,19 +1,29 @@
-//! The heartbeat on the hardware: every core beats from its EL2 timer, fails when an injected
-//! fault says so, and watches its peers; a survivor that claims a silent or signalled peer hands
-//! its VMs to the migration policy.
+//! The heartbeat on the machine. Every core beats from its EL2 timer interrupt, whatever it
+//! does: in a guest the interrupt exits to EL2; in long EL2 work ([`with_beats`]) EL2 takes
+//! the timer's interrupt alone. At each beat the core also watches its peers and claims a
+//! silent or signalled one in the ledger; deciding for the claimed core's VMs is left to its
+//! run loop. A fault injected for this core is not carried out inside the interrupt (which may
+//! have interrupted a lock holder): the run loop carries it out at its next safe point.
 
 use super::detector::{Health, Heartbeats};
 use super::injection::Injections;
 use crate::arch::aarch64::{cpu, percpu, timer};
-use core::sync::atomic::{AtomicUsize, Ordering};
+use crate::drivers::gic;
+use core::sync::atomic::{AtomicU64, AtomicU8, AtomicUsize, Ordering};
+use failover::{Failure, Ledger};
 use partition_config::{FaultKind, HealthConfig};
 
 static BEATS: Heartbeats<{ percpu::MAX_CPUS }> = Heartbeats::new();
 static INJECTIONS: Injections<{ percpu::MAX_CPUS }> = Injections::new();
 static SETTINGS: spin::Once<HealthConfig> = spin::Once::new();
 static CORES: AtomicUsize = AtomicUsize::new(0);
+/// A fault due on each core, waiting for its safe point: 0 none, 1 stop, 2 signal.
+static DUE: [AtomicU8; percpu::MAX_CPUS] = [const { AtomicU8::new(0) }; percpu::MAX_CPUS];
+/// The latest each core's beat came after its deadline (ns): what the minimum heartbeat
+/// period must cover.
+static WORST_LATE: [AtomicU64; percpu::MAX_CPUS] = [const { AtomicU64::new(0) }; percpu::MAX_CPUS];
 
-/// The health settings in force (defaults until `start`).
+/// The health settings in force (defaults until `configure`).
 pub fn settings() -> &'static HealthConfig {
     SETTINGS.call_once(HealthConfig::default)
 }
@@ -23,9 +33,9 @@ pub fn heartbeats() -> &'static Heartbeats<{ percpu::MAX_CPUS }> {
     &BEATS
 }
 
-/// Installs the settings and the fault plan (boot core, before any core starts beating). Plan
-/// times count from now, the moment the VMs are about to start.
-pub fn configure(config: &HealthConfig, cores: usize) {
+/// Installs the settings, the fault plan and the ledger's first state (boot core, before any
+/// core starts beating). Plan times count from now, the moment the VMs are about to start.
+pub fn configure(config: &HealthConfig, cores: usize, ledger: Ledger) {
     SETTINGS.call_once(|| config.clone());
     let start = cpu::now_ns();
     let mut plan = config.fault_plan.clone();
@@ -33,6 +43,10 @@ pub fn configure(config: &HealthConfig, cores: usize) {
         .for_each(|fault| fault.at_ns = fault.at_ns.saturating_add(start));
     INJECTIONS.set_plan(&plan);
     CORES.store(cores.min(percpu::MAX_CPUS), Ordering::Release);
+    let _ = super::ledger::update(|current| {
+        *current = ledger;
+        Ok(())
+    });
     let settings = settings();
     log::info!(
         "heartbeat every {} us, a core is failed after {} missed beats; migration {:?}; {} planned fault(s)",
@@ -55,44 +69,40 @@ pub fn inject(core: usize, kind: FaultKind) -> bool {
     core < CORES.load(Ordering::Acquire) && INJECTIONS.request(core, kind)
 }
 
-/// Runs a heartbeat now (the idle loop calls this when it wakes late).
-pub fn tick_now() {
-    tick();
-}
-
-/// Beats without waiting for the timer: long work at EL2 with interrupts masked (reloading a
-/// VM's memory, say) calls this so that its peers do not take it for dead.
-pub fn keepalive() {
-    if SETTINGS.is_completed() {
-        fence_if_declared_failed();
-        BEATS.beat(percpu::current_id(), cpu::now_ns());
-    }
+/// True once this core was declared failed by a peer: it must not go on.
+pub fn declared_failed() -> bool {
+    BEATS.health(percpu::current_id()) == Health::Failed
 }
 
 /// A core its peers declared failed must not go on (its VMs now run elsewhere): it stops at
-/// once, touching nothing (fencing). Called at every beat and every guest exit.
+/// once, touching nothing (fencing).
 pub fn fence_if_declared_failed() {
-    let me = percpu::current_id();
-    if matches!(BEATS.health(me), Health::Failed) {
+    if declared_failed() {
         crate::console::emit(
             crate::console::event("fenced").str("reason", "declared failed by a peer"),
         );
         timer::disarm();
-        cpu::park();
+        crate::drivers::gic::park_silently();
     }
 }
 
-/// The EL2 timer handler: beat, fail if told to, watch the peers, re-arm.
+/// The EL2 timer handler: beat, note a due fault, watch the peers and claim the silent ones,
+/// re-arm. Runs in interrupt context; touches only atomics and the ledger.
 fn tick() {
     let me = percpu::current_id();
     let now = cpu::now_ns();
     let settings = settings();
     fence_if_declared_failed();
+    if let Some(deadline) = timer::handled_deadline() {
+        WORST_LATE[me].fetch_max(
+            now.saturating_sub(cpu::ticks_to_ns(deadline)),
+            Ordering::Relaxed,
+        );
+    }
     BEATS.beat(me, now);
-    match INJECTIONS.due(me, now) {
-        Some(FaultKind::Stop) => fail_stop_here(now),
-        Some(FaultKind::Signal) => fail_signal_here("injected"),
-        None => {}
+    if let Some(kind) = INJECTIONS.due(me, now) {
+        DUE[me].store(encode(kind), Ordering::Release);
+        percpu::current().attend();
     }
     let cores = CORES.load(Ordering::Acquire);
     let mut suspects = [usize::MAX; percpu::MAX_CPUS];
@@ -109,15 +119,7 @@ fn tick() {
         suspects[slot] = core;
     }
     for &core in suspects.iter().filter(|&&core| core != usize::MAX) {
-        let signalled = BEATS.health(core) == Health::Signalled;
-        if BEATS.claim(core) {
-            let kind = if signalled {
-                FaultKind::Signal
-            } else {
-                FaultKind::Stop
-            };
-            crate::migration::handle_failure(core, kind, BEATS.last_beat(core), cpu::now_ns());
-        }
+        claim(me, core, now);
     }
     let period = cpu::ns_to_ticks(settings.heartbeat_ns);
     let next = timer::deadline()
@@ -127,22 +129,97 @@ fn tick() {
     timer::arm(next);
 }
 
-/// Fail-stop: this core stops dead, interrupts masked, and says nothing more (the trace line
-/// is the experiment's ground truth; the detector never reads it).
-fn fail_stop_here(now: u64) -> ! {
+/// Claims `suspect`'s failure in the ledger; if this core's claim is the one that commits, it
+/// becomes the decider of the suspect's guests and its run loop is told.
+fn claim(me: usize, suspect: usize, now: u64) {
+    let kind = if BEATS.health(suspect) == Health::Signalled {
+        failover::FaultKind::Signal
+    } else {
+        failover::FaultKind::Stop
+    };
+    let failure = Failure {
+        by: me,
+        kind,
+        last_beat_ns: BEATS.last_beat(suspect),
+        detected_ns: now,
+    };
+    if super::ledger::update(|ledger| ledger.claim(me, suspect, failure)).is_ok() {
+        BEATS.mark_failed(suspect);
+        percpu::of(suspect).set_state(percpu::CoreState::Parked);
+        percpu::current().attend();
+    }
+}
+
+fn encode(kind: FaultKind) -> u8 {
+    match kind {
+        FaultKind::Stop => 1,
+        FaultKind::Signal => 2,
+    }
+}
+
+/// The fault due on this core, if any (taken: it is carried out by the caller).
+pub fn take_due_fault() -> Option<FaultKind> {
+    match DUE[percpu::current_id()].swap(0, Ordering::AcqRel) {
+        1 => Some(FaultKind::Stop),
+        2 => Some(FaultKind::Signal),
+        _ => None,
+    }
+}
+
+/// Runs `work` (long: a decision, a memory copy, a reload, traces) with this core's heartbeat
+/// going on: EL2 takes the timer's interrupt, and only it, meanwhile. Nests: inside another
+/// `with_beats` it just runs `work`.
+pub fn with_beats<R>(work: impl FnOnce() -> R) -> R {
+    let daif: u64;
+    // SAFETY: reading DAIF has no side effects.
+    unsafe { core::arch::asm!("mrs {}, daif", out(reg) daif, options(nomem, nostack)) };
+    let already = daif & (1 << 7) == 0;
+    let gic = gic::get();
+    let (Some(gic), false) = (gic, already) else {
+        return work();
+    };
+    gic.set_priority_mask(gic::LONG_WORK_MASK);
+    // SAFETY: unmasking IRQs at EL2 lets the timer interrupt (the only one the priority mask
+    // passes) be taken through the EL2 vectors, whose handler touches only atomics and the
+    // ledger (which is never held with interrupts unmasked).
+    unsafe { core::arch::asm!("msr daifclr, #2", "isb", options(nomem, nostack)) };
+    let result = work();
+    // SAFETY: masks IRQs again; nothing else changes.
+    unsafe { core::arch::asm!("msr daifset, #2", "isb", options(nomem, nostack)) };
+    gic.set_priority_mask(gic::OPEN_MASK);
+    result
+}
+
+/// An interrupt taken at EL2 (inside [`with_beats`]): the timer's, run now; anything else is
+/// left for later (the priority mask lets nothing else through).
+pub fn on_el2_interrupt() {
+    let Some(gic) = gic::get() else { return };
+    let Some(interrupt) = gic.acknowledge() else {
+        return;
+    };
+    if interrupt.intid == timer::intid() {
+        timer::handle_interrupt();
+    }
+    gic.end_of_interrupt(interrupt);
+}
+
+/// Fail-stop at this core's safe point: it stops dead, saying so in the trace only (the
+/// experiment's ground truth; the detector never reads it).
+pub fn stop_here() -> ! {
+    let now = cpu::now_ns();
     crate::console::emit(
         crate::console::event("fault_injected")
             .str("kind", "stop")
             .u64("at_ns", now),
     );
-    crate::migration::record_fault_truth(percpu::current_id(), now);
+    super::truth::record(percpu::current_id(), now);
     timer::disarm();
-    cpu::park()
+    crate::drivers::gic::park_silently()
 }
 
-/// Fail-signal: this core saves its vCPU's live state for a survivor, declares itself failed
-/// and takes itself out of service.
-pub fn fail_signal_here(reason: &str) -> ! {
+/// Fail-signal: this core (its running vCPU's live state already handed over) declares itself
+/// failed and takes itself out of service.
+pub fn signal_here(reason: &str) -> ! {
     let me = percpu::current_id();
     let now = cpu::now_ns();
     crate::console::emit(
@@ -151,10 +228,18 @@ pub fn fail_signal_here(reason: &str) -> ! {
             .str("reason", reason)
             .u64("at_ns", now),
     );
-    crate::migration::record_fault_truth(me, now);
-    crate::migration::hand_over_live_state(me);
+    super::truth::record(me, now);
     BEATS.signal(me);
     timer::disarm();
     cpu::send_event();
-    cpu::park()
+    crate::drivers::gic::park_silently()
+}
+
+/// The latest beat of each core after its deadline, in ns (for the trace at power-off).
+pub fn worst_beat_lateness() -> u64 {
+    WORST_LATE
+        .iter()
+        .map(|late| late.load(Ordering::Relaxed))
+        .max()
+        .unwrap_or(0)
 }

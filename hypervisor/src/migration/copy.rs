@@ -1,6 +1,6 @@
 //! Copy migration: each spare core owns a memory region (the paper's case, where a VM's memory
 //! must move to its new core and the downtime grows with VM size), the copy bandwidth is
-//! measured on the running platform, and the copy itself beats as it goes.
+//! measured on the running platform; the copy runs with the heartbeat going on.
 
 use crate::arch::aarch64::{cpu, percpu};
 use crate::mm::AddressRange;
@@ -16,7 +16,8 @@ static REGION_SIZE: AtomicU64 = AtomicU64::new(0);
 static BANDWIDTH: [AtomicU64; percpu::MAX_CPUS] = [const { AtomicU64::new(0) }; percpu::MAX_CPUS];
 
 /// Copies `length` bytes from `source` to `destination` (disjoint RAM ranges), cleaning the
-/// destination to the point of coherency, a chunk at a time with a heartbeat in between.
+/// destination to the point of coherency, a chunk at a time. Long: call it where the heartbeat
+/// goes on ([`crate::health::with_beats`]).
 pub fn copy_and_clean(source: u64, destination: u64, length: u64) {
     let mut done = 0;
     while done < length {
@@ -31,7 +32,6 @@ pub fn copy_and_clean(source: u64, destination: u64, length: u64) {
             )
         };
         cpu::clean_dcache_range(destination + done, chunk);
-        crate::health::keepalive();
         done += chunk;
     }
 }
@@ -112,7 +112,7 @@ pub fn calibrate_here() {
         return;
     }
     let start = cpu::now_ns();
-    copy_and_clean(base, base + bytes, bytes);
+    crate::health::with_beats(|| copy_and_clean(base, base + bytes, bytes));
     let elapsed = cpu::now_ns().saturating_sub(start).max(1);
     // Plan on 90 % of what was measured: the copy during a migration competes with the same
     // guests, but not always in the same phase.

@@ -1,15 +1,12 @@
 //! What the policy needs, read from what the survivors hold: each VM's registered task set,
-//! last slack report and committed state (in its own memory, which outlives its core), the
-//! healthy cores and their residents, and the platform's downtime model.
+//! last slack report and committed state (in its own memory, which outlives its core), and the
+//! platform's downtime model.
 
-use crate::arch::aarch64::percpu;
-use crate::health::detector::Health;
 use crate::trace::Event;
 use crate::vm::paravirt::{active_jobs, committed_state, finite};
 use crate::vm::{vms, Vm, VmState};
 use alloc::{string::String, vec::Vec};
-use migration_policy::{CoreInput, Platform, RealTimeInput, TraceValue, VmInput};
-use partition_config::{FaultKind, MigratePolicy};
+use migration_policy::{Platform, RealTimeInput, TraceValue};
 use rt_analysis::{JobState, Scheduler, SimState, Slack, Task, TaskSet};
 
 /// Upper bound of the policy's own run time (measured: see `make bench`).
@@ -31,33 +28,6 @@ pub const SWITCH_BOUND_NS: u64 = 20_000;
 /// Shortest frame period tried for a shared core: below it the switches (two per slot and
 /// period) would cost more than a few percent of the core.
 pub const MIN_FRAME_PERIOD_NS: u64 = 250_000;
-
-/// The policy's view of each affected VM of `failed`; after a fail-signal only the VM whose
-/// live state the core handed over resumes live, any other (switched out in a time partition)
-/// from its checkpoint.
-pub fn affected_vms(affected: &[&'static Vm], kind: FaultKind, failed: usize) -> Vec<VmInput> {
-    let live = match kind {
-        FaultKind::Signal => super::live::signalled_vm(failed),
-        FaultKind::Stop => None,
-    };
-    affected
-        .iter()
-        .map(|vm| VmInput {
-            vm: vm.id,
-            name: vm.name.clone(),
-            memory_bytes: vm.ram().size,
-            copy_memory: crate::health::settings().migration
-                == partition_config::MigrationMode::Copy,
-            policy: match vm.config.migrate {
-                MigratePolicy::Always => migration_policy::MigratePolicy::Always,
-                MigratePolicy::IfNoMiss => migration_policy::MigratePolicy::IfNoMiss,
-                MigratePolicy::Never => migration_policy::MigratePolicy::Never,
-            },
-            checkpoint_only: kind == FaultKind::Signal && live != Some(vm.id),
-            realtime: realtime(vm),
-        })
-        .collect()
-}
 
 /// The task set the VM's RTOS registered, if any (no guest memory is read).
 pub fn task_set(vm: &Vm) -> Option<TaskSet> {
@@ -121,40 +91,9 @@ pub fn realtime(vm: &Vm) -> Option<RealTimeInput> {
     })
 }
 
-/// Every core as the policy sees it: healthy or not, and who lives there.
-pub fn cores(failed: usize) -> Vec<CoreInput> {
-    let count = crate::boot::platform()
-        .map_or(0, |p| p.cpus.len())
-        .min(percpu::MAX_CPUS);
-    let beats = crate::health::heartbeats();
-    (0..count)
-        .map(|core| {
-            let residents: Vec<&Vm> = vms()
-                .iter()
-                .filter(|vm| vm.state() != VmState::Stopped && vm.runs_on(core))
-                .collect();
-            CoreInput {
-                core,
-                healthy: core != failed && beats.health(core) == Health::Alive,
-                residents: residents.iter().map(|vm| vm.id).collect(),
-                resident_sets: residents.iter().map(|vm| task_set(vm)).collect(),
-                frame: crate::partition::frame_of(core).map(|plan| migration_policy::Frame {
-                    start: plan.start_ns,
-                    period: plan.period_ns,
-                    slots: plan
-                        .slots
-                        .iter()
-                        .map(|&(vm, offset, length)| migration_policy::Slot { vm, offset, length })
-                        .collect(),
-                }),
-            }
-        })
-        .collect()
-}
-
 /// The platform's downtime model, and the frame periods a newly shared core may take: fractions
 /// of the shortest task period of every VM still running (`candidate_periods`).
-pub fn platform(_affected: &[&'static Vm]) -> Platform {
+pub fn platform() -> Platform {
     let sets: Vec<TaskSet> = vms()
         .iter()
         .filter(|vm| vm.state() != VmState::Stopped)
@@ -176,7 +115,7 @@ pub fn platform(_affected: &[&'static Vm]) -> Platform {
         server_periods: migration_policy::candidate_periods(&set_refs, MIN_FRAME_PERIOD_NS),
         switch: SWITCH_BOUND_NS,
         decide_shared: DECIDE_SHARED_BOUND_NS,
-        progress: Some(crate::health::keepalive),
+        progress: None,
     }
 }
 

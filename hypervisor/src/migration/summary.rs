@@ -45,8 +45,9 @@ fn us(value: Option<u64>) -> String {
     })
 }
 
-/// Prints the table (nothing if no fault happened).
-pub fn print() {
+/// Prints the table (nothing if no fault happened), and `switches`: per core that ran time
+/// partitions, `(core, switches, worst switch in ns)`.
+pub fn print(switches: &[(usize, u64, u64)]) {
     let rows = ROWS.lock();
     if rows.is_empty() {
         return;
@@ -71,7 +72,7 @@ pub fn print() {
             row.outcome
         ));
     }
-    for (core, switches, worst_ns) in crate::partition::switch_stats() {
+    for &(core, switches, worst_ns) in switches {
         line(&format!(
             "Time partitions on core {core}: {switches} switches, the longest {}.{:03} us (bound {} us)",
             worst_ns / 1000,

@@ -2,14 +2,12 @@
 //! virtual CPU interface, and the active state of its forwarded timer interrupts.
 
 use crate::arch::aarch64::{cpu, el1_context};
+use crate::arch::TrapFrame;
 use crate::drivers::gic::{self, InterfaceState};
-use crate::vm::exit::TrapFrame;
 
 /// The timer PPIs a vCPU owns on its core (virtual, EL1 physical).
 fn timer_ppis() -> [u32; 2] {
-    crate::boot::platform()
-        .and_then(|platform| platform.timer)
-        .map_or([27, 30], |timer| [timer.virt_irq, timer.phys_irq])
+    crate::machine::guest_timer_ppis()
 }
 
 /// What a vCPU needs to run again exactly where it stopped.

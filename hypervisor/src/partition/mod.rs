@@ -1,7 +1,9 @@
 //! Time partitions: when a migration consolidates a VM onto a core that already runs one, the
 //! core runs both in a static cyclic frame planned by the migration policy (each vCPU owns a
 //! fixed slot of every period, the core idles outside the slots), switching vCPUs at the slot
-//! boundaries from its EL2 timer.
+//! boundaries from its EL2 timer. The run loop (`crate::run`) drives the switches; this module
+//! holds the frame (`schedule`), a switched-out vCPU's state (`context`) and what the guest is
+//! told about the time it did not get (`dark_span`, `supply_log`).
 //!
 //! The guests keep seeing real time (CNTVOFF_EL2 stays 0): their deadlines are real ones. Each
 //! span a vCPU spent switched out is appended to its RTOS's supply log in the real-time page
@@ -12,9 +14,6 @@ pub mod schedule;
 pub mod supply_log;
 
 #[cfg(target_arch = "aarch64")]
-mod context;
+pub mod context;
 #[cfg(target_arch = "aarch64")]
-mod cores;
-
-#[cfg(target_arch = "aarch64")]
-pub use cores::{accept, active, frame_of, leave, log_dark_span, poll, run, switch_stats};
+pub mod dark_span;

@@ -319,7 +319,6 @@ fn clear(base: u64, start: u64, end: u64) {
     while at < pages_end {
         let chunk = (pages_end - at).min(CHUNK);
         crate::arch::aarch64::cpu::zero_and_clean(base + at, chunk);
-        crate::health::keepalive();
         at += chunk;
     }
 }

@@ -2,59 +2,7 @@
 //!
 //! Decoding is pure (it takes the syndrome values as numbers), so every case is host-tested.
 
-/// The guest context saved by the EL2 vectors; the layout matches the assembly in
-/// `arch/aarch64/exception.rs`.
-#[repr(C)]
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct TrapFrame {
-    /// General-purpose registers x0 to x30.
-    pub x: [u64; 31],
-    /// Where the guest resumes (ELR_EL2).
-    pub elr: u64,
-    /// The guest's saved PSTATE (SPSR_EL2).
-    pub spsr: u64,
-    _padding: [u64; 3],
-}
-
-/// SPSR for a fresh vCPU: EL1 with SP_EL1 (EL1h) and D, A, I, F masked.
-pub const SPSR_EL1H_MASKED: u64 = 0x3c5;
-
-impl TrapFrame {
-    /// All registers zero.
-    pub const ZERO: TrapFrame = TrapFrame {
-        x: [0; 31],
-        elr: 0,
-        spsr: 0,
-        _padding: [0; 3],
-    };
-
-    /// A frame that starts a guest at `entry` with `x0 = argument`, EL1h, interrupts masked.
-    pub fn boot(entry: u64, argument: u64) -> TrapFrame {
-        let mut frame = TrapFrame {
-            elr: entry,
-            spsr: SPSR_EL1H_MASKED,
-            ..Default::default()
-        };
-        frame.x[0] = argument;
-        frame
-    }
-
-    /// Register `n` as the guest sees it (31 is XZR, reading zero).
-    pub fn reg(&self, n: usize) -> u64 {
-        if n < 31 {
-            self.x[n]
-        } else {
-            0
-        }
-    }
-
-    /// Writes register `n` (writes to XZR are dropped).
-    pub fn set_reg(&mut self, n: usize, value: u64) {
-        if n < 31 {
-            self.x[n] = value;
-        }
-    }
-}
+pub use crate::arch::frame::{TrapFrame, SPSR_EL1H_MASKED};
 
 /// A data abort's access, when the syndrome describes it (ISV set).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

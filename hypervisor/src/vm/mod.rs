@@ -1,5 +1,6 @@
 //! Virtual machines: the decoded exits and hypercalls (pure), and on the target the VM table,
 //! creation from the partition config and the per-core run loop.
+pub mod action;
 pub mod exit;
 pub mod guest_dt;
 pub mod hypercall;
@@ -16,11 +17,11 @@ mod console_line;
 #[cfg(target_arch = "aarch64")]
 mod create;
 #[cfg(target_arch = "aarch64")]
-pub mod run;
+pub mod table;
 #[cfg(target_arch = "aarch64")]
 pub mod trap;
 
 #[cfg(target_arch = "aarch64")]
 pub use create::{create_all, Vm, VmState};
 #[cfg(target_arch = "aarch64")]
-pub use run::{all_stopped, run_this_core, stop_current, vms};
+pub use table::{all_stopped, vms};

@@ -1,49 +1,53 @@
-//! Rust side of the EL2 vectors: decode the exit, let the VM layer decide, resume or stop.
+//! A guest's exceptions at EL2: decode the exit, handle it, and tell the run loop whether the
+//! guest resumes or leaves ([`Exit`]). Nothing here diverges.
 
+use super::action::{Exit, Yield};
 use super::exit::{decode_with, ExitReason, TrapFrame};
 use super::hypercall::{dispatch, GuestContext};
 use super::inject::{inject_abort, AbortKind};
 use super::psci::{self, PsciAction};
-use super::run::{current_vm, stop_current};
+use super::table::current_vm;
 use super::Vm;
 use crate::arch::aarch64::{cpu, percpu, regs};
 use hypercall_abi::{encode_result, Error};
 use partition_config::OnFault;
 
 /// A trapped exception from the guest (hypercall, SMC, WFI, abort, system register).
-#[no_mangle]
-pub extern "C" fn guest_sync(frame: &mut TrapFrame) {
+pub fn sync(frame: &mut TrapFrame) -> Exit {
     // No fence check or frame bookkeeping here: a core declared failed is fenced by its own
     // overdue heartbeat interrupt, which is taken before the guest runs a single instruction
-    // (physical IRQs go to EL2 whatever the guest masks), and fail-signal starts from that
-    // interrupt path only. This keeps the hypercall path short.
+    // (physical IRQs go to EL2 whatever the guest masks), and faults are carried out by the
+    // run loop. This keeps the hypercall path short.
     let reason = decode_with(regs::esr_el2(), || (regs::far_el2(), regs::hpfar_el2()));
     let Some(vm) = current_vm() else {
         panic!("guest exit {reason:?} on a core without a VM");
     };
     if vm.state() == super::VmState::Stopped {
-        stop_current("vm_stopped"); // another vCPU powered the VM off
+        return Exit::Yield(Yield::Attention); // another vCPU powered the VM off
     }
     match reason {
         ExitReason::Hypercall { .. } => call(vm, frame),
         ExitReason::SecureMonitorCall { .. } => {
             frame.elr += 4; // a trapped SMC returns to itself
-            call(vm, frame);
+            call(vm, frame)
         }
         ExitReason::WaitForInterrupt { wfe } => {
             frame.elr += 4;
-            if !wfe {
-                super::vgic::wait_for_interrupt(frame);
+            if !wfe && super::vgic::wait_for_interrupt(frame) {
+                return Exit::Yield(Yield::Attention);
             }
+            Exit::Resume
         }
         ExitReason::Mmio(access) => emulate(vm, frame, access),
-        ExitReason::SystemRegister { iss } if super::vgic::system_register(frame, iss) => {}
+        ExitReason::SystemRegister { iss } if super::vgic::system_register(frame, iss) => {
+            Exit::Resume
+        }
         other => guest_fault(vm, frame, other),
     }
 }
 
 /// Performs a trapped access on the emulated device at its address, or faults the guest.
-fn emulate(vm: &'static Vm, frame: &mut TrapFrame, access: super::exit::MmioAccess) {
+fn emulate(vm: &'static Vm, frame: &mut TrapFrame, access: super::exit::MmioAccess) -> Exit {
     let Some((device, offset)) = super::mmio::find(&vm.devices, access.ipa) else {
         let outside = ExitReason::DataAbort {
             ipa: access.ipa,
@@ -69,7 +73,10 @@ fn emulate(vm: &'static Vm, frame: &mut TrapFrame, access: super::exit::MmioAcce
         })
     };
     match result {
-        Ok(()) => frame.elr += 4,
+        Ok(()) => {
+            frame.elr += 4;
+            Exit::Resume
+        }
         Err(error) => {
             log::debug!(
                 "vm '{}': {} {:?} at +{offset:#x}",
@@ -77,13 +84,13 @@ fn emulate(vm: &'static Vm, frame: &mut TrapFrame, access: super::exit::MmioAcce
                 device.name(),
                 error
             );
-            guest_fault(vm, frame, ExitReason::Mmio(access));
+            guest_fault(vm, frame, ExitReason::Mmio(access))
         }
     }
 }
 
 /// Answers a hypercall or a PSCI call (either conduit) in place.
-fn call(vm: &'static Vm, frame: &mut TrapFrame) {
+fn call(vm: &'static Vm, frame: &mut TrapFrame) -> Exit {
     let function = frame.x[0];
     if psci::is_psci(function) {
         match psci::handle(function, [frame.x[1], frame.x[2], frame.x[3]], vm) {
@@ -93,14 +100,14 @@ fn call(vm: &'static Vm, frame: &mut TrapFrame) {
                 entry,
                 context,
             } => {
-                super::run::start_vcpu(vm, vcpu, entry, context);
+                super::table::start_vcpu(vm, vcpu, entry, context);
                 frame.x[0] = psci::status::SUCCESS as u64;
             }
-            PsciAction::StopVm => stop_current("system_off"),
-            PsciAction::ResetVm => super::run::restart_current("system_reset"),
-            PsciAction::StopVcpu => super::run::stop_vcpu(),
+            PsciAction::StopVm => return Exit::Yield(Yield::Stop("system_off")),
+            PsciAction::ResetVm => return Exit::Yield(Yield::Restart("system_reset")),
+            PsciAction::StopVcpu => return Exit::Yield(Yield::VcpuOff),
         }
-        return;
+        return Exit::Resume;
     }
     let args = [
         frame.x[1], frame.x[2], frame.x[3], frame.x[4], frame.x[5], frame.x[6],
@@ -117,6 +124,7 @@ fn call(vm: &'static Vm, frame: &mut TrapFrame) {
     let (status, values) = encode_result(result);
     frame.x[0] = status;
     frame.x[1..4].copy_from_slice(&values);
+    Exit::Resume
 }
 
 /// The calling vCPU as the hypercall layer sees it.
@@ -159,7 +167,7 @@ impl GuestContext for Caller {
 
 /// The guest did something the hypervisor does not allow or emulate: trace it and apply the
 /// VM's fault policy (reflect an abort into the guest, stop it, or restart it).
-fn guest_fault(vm: &'static Vm, frame: &mut TrapFrame, reason: ExitReason) {
+fn guest_fault(vm: &'static Vm, frame: &mut TrapFrame, reason: ExitReason) -> Exit {
     let (kind, address, abort) = match reason {
         ExitReason::Mmio(access) => (
             "mmio_denied",
@@ -202,80 +210,49 @@ fn guest_fault(vm: &'static Vm, frame: &mut TrapFrame, reason: ExitReason) {
         ("inject", Some(abort)) => {
             let injection = inject_abort(frame, abort, regs::far_el2(), regs::vbar_el1());
             regs::set_el1_abort(injection.esr, injection.far, injection.elr, injection.spsr);
+            Exit::Resume
         }
-        ("restart", _) => super::run::restart_current(kind),
-        _ => stop_current(kind),
+        ("restart", _) => Exit::Yield(Yield::Restart(kind)),
+        _ => Exit::Yield(Yield::Stop(kind)),
     }
 }
 
-/// An interrupt while a guest ran: forwarded to it through the vGIC, or the hypervisor's own.
-#[no_mangle]
-pub extern "C" fn guest_irq(frame: &mut TrapFrame) {
-    percpu::current().guest_frame.store(
-        frame as *mut TrapFrame as usize,
-        core::sync::atomic::Ordering::Release,
-    );
+/// An interrupt while a guest ran: forwarded to it through the vGIC, or the hypervisor's own
+/// (its heartbeat, a slot's end, a kick); the guest leaves if the run loop has to look.
+pub fn irq(_frame: &mut TrapFrame) -> Exit {
     super::vgic::handle_irq();
-    crate::partition::poll(frame);
+    if percpu::current()
+        .attention
+        .load(core::sync::atomic::Ordering::Acquire)
+    {
+        Exit::Yield(Yield::Attention)
+    } else {
+        Exit::Resume
+    }
 }
 
-/// An SError from the guest: contained by stopping its VM.
-#[no_mangle]
-pub extern "C" fn guest_serror(frame: &mut TrapFrame) {
-    if let Some(vm) = current_vm() {
-        guest_fault(
+/// An SError from the guest: contained by its VM's fault policy.
+pub fn serror(frame: &mut TrapFrame) -> Exit {
+    match current_vm() {
+        Some(vm) => guest_fault(
             vm,
             frame,
             ExitReason::Other {
                 class: 0x2f,
                 iss: regs::esr_el2() as u32,
             },
-        );
+        ),
+        None => Exit::Yield(Yield::Attention),
     }
 }
 
-/// An AArch32 guest or an FIQ: not supported, contained by stopping the VM.
-#[no_mangle]
-pub extern "C" fn guest_unsupported(frame: &mut TrapFrame) {
-    if let Some(vm) = current_vm() {
-        let class = (regs::esr_el2() >> 26) as u8;
-        guest_fault(vm, frame, ExitReason::Other { class, iss: 0 });
+/// An AArch32 guest or an FIQ: not supported, contained by its VM's fault policy.
+pub fn unsupported(frame: &mut TrapFrame) -> Exit {
+    match current_vm() {
+        Some(vm) => {
+            let class = (regs::esr_el2() >> 26) as u8;
+            guest_fault(vm, frame, ExitReason::Other { class, iss: 0 })
+        }
+        None => Exit::Yield(Yield::Attention),
     }
-}
-
-/// A synchronous exception inside the hypervisor: a bug; the core reports and parks.
-#[no_mangle]
-pub extern "C" fn hypervisor_sync(frame: &mut TrapFrame) {
-    panic!(
-        "EL2 synchronous exception: esr {:#x} elr {:#x} far {:#x}",
-        regs::esr_el2(),
-        frame.elr,
-        regs::far_el2()
-    );
-}
-
-/// An interrupt taken at EL2 (only if EL2 unmasks interrupts; waits normally poll instead).
-#[no_mangle]
-pub extern "C" fn hypervisor_irq(_frame: &mut TrapFrame) {
-    super::vgic::handle_irq();
-}
-
-/// An SError at EL2: this core cannot trust itself; it parks.
-#[no_mangle]
-pub extern "C" fn hypervisor_serror(frame: &mut TrapFrame) {
-    panic!(
-        "EL2 SError: esr {:#x} elr {:#x}",
-        regs::esr_el2(),
-        frame.elr
-    );
-}
-
-/// An exception through a vector that is never used.
-#[no_mangle]
-pub extern "C" fn hypervisor_fault(frame: &mut TrapFrame) {
-    panic!(
-        "EL2 unexpected exception: esr {:#x} elr {:#x}",
-        regs::esr_el2(),
-        frame.elr
-    );
 }

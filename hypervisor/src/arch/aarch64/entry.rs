@@ -1,4 +1,5 @@
-//! Image header and the first instructions on each core: EL check, BSS, stack, jump to Rust.
+//! Image header and the first instructions on each core: EL check, BSS, stack, jump to Rust
+//! (`kairos_primary_main` / `kairos_secondary_main`, which the boot layer defines).
 //!
 //! The 64-byte arm64 Image header lets QEMU `-kernel`, U-Boot `booti` and the Raspberry Pi
 //! firmware boot the raw image "like Linux": at EL2, MMU off, x0 = physical address of the DTB.
@@ -43,7 +44,7 @@ kairos_primary_entry:
     madd    x1, x2, x3, x1
     add     sp, x1, x2              // the boot stack sits after every per-core stack
     mov     x0, x19
-    bl      {rust_primary}
+    bl      kairos_primary_main
     b       kairos_park
 
 // Secondary cores (PSCI CPU_ON or spin-table release): find the logical id by MPIDR.
@@ -67,7 +68,7 @@ kairos_secondary_entry:
     madd    x1, x2, x4, x1
     add     sp, x1, x2
     mov     x0, x4
-    bl      {rust_secondary}
+    bl      kairos_secondary_main
     b       kairos_park
 
 kairos_park:
@@ -148,8 +149,6 @@ kairos_msg_load_addr:
     .asciz  " (LOAD_ADDR in boards/<board>/board.mk); halted\n"
 .balign 4
 "#,
-    rust_primary = sym crate::boot::primary_main,
-    rust_secondary = sym crate::boot::secondary_main,
     stacks = sym super::percpu::STACKS,
     mpidr_table = sym super::percpu::MPIDR_TABLE,
     stack_size = const STACK_SIZE,

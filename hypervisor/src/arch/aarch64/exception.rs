@@ -1,13 +1,39 @@
-//! EL2 exception vectors: save the interrupted context into a `TrapFrame`, call Rust, restore.
+//! EL2 exception vectors: save the interrupted context into a [`TrapFrame`], call up through
+//! the [`Traps`] interface, restore. The layer above names its implementation once with
+//! [`exception_vectors!`]; this module depends on nothing above it.
 
-use crate::vm::exit::TrapFrame;
+pub use crate::arch::frame::{TrapFrame, ELR_OFFSET, FRAME_SIZE, SPSR_OFFSET, X30_OFFSET};
 
-/// Size of the frame the vectors push (x0-x30, ELR_EL2, SPSR_EL2, padding to 16 bytes).
-pub const FRAME_SIZE: usize = 288;
-const _: () = assert!(core::mem::size_of::<TrapFrame>() <= FRAME_SIZE);
+/// What the layer above does with each kind of exception. Each handler gets the frame the
+/// vectors saved; when it returns, the vectors restore that frame and return to it.
+pub trait Traps {
+    /// A synchronous exception from a guest (hypercall, SMC, trapped WFI, abort, system
+    /// register).
+    extern "C" fn guest_sync(frame: &mut TrapFrame);
+    /// An interrupt while a guest ran.
+    extern "C" fn guest_irq(frame: &mut TrapFrame);
+    /// An SError from a guest.
+    extern "C" fn guest_serror(frame: &mut TrapFrame);
+    /// An exception from AArch32, or an FIQ: not supported.
+    extern "C" fn guest_unsupported(frame: &mut TrapFrame);
+    /// A synchronous exception at EL2: a hypervisor bug.
+    extern "C" fn hypervisor_sync(frame: &mut TrapFrame);
+    /// An interrupt taken at EL2 (only where EL2 unmasks them: long work that must keep
+    /// beating).
+    extern "C" fn hypervisor_irq(frame: &mut TrapFrame);
+    /// An SError at EL2.
+    extern "C" fn hypervisor_serror(frame: &mut TrapFrame);
+    /// An exception through a vector that is never used.
+    extern "C" fn hypervisor_unexpected(frame: &mut TrapFrame);
+}
 
-core::arch::global_asm!(
-    r#"
+/// Emits the EL2 vector table with the handlers of `$traps` (a type implementing [`Traps`]).
+/// Invoke exactly once, in the layer that implements the handlers.
+#[macro_export]
+macro_rules! exception_vectors {
+    ($traps:ty) => {
+        core::arch::global_asm!(
+            r#"
 .macro SAVE_FRAME
     sub     sp, sp, #{frame}
     stp     x0, x1, [sp, #0]
@@ -27,8 +53,8 @@ core::arch::global_asm!(
     stp     x28, x29, [sp, #224]
     mrs     x0, elr_el2
     mrs     x1, spsr_el2
-    stp     x30, x0, [sp, #240]
-    str     x1, [sp, #256]
+    stp     x30, x0, [sp, #{x30}]
+    str     x1, [sp, #{spsr}]
 .endm
 
 .macro VECTOR handler
@@ -43,27 +69,27 @@ core::arch::global_asm!(
 .balign 0x800
 .global kairos_el2_vectors
 kairos_el2_vectors:
-    VECTOR {hyp_fault}      // current EL, SP_EL0: never used
-    VECTOR {hyp_fault}
-    VECTOR {hyp_fault}
-    VECTOR {hyp_fault}
-    VECTOR {hyp_sync}       // current EL, SP_ELx
+    VECTOR {hyp_unexpected}     // current EL, SP_EL0: never used
+    VECTOR {hyp_unexpected}
+    VECTOR {hyp_unexpected}
+    VECTOR {hyp_unexpected}
+    VECTOR {hyp_sync}           // current EL, SP_ELx
     VECTOR {hyp_irq}
-    VECTOR {hyp_fault}
+    VECTOR {hyp_unexpected}
     VECTOR {hyp_serror}
-    VECTOR {guest_sync}     // lower EL, AArch64
+    VECTOR {guest_sync}         // lower EL, AArch64
     VECTOR {guest_irq}
-    VECTOR {guest_fault}
+    VECTOR {guest_unsupported}
     VECTOR {guest_serror}
-    VECTOR {guest_fault}    // lower EL, AArch32: not supported
-    VECTOR {guest_fault}
-    VECTOR {guest_fault}
-    VECTOR {guest_fault}
+    VECTOR {guest_unsupported}  // lower EL, AArch32: not supported
+    VECTOR {guest_unsupported}
+    VECTOR {guest_unsupported}
+    VECTOR {guest_unsupported}
 
 .global kairos_restore_frame
 kairos_restore_frame:
-    ldr     x1, [sp, #256]
-    ldp     x30, x0, [sp, #240]
+    ldr     x1, [sp, #{spsr}]
+    ldp     x30, x0, [sp, #{x30}]
     msr     elr_el2, x0
     msr     spsr_el2, x1
     ldp     x0, x1, [sp, #0]
@@ -84,15 +110,16 @@ kairos_restore_frame:
     add     sp, sp, #{frame}
     eret
 
-// Enters a guest for the first time: x0 = TrapFrame to load, x1 = top of this core's stack.
+// Enters a guest: x0 = TrapFrame to load, x1 = top of this core's stack (everything on it is
+// abandoned).
 .global kairos_enter_frame
 kairos_enter_frame:
     mov     sp, x1
-    ldr     x2, [x0, #256]
-    ldr     x3, [x0, #248]
+    ldr     x2, [x0, #{spsr}]
+    ldr     x3, [x0, #{elr}]
     msr     spsr_el2, x2
     msr     elr_el2, x3
-    ldr     x30, [x0, #240]
+    ldr     x30, [x0, #{x30}]
     ldp     x28, x29, [x0, #224]
     ldp     x26, x27, [x0, #208]
     ldp     x24, x25, [x0, #192]
@@ -109,21 +136,35 @@ kairos_enter_frame:
     ldp     x2, x3, [x0, #16]
     ldp     x0, x1, [x0, #0]
     eret
+
+// Calls x1 (a function that never returns) on a fresh stack whose top is x0.
+.global kairos_call_on_stack
+kairos_call_on_stack:
+    mov     sp, x0
+    mov     x29, #0
+    mov     x30, #0
+    br      x1
 "#,
-    frame = const FRAME_SIZE,
-    hyp_fault = sym crate::vm::trap::hypervisor_fault,
-    hyp_sync = sym crate::vm::trap::hypervisor_sync,
-    hyp_irq = sym crate::vm::trap::hypervisor_irq,
-    hyp_serror = sym crate::vm::trap::hypervisor_serror,
-    guest_sync = sym crate::vm::trap::guest_sync,
-    guest_irq = sym crate::vm::trap::guest_irq,
-    guest_fault = sym crate::vm::trap::guest_unsupported,
-    guest_serror = sym crate::vm::trap::guest_serror,
-);
+            frame = const $crate::arch::aarch64::exception::FRAME_SIZE,
+            x30 = const $crate::arch::aarch64::exception::X30_OFFSET,
+            elr = const $crate::arch::aarch64::exception::ELR_OFFSET,
+            spsr = const $crate::arch::aarch64::exception::SPSR_OFFSET,
+            hyp_unexpected = sym <$traps as $crate::arch::aarch64::exception::Traps>::hypervisor_unexpected,
+            hyp_sync = sym <$traps as $crate::arch::aarch64::exception::Traps>::hypervisor_sync,
+            hyp_irq = sym <$traps as $crate::arch::aarch64::exception::Traps>::hypervisor_irq,
+            hyp_serror = sym <$traps as $crate::arch::aarch64::exception::Traps>::hypervisor_serror,
+            guest_sync = sym <$traps as $crate::arch::aarch64::exception::Traps>::guest_sync,
+            guest_irq = sym <$traps as $crate::arch::aarch64::exception::Traps>::guest_irq,
+            guest_unsupported = sym <$traps as $crate::arch::aarch64::exception::Traps>::guest_unsupported,
+            guest_serror = sym <$traps as $crate::arch::aarch64::exception::Traps>::guest_serror,
+        );
+    };
+}
 
 extern "C" {
     fn kairos_el2_vectors();
     fn kairos_enter_frame(frame: *const TrapFrame, stack_top: u64) -> !;
+    fn kairos_call_on_stack(stack_top: u64, function: extern "C" fn() -> !) -> !;
 }
 
 /// Points VBAR_EL2 at the vectors on this core.
@@ -135,13 +176,20 @@ pub fn install_vectors() {
 }
 
 /// Loads `frame` and returns to the context it describes (a guest at EL1), resetting this
-/// core's EL2 stack to `stack_top`.
+/// core's EL2 stack to its top.
 ///
 /// # Safety
-/// `stack_top` must be the top of this core's own EL2 stack (everything on it is abandoned),
-/// `frame` must not live on that stack, and its ELR/SPSR must describe a lower exception level
-/// whose translation is set up.
-pub unsafe fn enter(frame: *const TrapFrame, stack_top: u64) -> ! {
-    // SAFETY: forwarded from the caller's contract.
-    unsafe { kairos_enter_frame(frame, stack_top) }
+/// `frame` must not live on this core's stack, and its ELR/SPSR must describe a lower
+/// exception level whose translation is set up.
+pub unsafe fn enter(frame: *const TrapFrame) -> ! {
+    // SAFETY: forwarded from the caller's contract; the stack top is this core's own.
+    unsafe { kairos_enter_frame(frame, super::percpu::stack_top()) }
+}
+
+/// Runs `function` on this core's stack from its top, abandoning whatever is on it (the
+/// caller's frames and any exception being handled).
+pub fn restart_on_stack(function: extern "C" fn() -> !) -> ! {
+    // SAFETY: the stack top is this core's own; nothing on the abandoned stack is used again,
+    // and `function` never returns into it.
+    unsafe { kairos_call_on_stack(super::percpu::stack_top(), function) }
 }

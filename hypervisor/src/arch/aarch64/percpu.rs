@@ -51,9 +51,12 @@ pub struct PerCpu {
     pub vcpu: AtomicUsize,
     /// Address of the guest frame the vectors saved for the exception being handled (0: none).
     pub guest_frame: AtomicUsize,
-    /// Something for the time partitions to look at (an arrival, a slot's end): one load on
-    /// the guest interrupt path decides whether to look further.
+    /// Something for the run loop to look at (a claim, an arrival, a slot's end, a start
+    /// request, a due fault): one load on the guest interrupt path decides whether to leave
+    /// the guest for it.
     pub attention: core::sync::atomic::AtomicBool,
+    /// Which stack this core runs on (its own, or the boot stack on the boot core).
+    stack_slot: AtomicUsize,
 }
 
 impl PerCpu {
@@ -66,6 +69,7 @@ impl PerCpu {
             vcpu: AtomicUsize::new(0),
             guest_frame: AtomicUsize::new(0),
             attention: core::sync::atomic::AtomicBool::new(false),
+            stack_slot: AtomicUsize::new(0),
         }
     }
 
@@ -79,6 +83,11 @@ impl PerCpu {
         }
     }
 
+    /// Asks this core's run loop to look at what changed, and wakes it.
+    pub fn attend(&self) {
+        self.attention.store(true, Ordering::Release);
+    }
+
     /// Publishes a new state and wakes cores waiting on it.
     pub fn set_state(&self, state: CoreState) {
         self.state.store(state as u8, Ordering::Release);
@@ -88,11 +97,14 @@ impl PerCpu {
 
 static PERCPU: [PerCpu; MAX_CPUS] = [const { PerCpu::new() }; MAX_CPUS];
 
-/// Points TPIDR_EL2 at core `id`'s data; called once per core at start.
-pub fn install(id: usize, mpidr: u64) {
+/// Points TPIDR_EL2 at core `id`'s data; called once per core at start. `boot` says it runs
+/// on the boot stack (the boot core), else on its own.
+pub fn install(id: usize, mpidr: u64, boot: bool) {
     let data = &PERCPU[id];
     data.id.store(id, Ordering::Relaxed);
     data.mpidr.store(mpidr, Ordering::Relaxed);
+    data.stack_slot
+        .store(if boot { MAX_CPUS } else { id }, Ordering::Relaxed);
     // SAFETY: TPIDR_EL2 is reserved for this pointer; it is written once per core before use.
     unsafe { core::arch::asm!("msr tpidr_el2, {}", in(reg) data as *const PerCpu as u64) };
 }
@@ -117,4 +129,11 @@ pub fn of(id: usize) -> &'static PerCpu {
 /// This core's logical id.
 pub fn current_id() -> usize {
     current().id.load(Ordering::Relaxed)
+}
+
+/// The top of this core's EL2 stack.
+pub fn stack_top() -> u64 {
+    let slot = current().stack_slot.load(Ordering::Relaxed);
+    let stacks = core::ptr::addr_of!(STACKS) as u64;
+    stacks + ((slot + 1) * STACK_SIZE) as u64
 }

@@ -119,3 +119,14 @@ pub fn set_el1_abort(esr: u64, far: u64, elr: u64, spsr: u64) {
         );
     }
 }
+
+/// HCR_EL2 while no guest has run on this core yet: physical interrupts routed to EL2, so that
+/// EL2 takes its own timer's interrupt during long work (with IMO clear they would target EL1
+/// and stay masked at EL2); EL1 is AArch64.
+pub fn route_interrupts_to_el2() {
+    use aarch64_cpu::registers::{Writeable, HCR_EL2};
+    HCR_EL2.write(
+        HCR_EL2::RW::EL1IsAarch64 + HCR_EL2::IMO::SET + HCR_EL2::FMO::SET + HCR_EL2::AMO::SET,
+    );
+    aarch64_cpu::asm::barrier::isb(aarch64_cpu::asm::barrier::SY);
+}

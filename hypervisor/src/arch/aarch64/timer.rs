@@ -27,20 +27,16 @@ pub enum Channel {
 
 static DEADLINES: [[AtomicU64; CHANNELS]; MAX_CPUS] =
     [const { [const { AtomicU64::new(DISARMED) }; CHANNELS] }; MAX_CPUS];
+/// The deadline whose handler runs now on each core (`DISARMED` outside handlers).
+static HANDLING: [AtomicU64; MAX_CPUS] = [const { AtomicU64::new(DISARMED) }; MAX_CPUS];
 static HANDLERS: [[AtomicUsize; CHANNELS]; MAX_CPUS] =
     [const { [const { AtomicUsize::new(0) }; CHANNELS] }; MAX_CPUS];
 
-/// Every core, after its GIC CPU interface is on: timer off, its interrupt enabled.
-pub fn init_this_core() {
-    if let Some(timer) = crate::boot::platform().and_then(|p| p.timer.as_ref()) {
-        INTID.store(timer.hyp_phys_irq, Ordering::Relaxed);
-    }
+/// Every core, at start: its timer off. `intid` is the timer's interrupt (the DTB's
+/// `hyp_phys_irq`); the caller enables it at the interrupt controller.
+pub fn init_this_core(intid: u32) {
+    INTID.store(intid, Ordering::Relaxed);
     program(DISARMED);
-    if let Some(gic) = crate::drivers::gic::get() {
-        let core = percpu::current_id();
-        gic.set_priority(intid(), core, crate::drivers::gic::HYPERVISOR_PRIORITY);
-        gic.enable(intid(), core);
-    }
 }
 
 /// The timer's INTID.
@@ -92,6 +88,12 @@ pub fn deadline() -> Option<u64> {
         .filter(|&d| d != DISARMED)
 }
 
+/// Inside a channel's handler: the deadline it was armed for (how late the handler runs is
+/// now minus this).
+pub fn handled_deadline() -> Option<u64> {
+    Some(HANDLING[percpu::current_id()].load(Ordering::Relaxed)).filter(|&d| d != DISARMED)
+}
+
 /// The earliest armed deadline of `core` (or `DISARMED`).
 fn earliest(core: usize) -> u64 {
     DEADLINES[core]
@@ -113,7 +115,9 @@ pub fn handle_interrupt() {
             if handler != 0 {
                 // SAFETY: only `set_channel_handler` stores here, always a valid `fn()`.
                 let handler: fn() = unsafe { core::mem::transmute::<usize, fn()>(handler) };
+                HANDLING[core].store(deadline, Ordering::Relaxed);
                 handler();
+                HANDLING[core].store(DISARMED, Ordering::Relaxed);
             }
         }
     }

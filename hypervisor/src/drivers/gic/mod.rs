@@ -24,6 +24,14 @@ pub const KICK_SGI: u32 = 0;
 pub const DEFAULT_MAINTENANCE_INTID: u32 = 25;
 /// Priority of the hypervisor's own interrupts (above those forwarded to guests).
 pub const HYPERVISOR_PRIORITY: u8 = 0x80;
+/// Priority of the hypervisor's timer (the heartbeat), above every other interrupt: the only
+/// one taken while EL2 does long work ([`LONG_WORK_MASK`]).
+pub const TIMER_PRIORITY: u8 = 0x40;
+/// Priority mask while EL2 does long work with interrupts on: only interrupts of a higher
+/// priority than this (a lower value), the timer's, get through.
+pub const LONG_WORK_MASK: u8 = HYPERVISOR_PRIORITY;
+/// Priority mask the rest of the time: every priority.
+pub const OPEN_MASK: u8 = 0xff;
 
 /// The machine's GIC.
 pub enum Gic {
@@ -136,6 +144,16 @@ pub fn init_this_core() {
     }
 }
 
+/// Parks this core for good, silent: its CPU interface signals nothing any more (priority
+/// mask 0), so its WFI really sleeps instead of waking for ever on a pending interrupt (which
+/// under QEMU's `-icount` would spend the instruction clock every core shares).
+pub fn park_silently() -> ! {
+    if let Some(gic) = get() {
+        gic.set_priority_mask(0);
+    }
+    crate::arch::aarch64::cpu::park()
+}
+
 /// The machine's GIC, once `init` ran.
 pub fn get() -> Option<&'static Gic> {
     MACHINE.get().map(|machine| &machine.gic)
@@ -204,6 +222,15 @@ impl Gic {
         match self {
             Gic::V2(gic) => gic.set_priority(intid, priority),
             Gic::V3(gic) => gic.set_priority(intid, core, priority),
+        }
+    }
+
+    /// Sets this core's priority mask: only interrupts of a priority value below `mask` are
+    /// signalled to it.
+    pub fn set_priority_mask(&self, mask: u8) {
+        match self {
+            Gic::V2(gic) => gic.set_priority_mask(mask),
+            Gic::V3(_) => sysreg::set_priority_mask(mask),
         }
     }
 

@@ -37,6 +37,12 @@ pub fn enable_cpu_interface() {
     isb();
 }
 
+/// ICC_PMR_EL1: only interrupts of a priority value below `mask` are signalled.
+pub fn set_priority_mask(mask: u8) {
+    msr!("S3_0_C4_C6_0", u64::from(mask));
+    isb();
+}
+
 fn isb() {
     // SAFETY: a barrier only orders instructions.
     unsafe { core::arch::asm!("isb", options(nostack, nomem)) };

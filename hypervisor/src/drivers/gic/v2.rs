@@ -84,6 +84,11 @@ impl GicV2 {
         self.cpu.ctlr.set(GICC_CTLR_ENABLE);
     }
 
+    /// GICC_PMR: only interrupts of a priority value below `mask` are signalled.
+    pub fn set_priority_mask(&self, mask: u8) {
+        self.cpu.pmr.set(u32::from(mask));
+    }
+
     /// Highest implemented INTID.
     pub fn max_intid(&self) -> u32 {
         self.dist.max_intid()

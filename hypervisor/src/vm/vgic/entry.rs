@@ -23,7 +23,7 @@ static VGICS: [spin::Once<Arc<Vgic>>; MAX_CPUS] = [const { spin::Once::new() }; 
 /// Empty (the guest then has no interrupt controller) when the machine offers no virtual
 /// CPU interface.
 pub fn devices(vm: usize, config: &partition_config::VmConfig) -> Vec<Box<dyn EmulatedDevice>> {
-    let (Some(gic), Some(platform)) = (gic::get(), crate::boot::platform()) else {
+    let (Some(gic), Some(platform)) = (gic::get(), crate::machine::platform()) else {
         return Vec::new();
     };
     if gic::virtual_interface().is_none() || vm >= MAX_CPUS {
@@ -83,7 +83,7 @@ pub fn attach(
 /// on GICv2 the GICV frame at the guest's GICC address; none on GICv3. Map them as device
 /// memory, read-write.
 pub fn stage2_mappings() -> Vec<(u64, u64, u64)> {
-    match crate::boot::platform().map(|platform| &platform.gic) {
+    match crate::machine::platform().map(|platform| &platform.gic) {
         Some(platform::Gic::V2 {
             vcpu: Some(frame), ..
         }) => {
@@ -182,34 +182,43 @@ fn list(vgic: &Vgic, vcpu: usize, value: u64) {
     }
 }
 
-/// A trapped WFI (`frame`: the vCPU's registers, PC past the WFI): returns once this vCPU has a virtual interrupt to take (or, for a guest that
-/// arms its virtual timer masked and relies on the trap, once that timer's condition is met),
-/// waiting in WFI at EL2 meanwhile.
-pub fn wait_for_interrupt(frame: &TrapFrame) {
+/// A trapped WFI (`frame`: the vCPU's registers, PC past the WFI): returns once this vCPU has
+/// a virtual interrupt to take (or, for a guest that arms its virtual timer masked and relies
+/// on the trap, once that timer's condition is met), waiting in WFI at EL2 meanwhile. True
+/// when it returns because the run loop has something to look at instead.
+pub fn wait_for_interrupt(_frame: &TrapFrame) -> bool {
     let here = local();
-    let vtimer = crate::boot::platform()
-        .and_then(|p| p.timer)
-        .map_or(27, |t| t.virt_irq);
+    let vtimer = crate::machine::guest_timer_ppis()[0];
+    let attention = || {
+        percpu::current()
+            .attention
+            .load(core::sync::atomic::Ordering::Acquire)
+    };
     loop {
         if let Some((vgic, vcpu)) = here {
             let listed = injection::any_pending(&Hardware.list_registers());
             if listed || !vgic.vcpu(vcpu).queue.lock().is_empty() {
-                return;
+                return false;
             }
         }
         let control = regs::cntv_ctl();
         let (enabled, masked, met) = (control & 1 != 0, control & 2 != 0, control & 4 != 0);
         let forwarded = !masked && here.is_some_and(|(vgic, vcpu)| vgic.deliverable(vtimer, vcpu));
         if enabled && met && !forwarded {
-            return;
+            return false;
+        }
+        if attention() {
+            return true;
         }
         let wake = (enabled && !forwarded).then(|| regs::cntv_cval().saturating_add(cntvoff()));
         timer::wait_for_interrupt(wake);
         let handled = handle_irq();
-        // A time-partition slot may end, or a migrant arrive, while the vCPU waits here.
-        crate::partition::poll(frame);
+        // A slot may end, a migrant arrive or a fault come due while the vCPU waits here.
+        if attention() {
+            return true;
+        }
         if handled == Handled::ForGuest || (here.is_none() && !enabled) {
-            return;
+            return false;
         }
     }
 }

@@ -1,0 +1,102 @@
+//! The VM table, published once at boot and read by every core; and what any core may do to a
+//! VM wherever its vCPUs run: start a vCPU, reload its memory, mark it stopped.
+
+use super::create::{Vm, VmState};
+use crate::arch::aarch64::{cpu, percpu};
+use alloc::vec::Vec;
+use core::sync::atomic::Ordering;
+
+static VMS: spin::Once<Vec<Vm>> = spin::Once::new();
+
+/// Publishes the VM table and wakes every core to look for its vCPUs.
+pub fn publish(vms: Vec<Vm>) {
+    VMS.call_once(|| vms);
+    cpu::send_event();
+}
+
+/// True once the table is published.
+pub fn published() -> bool {
+    VMS.is_completed()
+}
+
+/// The VM table (empty until published).
+pub fn vms() -> &'static [Vm] {
+    VMS.get().map(|vms| vms.as_slice()).unwrap_or(&[])
+}
+
+/// True once the table is published and every VM in it has stopped.
+pub fn all_stopped() -> bool {
+    VMS.get()
+        .is_some_and(|vms| vms.iter().all(|vm| vm.state() == VmState::Stopped))
+}
+
+/// The VM whose vCPU this core runs (or last ran), if any.
+pub fn current_vm() -> Option<&'static Vm> {
+    let id = percpu::current().vm.load(Ordering::Relaxed);
+    vms().get(id)
+}
+
+/// Asks `core`'s run loop to look at what changed, interrupting its guest if one runs.
+pub fn kick(core: usize) {
+    percpu::of(core).attend();
+    cpu::send_event();
+    if core != percpu::current_id() {
+        if let Some(gic) = crate::drivers::gic::get() {
+            gic.send_sgi(crate::drivers::gic::KICK_SGI, core);
+        }
+    }
+}
+
+/// CPU_ON from a guest: asks the core of vCPU `vcpu` to start it, and wakes it.
+pub fn start_vcpu(vm: &Vm, vcpu: usize, entry: u64, context: u64) {
+    vm.vcpus[vcpu].request_start(entry, context);
+    kick(vm.vcpus[vcpu].core());
+}
+
+/// Most restarts the fault policy grants a VM before it stops it for good.
+pub const RESTART_LIMIT: u32 = 3;
+
+/// Fills the VM's memory from its image and device tree again (a reboot); false, with the
+/// reason logged, if the image cannot be loaded. Long for a large VM: call it where the
+/// heartbeat goes on.
+pub fn reload(vm: &Vm) -> bool {
+    if let Err(error) = super::create::load_image(&vm.config, vm.ram()) {
+        log::error!("vm '{}' cannot be reloaded: {error:?}", vm.name);
+        return false;
+    }
+    super::create::write_dtb(&vm.config, vm.ram(), &vm.dtb, vm.dtb_ipa);
+    true
+}
+
+/// Before `vm` boots again from its image: its console line flushed, its secondary vCPUs off
+/// (vCPU 0 starts it again).
+pub fn prepare_restart(vm: &Vm) {
+    vm.console.finish(&vm.name);
+    for slot in vm.vcpus.iter().skip(1) {
+        slot.set_power(super::psci::VcpuPower::Off);
+    }
+}
+
+/// Flushes `vm`'s console, powers its vCPUs off and marks it stopped; the first time, logs
+/// (at `level`) and traces `vm_stopped` with `reason`. Returns false if it had stopped
+/// already. The cores running its vCPUs find out at their next look (see [`kick`]).
+pub fn mark_stopped(vm: &Vm, reason: &str, level: log::Level) -> bool {
+    vm.console.finish(&vm.name);
+    vm.vcpus
+        .iter()
+        .for_each(|slot| slot.set_power(super::psci::VcpuPower::Off));
+    if !vm.set_state(VmState::Stopped) {
+        return false;
+    }
+    log::log!(level, "vm {} '{}' stopped: {reason}", vm.id, vm.name);
+    crate::console::emit(
+        crate::console::event("vm_stopped")
+            .u64("vm", vm.id as u64)
+            .str("name", &vm.name)
+            .str("reason", reason),
+    );
+    for core in vm.vcpus.iter().map(|slot| slot.core()) {
+        kick(core);
+    }
+    true
+}
