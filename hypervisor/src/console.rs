@@ -23,28 +23,42 @@ pub fn ready() -> bool {
     UART.is_completed()
 }
 
-/// Writes `text` and a newline as one unbroken line.
+/// Writes `text` and a newline as one unbroken line. Waiting for the line and writing it take
+/// a while: the heartbeat goes on meanwhile.
 pub fn write_line(text: &str) {
     let Some(uart) = UART.get() else { return };
+    crate::drivers::gic::with_timer_only(|| {
+        let owned = take_line();
+        uart.write_str(text);
+        uart.write_str("\n");
+        if owned {
+            OWNER.store(0, Ordering::Release);
+            cpu::send_event();
+        }
+    });
+}
+
+/// Takes the console line for this core; false if it writes without it: it already holds it
+/// (a panic while printing), or the holder is dead (declared failed by its peers) or has not
+/// let go for `LOCK_TIMEOUT_NS`.
+fn take_line() -> bool {
     let me = percpu::current_id() + 1;
     let deadline = cpu::counter().saturating_add(cpu::ns_to_ticks(LOCK_TIMEOUT_NS));
-    let mut owned = false;
     loop {
         match OWNER.compare_exchange(0, me, Ordering::Acquire, Ordering::Relaxed) {
-            Ok(_) => {
-                owned = true;
-                break;
+            Ok(_) => return true,
+            Err(owner) if owner == me => return false,
+            Err(owner) if percpu::of(owner - 1).state() == percpu::CoreState::Parked => {
+                if OWNER
+                    .compare_exchange(owner, me, Ordering::Acquire, Ordering::Relaxed)
+                    .is_ok()
+                {
+                    return true;
+                }
             }
-            Err(owner) if owner == me => break, // re-entered (a panic while printing)
-            Err(_) if cpu::counter() >= deadline => break,
+            Err(_) if cpu::counter() >= deadline => return false,
             Err(_) => cpu::wait_for_event(),
         }
-    }
-    uart.write_str(text);
-    uart.write_str("\n");
-    if owned {
-        OWNER.store(0, Ordering::Release);
-        cpu::send_event();
     }
 }
 

@@ -49,7 +49,8 @@ use loom::cell::UnsafeCell as Cell;
 pub struct Journal<T> {
     /// Lock holder: core + 1, or 0 when free.
     owner: AtomicUsize,
-    /// Index of the committed buffer.
+    /// The committed buffer's index (bit 0) and how many changes were committed (the rest): one
+    /// store commits a change and publishes that it happened.
     committed: AtomicUsize,
     buffers: [Cell<T>; 2],
 }
@@ -109,10 +110,15 @@ impl<T: Copy> Journal<T> {
         waiter.wake();
     }
 
+    /// How many changes were committed so far (a core that sees it change knows to look).
+    pub fn generation(&self) -> usize {
+        self.committed.load(Ordering::Acquire) >> 1
+    }
+
     /// Core `me` reads the committed value.
     pub fn read<R>(&self, me: usize, waiter: &dyn Waiter, f: impl FnOnce(&T) -> R) -> R {
         self.lock(me, waiter);
-        let index = self.committed.load(Ordering::Acquire);
+        let index = self.committed.load(Ordering::Acquire) & 1;
         // SAFETY: the lock is ours; nobody writes the committed buffer (writers edit the other).
         let result = self.buffers[index].with(|value| f(unsafe { &*value }));
         self.unlock(waiter);
@@ -123,7 +129,8 @@ impl<T: Copy> Journal<T> {
     /// value.
     pub fn begin<'a>(&'a self, me: usize, waiter: &'a dyn Waiter) -> Transaction<'a, T> {
         self.lock(me, waiter);
-        let committed = self.committed.load(Ordering::Acquire);
+        let state = self.committed.load(Ordering::Acquire);
+        let committed = state & 1;
         let value = self.buffers[committed].with(|value| {
             // SAFETY: the lock is ours; the committed buffer is only read.
             unsafe { *value }
@@ -138,6 +145,7 @@ impl<T: Copy> Journal<T> {
             journal: self,
             waiter,
             draft,
+            generation: state >> 1,
         }
     }
 
@@ -165,6 +173,7 @@ pub struct Transaction<'a, T> {
     journal: &'a Journal<T>,
     waiter: &'a dyn Waiter,
     draft: usize,
+    generation: usize,
 }
 
 impl<'a, T: Copy> Transaction<'a, T> {
@@ -179,7 +188,8 @@ impl<'a, T: Copy> Transaction<'a, T> {
     /// Makes the draft the committed value (one atomic store); the draft can no longer be
     /// edited.
     pub fn commit(self) -> Committed<'a, T> {
-        self.journal.committed.store(self.draft, Ordering::Release);
+        let next = self.generation.wrapping_add(1) << 1 | self.draft;
+        self.journal.committed.store(next, Ordering::Release);
         Committed {
             journal: self.journal,
             waiter: self.waiter,

@@ -68,6 +68,7 @@ fn writers_serialize() {
             .collect();
         handles.into_iter().for_each(|h| h.join().unwrap());
         assert_eq!(journal.read(2, &*peers, |pair| *pair), Pair { a: 2, b: 2 });
+        assert_eq!(journal.generation(), 2, "each commit counted once");
     });
 }
 
@@ -114,6 +115,11 @@ fn dies_in_its_change(death: Death) {
         if matches!(death, Death::AfterBegin | Death::HalfEdited) {
             assert_eq!(end.a, 1, "an uncommitted change became visible");
         }
+        assert_eq!(
+            journal.generation() as u64,
+            1 + end.a / 10,
+            "each commit counted once"
+        );
     });
 }
 

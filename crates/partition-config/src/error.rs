@@ -50,6 +50,10 @@ pub enum ErrorKind {
     UnknownProperty,
     /// A number outside its allowed range.
     OutOfRange { value: u64, min: u64, max: u64 },
+    /// `kairos,heartbeat-us` below what the platform sustains with this many cores.
+    HeartbeatTooShort { us: u64, min_us: u64, cores: usize },
+    /// `kairos,miss-threshold` of 1: a single late beat would declare a healthy core failed.
+    ThresholdTooLow { threshold: u64 },
     /// `kairos,fault-plan` is not a list of `<core at-us kind>` triplets.
     BadFaultPlan { cells: usize },
     /// `kairos,cpus` is empty.
@@ -219,6 +223,15 @@ impl fmt::Display for ErrorKind {
             }
             UnknownProperty => write!(f, "unknown property (not part of the kairos binding)"),
             OutOfRange { value, min, max } => write!(f, "{value} is outside {min}..={max}"),
+            HeartbeatTooShort { us, min_us, cores } => write!(
+                f,
+                "a {us} us heartbeat cannot be sustained on {cores} cores (a beat can come up to \
+                 a period late, and faults would be declared on healthy cores): use at least {min_us} us"
+            ),
+            ThresholdTooLow { threshold } => write!(
+                f,
+                "{threshold} missed beat is too few: a beat can come late by up to one period; use at least 2"
+            ),
             BadFaultPlan { cells } => {
                 write!(f, "{cells} cells: expected <core at-us kind> triplets (kind 0 stop, 1 signal)")
             }

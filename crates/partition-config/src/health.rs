@@ -17,6 +17,22 @@ pub const FAULT_PLAN: &str = "kairos,fault-plan";
 
 /// Default heartbeat period: 1 ms.
 pub const DEFAULT_HEARTBEAT_NS: u64 = 1_000_000;
+/// Shortest heartbeat period on any platform, and the part of it each core adds (ns). A beat
+/// comes late by the longest stretch a core cannot take its timer interrupt: under QEMU's
+/// `-icount` every core shares one instruction clock, so that stretch grows with the number of
+/// cores. Measured with `make bench` (the worst beat lateness of the fault campaign); the
+/// minimum keeps it below one period, so that two missed beats never happen to a healthy core.
+pub const MIN_HEARTBEAT_NS: u64 = 50_000;
+/// See [`MIN_HEARTBEAT_NS`].
+pub const MIN_HEARTBEAT_NS_PER_CORE: u64 = 12_500;
+
+/// The shortest heartbeat period (us) a platform of `cores` cores sustains.
+pub fn min_heartbeat_us(cores: usize) -> u64 {
+    MIN_HEARTBEAT_NS
+        .max(MIN_HEARTBEAT_NS_PER_CORE * cores as u64)
+        .div_ceil(1000)
+}
+
 /// Default miss threshold.
 pub const DEFAULT_MISS_THRESHOLD: u32 = 2;
 
@@ -88,10 +104,18 @@ pub fn read(
     match name {
         HEARTBEAT_US => {
             let us = cells::number(value, 1)?;
-            if !(10..=1_000_000).contains(&us) {
+            let min_us = min_heartbeat_us(cpu_count);
+            if us < min_us {
+                return Err(ErrorKind::HeartbeatTooShort {
+                    us,
+                    min_us,
+                    cores: cpu_count,
+                });
+            }
+            if us > 1_000_000 {
                 return Err(ErrorKind::OutOfRange {
                     value: us,
-                    min: 10,
+                    min: min_us,
                     max: 1_000_000,
                 });
             }
@@ -99,10 +123,13 @@ pub fn read(
         }
         MISS_THRESHOLD => {
             let count = cells::number(value, 1)?;
-            if !(1..=100).contains(&count) {
+            if count == 1 {
+                return Err(ErrorKind::ThresholdTooLow { threshold: count });
+            }
+            if !(2..=100).contains(&count) {
                 return Err(ErrorKind::OutOfRange {
                     value: count,
-                    min: 1,
+                    min: 2,
                     max: 100,
                 });
             }

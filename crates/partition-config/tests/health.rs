@@ -51,9 +51,8 @@ fn bad_values_are_named_and_the_vms_still_load() {
         .iter()
         .map(|e| (e.property.as_str(), &e.kind))
         .collect();
-    assert!(kinds
-        .iter()
-        .any(|(p, k)| *p == "kairos,heartbeat-us" && matches!(k, ErrorKind::OutOfRange { .. })));
+    assert!(kinds.iter().any(|(p, k)| *p == "kairos,heartbeat-us"
+        && matches!(k, ErrorKind::HeartbeatTooShort { us: 1, .. })));
     assert!(kinds
         .iter()
         .any(|(p, k)| *p == "kairos,migration" && matches!(k, ErrorKind::UnknownValue { .. })));
@@ -73,4 +72,39 @@ fn a_plan_that_is_not_triplets_is_refused() {
         .iter()
         .any(|e| e.property == "kairos,fault-plan"
             && matches!(e.kind, ErrorKind::BadFaultPlan { cells: 2 })));
+}
+
+#[test]
+fn heartbeats_the_platform_cannot_sustain_are_refused_with_the_minimum() {
+    use partition_config::health::min_heartbeat_us;
+    assert_eq!(min_heartbeat_us(4), 50);
+    assert_eq!(min_heartbeat_us(8), 100);
+    for (us, refused) in [
+        (10, true),
+        (20, true),
+        (49, true),
+        (50, false),
+        (200, false),
+    ] {
+        let body = format!("kairos,heartbeat-us = <{us}>;\n{}", vm("a", &good(1)));
+        let config = load_body(&body);
+        let error = config
+            .errors
+            .iter()
+            .find(|e| e.property == "kairos,heartbeat-us");
+        assert_eq!(error.is_some(), refused, "{us} us: {error:?}");
+        if let Some(error) = error {
+            assert!(
+                error.to_string().contains("use at least 50 us"),
+                "the message names the minimum: {error}"
+            );
+        }
+    }
+    let body = format!("kairos,miss-threshold = <1>;\n{}", vm("a", &good(1)));
+    let config = load_body(&body);
+    assert!(config
+        .errors
+        .iter()
+        .any(|e| e.property == "kairos,miss-threshold"
+            && matches!(e.kind, ErrorKind::ThresholdTooLow { threshold: 1 })));
 }

@@ -46,6 +46,11 @@ fn masked<R>(f: impl FnOnce() -> R) -> R {
     result
 }
 
+/// How many changes the ledger has seen (one atomic load: the heartbeat asks at every beat).
+pub fn generation() -> usize {
+    LEDGER.generation()
+}
+
 /// Reads the ledger.
 pub fn read<R>(f: impl FnOnce(&Ledger) -> R) -> R {
     masked(|| LEDGER.read(percpu::current_id(), &Peers, f))

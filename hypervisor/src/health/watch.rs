@@ -19,6 +19,12 @@ static SETTINGS: spin::Once<HealthConfig> = spin::Once::new();
 static CORES: AtomicUsize = AtomicUsize::new(0);
 /// A fault due on each core, waiting for its safe point: 0 none, 1 stop, 2 signal.
 static DUE: [AtomicU8; percpu::MAX_CPUS] = [const { AtomicU8::new(0) }; percpu::MAX_CPUS];
+/// The ledger generation each core's run loop was last told about.
+static SEEN: [AtomicUsize; percpu::MAX_CPUS] = [const { AtomicUsize::new(0) }; percpu::MAX_CPUS];
+/// Set on each core while its EL2 code (not a guest) was interrupted by the heartbeat.
+static IN_EL2: [core::sync::atomic::AtomicBool; percpu::MAX_CPUS] =
+    [const { core::sync::atomic::AtomicBool::new(false) }; percpu::MAX_CPUS];
+
 /// The latest each core's beat came after its deadline (ns): what the minimum heartbeat
 /// period must cover.
 static WORST_LATE: [AtomicU64; percpu::MAX_CPUS] = [const { AtomicU64::new(0) }; percpu::MAX_CPUS];
@@ -57,11 +63,19 @@ pub fn configure(config: &HealthConfig, cores: usize, ledger: Ledger) {
     );
 }
 
-/// Starts this core's heartbeat (each core, once the VMs are published).
+/// Starts this core's heartbeat (each core, once the VMs are published). The cores beat out of
+/// phase with each other (core `k` of `n` a fraction `k / n` of a period later): beats then
+/// spread over the period instead of bunching, which also keeps any stretch a core waits for
+/// its turn under QEMU's `-icount` (which runs the cores in turn, switching at the next timer
+/// deadline of any core) short.
 pub fn start() {
     timer::set_handler(tick);
-    BEATS.beat(percpu::current_id(), cpu::now_ns());
-    timer::arm(cpu::counter() + cpu::ns_to_ticks(settings().heartbeat_ns));
+    let me = percpu::current_id();
+    BEATS.beat(me, cpu::now_ns());
+    let period = settings().heartbeat_ns;
+    let cores = CORES.load(Ordering::Acquire).max(1) as u64;
+    let phase = period * (me as u64 % cores) / cores;
+    timer::arm(cpu::counter() + cpu::ns_to_ticks(period + phase));
 }
 
 /// Asks `core` to fail at its next beat (console fault injection).
@@ -87,21 +101,32 @@ pub fn fence_if_declared_failed() {
 }
 
 /// The EL2 timer handler: beat, note a due fault, watch the peers and claim the silent ones,
-/// re-arm. Runs in interrupt context; touches only atomics and the ledger.
+/// tell the run loop when the ledger changed (a guest placed here, a frame changed), re-arm.
+/// Runs in interrupt context; touches only atomics and the ledger. A core declared failed
+/// stops here if it interrupted a guest; inside EL2 work it stops at its run loop's next look
+/// (it may hold a lock now), and it never enters a guest again meanwhile.
 fn tick() {
     let me = percpu::current_id();
     let now = cpu::now_ns();
     let settings = settings();
-    fence_if_declared_failed();
+    if declared_failed() {
+        if IN_EL2[me].load(Ordering::Relaxed) {
+            percpu::current().attend();
+            return;
+        }
+        fence_if_declared_failed();
+    }
     if let Some(deadline) = timer::handled_deadline() {
-        WORST_LATE[me].fetch_max(
-            now.saturating_sub(cpu::ticks_to_ns(deadline)),
-            Ordering::Relaxed,
-        );
+        let late = now.saturating_sub(cpu::ticks_to_ns(deadline));
+        WORST_LATE[me].fetch_max(late, Ordering::Relaxed);
     }
     BEATS.beat(me, now);
     if let Some(kind) = INJECTIONS.due(me, now) {
         DUE[me].store(encode(kind), Ordering::Release);
+        percpu::current().attend();
+    }
+    let generation = super::ledger::generation();
+    if SEEN[me].swap(generation, Ordering::Relaxed) != generation {
         percpu::current().attend();
     }
     let cores = CORES.load(Ordering::Acquire);
@@ -167,27 +192,9 @@ pub fn take_due_fault() -> Option<FaultKind> {
 }
 
 /// Runs `work` (long: a decision, a memory copy, a reload, traces) with this core's heartbeat
-/// going on: EL2 takes the timer's interrupt, and only it, meanwhile. Nests: inside another
-/// `with_beats` it just runs `work`.
+/// going on: EL2 takes the timer's interrupt, and only it, meanwhile. Nests.
 pub fn with_beats<R>(work: impl FnOnce() -> R) -> R {
-    let daif: u64;
-    // SAFETY: reading DAIF has no side effects.
-    unsafe { core::arch::asm!("mrs {}, daif", out(reg) daif, options(nomem, nostack)) };
-    let already = daif & (1 << 7) == 0;
-    let gic = gic::get();
-    let (Some(gic), false) = (gic, already) else {
-        return work();
-    };
-    gic.set_priority_mask(gic::LONG_WORK_MASK);
-    // SAFETY: unmasking IRQs at EL2 lets the timer interrupt (the only one the priority mask
-    // passes) be taken through the EL2 vectors, whose handler touches only atomics and the
-    // ledger (which is never held with interrupts unmasked).
-    unsafe { core::arch::asm!("msr daifclr, #2", "isb", options(nomem, nostack)) };
-    let result = work();
-    // SAFETY: masks IRQs again; nothing else changes.
-    unsafe { core::arch::asm!("msr daifset, #2", "isb", options(nomem, nostack)) };
-    gic.set_priority_mask(gic::OPEN_MASK);
-    result
+    gic::with_timer_only(work)
 }
 
 /// An interrupt taken at EL2 (inside [`with_beats`]): the timer's, run now; anything else is
@@ -198,7 +205,10 @@ pub fn on_el2_interrupt() {
         return;
     };
     if interrupt.intid == timer::intid() {
+        let me = percpu::current_id();
+        let outer = IN_EL2[me].swap(true, Ordering::Relaxed);
         timer::handle_interrupt();
+        IN_EL2[me].store(outer, Ordering::Relaxed);
     }
     gic.end_of_interrupt(interrupt);
 }

@@ -37,8 +37,12 @@ pub fn save_loaded(core: &mut Core) {
 }
 
 /// Enters hosted vCPU `index` now. `slot`: the slot it runs in, `(start, end)` in ticks, on a
-/// core in time partitions.
+/// core in time partitions. The heartbeat goes on until the last instructions before the guest.
 pub fn enter(index: usize, slot: Option<(u64, u64)>) -> ! {
+    crate::drivers::gic::with_timer_only(|| prepare_and_go(index, slot))
+}
+
+fn prepare_and_go(index: usize, slot: Option<(u64, u64)>) -> ! {
     let me = percpu::current_id();
     let mut core = local::this();
     if core.loaded.is_some_and(|loaded| loaded != index) {
@@ -150,6 +154,9 @@ fn go(vm: &Vm, vcpu: usize, frame: &TrapFrame, entry: Entry) -> ! {
         *slot = *frame;
         &*slot as *const TrapFrame
     };
+    crate::drivers::gic::close_timer_window();
+    // Declared failed meanwhile (the heartbeat only noted it): never run a guest again.
+    crate::health::fence_if_declared_failed();
     // SAFETY: the frame lives in a static, not on the stack being reset (the guard is gone and
     // only this core uses its slot), and describes EL1h at an entry inside the VM's memory
     // with its stage-2 map loaded.

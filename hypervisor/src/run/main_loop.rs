@@ -32,27 +32,29 @@ pub extern "C" fn run() -> ! {
         here.attention.store(false, Ordering::Release);
         here.set_state(percpu::CoreState::Online);
         carry_out_due_fault();
-        crate::health::with_beats(|| {
+        // Everything up to the choice may take a while: the heartbeat goes on meanwhile.
+        let next = crate::health::with_beats(|| {
             crate::migration::report_claims(me);
             crate::migration::decide_pending(me);
+            take_arrivals(me);
+            follow_frame(me);
+            tidy();
+            if crate::vm::all_stopped() && !crate::migration::pending() {
+                finish();
+            }
+            if here.attention.load(Ordering::Acquire) {
+                return None; // something changed meanwhile: look again before running anything
+            }
+            Some(pick(&mut local::this(), cpu::counter()))
         });
-        take_arrivals(me);
-        follow_frame(me);
-        tidy();
-        if crate::vm::all_stopped() && !crate::migration::pending() {
-            finish();
-        }
-        if here.attention.load(Ordering::Acquire) {
-            continue; // something changed meanwhile: look again before running anything
-        }
-        let next = pick(&mut local::this(), cpu::counter());
         match next {
-            Next::Enter { index, slot } => {
+            None => continue,
+            Some(Next::Enter { index, slot }) => {
                 let end = slot.map_or(u64::MAX, |(_, end)| end);
                 timer::arm_channel(timer::Channel::Partition, end);
                 enter::enter(index, slot)
             }
-            Next::Wait { until } => wait(me, until),
+            Some(Next::Wait { until }) => wait(me, until),
         }
     }
 }

@@ -144,6 +144,39 @@ pub fn init_this_core() {
     }
 }
 
+/// Runs `work` with EL2 taking interrupts of the hypervisor timer's priority and no other
+/// (the priority mask stops the rest): long work at EL2 goes on beating its heartbeat. The
+/// interrupt is handled through the EL2 vectors by code that takes no lock `work` may hold.
+/// Inside another `with_timer_only` (interrupts already unmasked) it just runs `work`.
+pub fn with_timer_only<R>(work: impl FnOnce() -> R) -> R {
+    let daif: u64;
+    // SAFETY: reading DAIF has no side effects.
+    unsafe { core::arch::asm!("mrs {}, daif", out(reg) daif, options(nomem, nostack)) };
+    let unmasked = daif & (1 << 7) == 0;
+    let Some(gic) = get().filter(|_| !unmasked) else {
+        return work();
+    };
+    gic.set_priority_mask(LONG_WORK_MASK);
+    // SAFETY: unmasking IRQs at EL2 lets the timer interrupt (the only one the priority mask
+    // passes) be taken through the EL2 vectors; see above.
+    unsafe { core::arch::asm!("msr daifclr, #2", "isb", options(nomem, nostack)) };
+    let result = work();
+    // SAFETY: masks IRQs again; nothing else changes.
+    unsafe { core::arch::asm!("msr daifset, #2", "isb", options(nomem, nostack)) };
+    gic.set_priority_mask(OPEN_MASK);
+    result
+}
+
+/// Ends a [`with_timer_only`] window that will not return (the caller is about to enter a
+/// guest): interrupts masked at EL2 again, every priority open for the guest's.
+pub fn close_timer_window() {
+    // SAFETY: masking IRQs at EL2 has no other effect.
+    unsafe { core::arch::asm!("msr daifset, #2", "isb", options(nomem, nostack)) };
+    if let Some(gic) = get() {
+        gic.set_priority_mask(OPEN_MASK);
+    }
+}
+
 /// Parks this core for good, silent: its CPU interface signals nothing any more (priority
 /// mask 0), so its WFI really sleeps instead of waking for ever on a pending interrupt (which
 /// under QEMU's `-icount` would spend the instruction clock every core shares).
