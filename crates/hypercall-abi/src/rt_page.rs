@@ -516,7 +516,8 @@ impl RtTaskState {
             let release = if k + 1 == pending && k > 0 && sporadic {
                 self.latest_release_ns
             } else {
-                self.head_release_ns.saturating_add(k.saturating_mul(period))
+                self.head_release_ns
+                    .saturating_add(k.saturating_mul(period))
             };
             let remaining = if k == 0 { self.head_remaining_ns } else { wcet };
             (release, remaining)
@@ -680,7 +681,11 @@ mod tests {
         assert_eq!(jobs, [(100, 3), (110, 5), (120, 5)]);
         periodic.flags = RT_TASK_SPORADIC;
         let jobs: std::vec::Vec<_> = state.active_jobs(&periodic).collect();
-        assert_eq!(jobs, [(100, 3), (110, 5), (135, 5)], "the newest at its real release");
+        assert_eq!(
+            jobs,
+            [(100, 3), (110, 5), (135, 5)],
+            "the newest at its real release"
+        );
         let idle = RtTaskState::default();
         assert_eq!(idle.active_jobs(&periodic).count(), 0);
     }
