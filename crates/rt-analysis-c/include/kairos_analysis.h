@@ -12,8 +12,9 @@
  *
  * What the caller provides:
  *  - memory: kairos_analysis_heap_init(arena, bytes) before anything else (on the bare-metal
- *    target; the host build uses malloc). An analysis takes about 2 KiB plus 32 bytes per job
- *    of backlog; predicting misses takes a few KiB more for the time of the call;
+ *    target; the host build uses malloc). rtos-c's analyses of two tasks hold about 1.5 KiB
+ *    (its DONE line prints heap=); buffers grow with the backlog; predicting misses allocates
+ *    for the simulation and frees it again;
  *  - void kairos_analysis_fatal(const char *message, size_t length), never returning: called
  *    on a panic or an exhausted arena (FreeRTOS: configASSERT(0); Zephyr: k_panic());
  *  - no overlapping calls (one vCPU, the scheduler locked, or all calls from the idle task).
