@@ -416,6 +416,22 @@ pub fn assert_downtime_within_prediction(done: &Value) {
     );
 }
 
+/// Boots the qemu-virt Image on 4 cores (GICv3, a 1 GHz counter, `-icount`) with the test
+/// config `config_name`, and checks it powered off cleanly without a hypervisor panic.
+pub fn boot_with_config(config_name: &str) -> Run {
+    let run = Qemu::virt(3, 4)
+        .cntfrq_1ghz()
+        .icount()
+        .initrd(&config(config_name))
+        .run();
+    run.assert_clean_exit();
+    assert!(
+        run.events_named("panic").is_empty(),
+        "the hypervisor never panics"
+    );
+    run
+}
+
 /// The console lines of VM `vm`, without the `[vm] ` prefix.
 pub fn vm_lines<'r>(run: &'r Run, vm: &str) -> Vec<&'r str> {
     let prefix = format!("[{vm}] ");

@@ -10,28 +10,13 @@ use std::sync::OnceLock;
 
 use serde_json::Value;
 use system_tests::{
-    assert_downtime_within_prediction, config, field, misses_per_task, vm_lines, Qemu, Run,
+    assert_downtime_within_prediction, boot_with_config, field, misses_per_task, vm_lines, Run,
 };
-
-/// Boots `config_name` once per test process (several tests read the same run).
-fn boot(config_name: &str) -> Run {
-    let run = Qemu::virt(3, 4)
-        .cntfrq_1ghz()
-        .icount()
-        .initrd(&config(config_name))
-        .run();
-    run.assert_clean_exit();
-    assert!(
-        run.events_named("panic").is_empty(),
-        "the hypervisor never panics"
-    );
-    run
-}
 
 /// c-tight (vm 0, core 1, D > A) and c-relaxed (vm 1, core 2, D <= A) on spare cores.
 fn spare_run() -> &'static Run {
     static RUN: OnceLock<Run> = OnceLock::new();
-    RUN.get_or_init(|| boot("c-guest-migrate"))
+    RUN.get_or_init(|| boot_with_config("c-guest-migrate"))
 }
 
 /// The one event named `name` of VM `vm`.
@@ -218,7 +203,7 @@ fn the_c_guest_with_slack_to_spare_moves_without_a_miss() {
 
 #[test]
 fn the_c_guest_in_a_time_partition_replays_its_dark_spans_and_misses_as_predicted() {
-    let run = boot("c-guest-consolidate");
+    let run = boot_with_config("c-guest-consolidate");
     let (decision, predicted) = misses_as_decided(&run, 1, "victim");
     assert_eq!(
         (
