@@ -25,6 +25,7 @@ extern crate alloc;
 extern crate std;
 
 mod analysis;
+mod calls;
 mod heap;
 mod tasks;
 
@@ -32,6 +33,7 @@ mod tasks;
 mod panic;
 
 pub use analysis::*;
+pub use calls::*;
 pub use heap::*;
 pub use tasks::*;
 
