@@ -34,6 +34,9 @@ QEMU_TIME   ?= -icount shift=0,sleep=off
 LOG         ?= info
 OBJCOPY     := aarch64-linux-gnu-objcopy
 GUESTS      := hello attacker bench rtos irqtest rtos-bench
+# The C guest's rules (C_GUESTS, C_GUEST_IMAGE); every built-in image, Rust and C.
+include guest-c/guest.mk
+BUILTIN_IMAGES := $(GUESTS) $(C_GUESTS)
 
 .PHONY: bench all deps image kernel guests config run test test-host test-qemu images real-dtbs clean help
 
@@ -64,10 +67,10 @@ image: kernel $(BOARD_FILES)
 	@$(if $(BOARD_FILES),echo "make image: boot files $(BOARD_FILES)",true)
 
 # The Image itself (always rebuilt through cargo, which knows when nothing changed).
-kernel: guests config
+kernel: guests $(C_GUEST_IMAGE) config
 	@KAIROS_LOAD_ADDR=$(LOAD_ADDR) KAIROS_BOARD=$(BOARD) KAIROS_LOG=$(LOG) \
 	 KAIROS_CONFIG_DTB=$(abspath $(CONFIG_DTB)) \
-	 KAIROS_GUEST_IMAGES=$(subst $(space),$(comma),$(foreach g,$(GUESTS),$(g)=$(abspath $(GUEST_DIR)/$(g).bin))) \
+	 KAIROS_GUEST_IMAGES=$(subst $(space),$(comma),$(foreach g,$(BUILTIN_IMAGES),$(g)=$(abspath $(GUEST_DIR)/$(g).bin))) \
 	 cargo build -q -p hypervisor --release --target $(HV_TARGET) --target-dir $(CARGO_DIR)
 	@$(OBJCOPY) -O binary $(CARGO_DIR)/$(HV_TARGET)/release/kairos $(IMAGE)
 	@cp $(CARGO_DIR)/$(HV_TARGET)/release/kairos $(BUILD)/kairos.elf

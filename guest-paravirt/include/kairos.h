@@ -1,6 +1,13 @@
 /*
  * kairos.h - the Kairos hypercall ABI for C guests (AArch64, EL1): function IDs, error codes,
- * the real-time page shared with the hypervisor, and inline wrappers for the calls.
+ * the real-time page shared with the hypervisor, inline wrappers for every call, and the
+ * page's commit protocol (writing a checkpoint, reading the committed one).
+ *
+ * The rest of the porting kit builds on it: kairos_platform.h (the virtual platform: addresses,
+ * interrupts, counter, PSCI), kairos_supply.h (the supply log), kairos_recovery.h (the recovery
+ * entry), and crates/rt-analysis-c/include/kairos_analysis.h (the slack analysis library).
+ * The constants and layouts are plain C and also compile for the host (tools, tests); the
+ * calls exist on AArch64 only.
  *
  * The same ABI as the Rust crate `hypercall-abi` (crates/hypercall-abi/src/{function,error,
  * rt_page}.rs); guest-paravirt/tests/c_header.rs compiles this header with
@@ -159,6 +166,8 @@ _Static_assert(offsetof(struct kairos_rt_page, resume_ns) == 6544, "rt page");
 _Static_assert(offsetof(struct kairos_rt_page, reserved1) == 6552, "rt page");
 _Static_assert(sizeof(struct kairos_rt_page) == KAIROS_RT_PAGE_SIZE, "rt page");
 
+#if defined(__aarch64__)
+
 /* Result of a call: status (x0) and results (x1..x3). */
 struct kairos_result {
 	int64_t status;
@@ -184,6 +193,58 @@ static inline struct kairos_result kairos_hvc(uint32_t function, uint64_t a1, ui
 	return result;
 }
 
+/* The ABI version: *major and *minor (either may be NULL). Never fails. */
+static inline int64_t kairos_version(uint64_t *major, uint64_t *minor)
+{
+	struct kairos_result r = kairos_hvc(KAIROS_HVC_VERSION, 0, 0, 0, 0);
+	if (major)
+		*major = r.value[0];
+	if (minor)
+		*minor = r.value[1];
+	return r.status;
+}
+
+/* Writes `length` (<= 256) bytes at `text` to the VM's console line. Returns the bytes written. */
+static inline int64_t kairos_console_write(const void *text, uint64_t length)
+{
+	struct kairos_result r = kairos_hvc(KAIROS_HVC_CONSOLE_WRITE, (uint64_t)(uintptr_t)text, length, 0, 0);
+	return r.status < 0 ? r.status : (int64_t)r.value[0];
+}
+
+/* Writes one byte to the VM's console line. */
+static inline int64_t kairos_console_putc(uint8_t byte)
+{
+	return kairos_hvc(KAIROS_HVC_CONSOLE_PUTC, byte, 0, 0, 0).status;
+}
+
+/* Who the caller is: VM number, vCPU number, physical core (each may be NULL). */
+static inline int64_t kairos_who_am_i(uint64_t *vm, uint64_t *vcpu, uint64_t *core)
+{
+	struct kairos_result r = kairos_hvc(KAIROS_HVC_WHO_AM_I, 0, 0, 0, 0);
+	if (r.status >= 0) {
+		if (vm)
+			*vm = r.value[0];
+		if (vcpu)
+			*vcpu = r.value[1];
+		if (core)
+			*core = r.value[2];
+	}
+	return r.status;
+}
+
+/* The hypervisor's counter frequency (Hz) and count now (each may be NULL). */
+static inline int64_t kairos_clock(uint64_t *frequency_hz, uint64_t *count)
+{
+	struct kairos_result r = kairos_hvc(KAIROS_HVC_CLOCK, 0, 0, 0, 0);
+	if (r.status >= 0) {
+		if (frequency_hz)
+			*frequency_hz = r.value[0];
+		if (count)
+			*count = r.value[1];
+	}
+	return r.status;
+}
+
 /* Registers the page (fill header and tasks first). Returns the task count or a KAIROS_E_*. */
 static inline int64_t kairos_rt_register(const struct kairos_rt_page *page)
 {
@@ -204,12 +265,17 @@ static inline int64_t kairos_rt_checkpoint(uint64_t entry, uint64_t argument, ui
 	return kairos_hvc(KAIROS_HVC_RT_CHECKPOINT, entry, argument, generation, 0).status;
 }
 
-/* Reports one deadline miss. */
+/* Reports one deadline miss. Returns the VM's total of reported misses. */
 static inline int64_t kairos_rt_deadline_miss(uint32_t task, uint64_t release_ns, uint64_t job)
 {
-	return kairos_hvc(KAIROS_HVC_RT_DEADLINE_MISS, task, release_ns, job, 0).status;
+	struct kairos_result r = kairos_hvc(KAIROS_HVC_RT_DEADLINE_MISS, task, release_ns, job, 0);
+	return r.status < 0 ? r.status : (int64_t)r.value[0];
 }
 
+#endif /* __aarch64__: the calls */
+
+/* The barriers of the commit protocol (compiler barriers, fences on other architectures). */
+#if defined(__aarch64__)
 static inline void kairos_dmb(void)
 {
 	__asm__ volatile("dmb ish" ::: "memory");
@@ -220,6 +286,17 @@ static inline void kairos_dmb_ld(void)
 {
 	__asm__ volatile("dmb ishld" ::: "memory");
 }
+#else
+static inline void kairos_dmb(void)
+{
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
+
+static inline void kairos_dmb_ld(void)
+{
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+}
+#endif
 
 /* Commit, step 1: the slot to fill for the next generation, marked as being written. */
 static inline struct kairos_rt_slot *kairos_rt_commit_begin(struct kairos_rt_page *page)
@@ -241,6 +318,28 @@ static inline uint64_t kairos_rt_commit_end(struct kairos_rt_page *page, struct 
 	*(volatile uint64_t *)&page->header.committed = next;
 	kairos_dmb();
 	return next;
+}
+
+/*
+ * The newest committed slot, or NULL if none is intact: what a recovery restarts from, read
+ * as the hypervisor reads it (slot committed % 2, its generation equal to committed before and
+ * after the read). Copies it into *copy, so the caller works on a stable snapshot.
+ */
+static inline const struct kairos_rt_slot *kairos_rt_latest(const struct kairos_rt_page *page,
+							     struct kairos_rt_slot *copy)
+{
+	uint64_t generation = *(const volatile uint64_t *)&page->header.committed;
+	if (generation == 0)
+		return NULL;
+	const struct kairos_rt_slot *slot = &page->slots[generation % 2];
+	if (*(const volatile uint64_t *)&slot->generation != generation)
+		return NULL;
+	kairos_dmb();
+	*copy = *slot;
+	kairos_dmb();
+	if (*(const volatile uint64_t *)&slot->generation != generation)
+		return NULL;
+	return copy;
 }
 
 #endif /* KAIROS_H */

@@ -52,6 +52,18 @@ fn the_header_compiles_freestanding() {
     compile(&include_dir().join("check/header_check.c"));
 }
 
+#[test]
+fn every_hypercall_has_a_wrapper() {
+    let header = std::fs::read_to_string(include_dir().join("kairos.h")).unwrap();
+    for function in Function::ALL {
+        let wrapper = format!(" kairos_{}(", function.name());
+        assert!(
+            header.contains(&format!("static inline int64_t{wrapper}")),
+            "kairos.h has no wrapper{wrapper}) for {function:?}"
+        );
+    }
+}
+
 macro_rules! offsets {
     ($out:expr, $c:literal, $rust:ty, [$($field:ident),*]) => {
         writeln!($out, "_Static_assert(sizeof(struct {}) == {}, \"size of {}\");", $c, core::mem::size_of::<$rust>(), $c).unwrap();

@@ -415,3 +415,54 @@ pub fn assert_downtime_within_prediction(done: &Value) {
         "measured {measured} predicted {predicted}"
     );
 }
+
+/// Boots the qemu-virt Image on 4 cores (GICv3, a 1 GHz counter, `-icount`) with the test
+/// config `config_name`, and checks it powered off cleanly without a hypervisor panic.
+pub fn boot_with_config(config_name: &str) -> Run {
+    let run = Qemu::virt(3, 4)
+        .cntfrq_1ghz()
+        .icount()
+        .initrd(&config(config_name))
+        .run();
+    run.assert_clean_exit();
+    assert!(
+        run.events_named("panic").is_empty(),
+        "the hypervisor never panics"
+    );
+    run
+}
+
+/// The console lines of VM `vm`, without the `[vm] ` prefix.
+pub fn vm_lines<'r>(run: &'r Run, vm: &str) -> Vec<&'r str> {
+    let prefix = format!("[{vm}] ");
+    run.lines()
+        .into_iter()
+        .filter_map(|line| line.strip_prefix(prefix.as_str()))
+        .collect()
+}
+
+/// `key=value` of a console line, as a number.
+pub fn field(line: &str, key: &str) -> u64 {
+    let text = line
+        .split_whitespace()
+        .find_map(|word| {
+            word.strip_prefix(key)
+                .and_then(|rest| rest.strip_prefix('='))
+        })
+        .unwrap_or_else(|| panic!("no {key}= in {line:?}"));
+    text.parse()
+        .unwrap_or_else(|_| panic!("{key}={text} in {line:?}"))
+}
+
+/// The `deadline_miss` events of VM `vm` in `[from_ns, until_ns)`, counted per task for its
+/// `tasks` tasks: the misses its guest observed (and reported) in that time.
+pub fn misses_per_task(run: &Run, vm: u64, tasks: usize, from_ns: u64, until_ns: u64) -> Vec<u64> {
+    let mut counts = vec![0; tasks];
+    for event in run.events_named("deadline_miss") {
+        let at = event["t_ns"].as_u64().unwrap();
+        if event["vm"] == vm && (from_ns..until_ns).contains(&at) {
+            counts[event["task"].as_u64().unwrap() as usize] += 1;
+        }
+    }
+    counts
+}

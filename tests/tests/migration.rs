@@ -3,20 +3,10 @@
 //! spare core, the guest carrying on, and predicted deadline misses met exactly.
 
 use serde_json::Value;
-use system_tests::{assert_downtime_within_prediction, config, Qemu, Run};
+use system_tests::{assert_downtime_within_prediction, boot_with_config, config, Qemu, Run};
 
 fn run(config_name: &str) -> Run {
-    let run = Qemu::virt(3, 4)
-        .cntfrq_1ghz()
-        .icount()
-        .initrd(&config(config_name))
-        .run();
-    run.assert_clean_exit();
-    assert!(
-        run.events_named("panic").is_empty(),
-        "the hypervisor never panics"
-    );
-    run
+    boot_with_config(config_name)
 }
 
 fn one<'a>(events: &'a [Value], key: &str, value: u64) -> &'a Value {

@@ -6,7 +6,7 @@
 use rt_analysis::predict::predict_misses;
 use rt_analysis::simulate::simulate;
 use rt_analysis::{JobState, Scheduler, SimState, Task, TaskSet};
-use system_tests::{config, Qemu, Run};
+use system_tests::{config, field, vm_lines, Qemu, Run};
 
 /// Boots `config` on 4 cores, deterministic time, a counter that ticks once per nanosecond.
 fn boot(config_name: &str) -> Run {
@@ -17,28 +17,6 @@ fn boot(config_name: &str) -> Run {
         .run();
     run.assert_clean_exit();
     run
-}
-
-/// The console lines of VM `vm`, without the `[vm] ` prefix.
-fn vm_lines<'r>(run: &'r Run, vm: &str) -> Vec<&'r str> {
-    let prefix = format!("[{vm}] ");
-    run.lines()
-        .into_iter()
-        .filter_map(|line| line.strip_prefix(prefix.as_str()))
-        .collect()
-}
-
-/// `key=value` of a line, as a number.
-fn field(line: &str, key: &str) -> u64 {
-    let text = line
-        .split_whitespace()
-        .find_map(|word| {
-            word.strip_prefix(key)
-                .and_then(|rest| rest.strip_prefix('='))
-        })
-        .unwrap_or_else(|| panic!("no {key}= in {line:?}"));
-    text.parse()
-        .unwrap_or_else(|_| panic!("{key}={text} in {line:?}"))
 }
 
 /// The task set a guest printed (`TASKSET`, `TASK` lines) and its time origin.

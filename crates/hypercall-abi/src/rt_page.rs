@@ -503,6 +503,28 @@ impl RtTaskState {
     }
 }
 
+impl RtTaskState {
+    /// The task's active jobs in this state, oldest first, as `(release, remaining)` ns: the
+    /// reading every side takes of a slot (the hypervisor's prediction, a C RTOS's analysis).
+    /// Backlog job `k` of a periodic task was released at `head_release_ns + k * period_ns`;
+    /// of a sporadic one the newest at `latest_release_ns`, the others at the earliest its
+    /// minimum separation allows (earlier deadlines: a safe reading). Only the head has run.
+    pub fn active_jobs(&self, task: &RtTask) -> impl Iterator<Item = (u64, u64)> + '_ {
+        let pending = u64::from(self.pending);
+        let (sporadic, period, wcet) = (task.sporadic(), task.period_ns, task.wcet_ns);
+        (0..pending).map(move |k| {
+            let release = if k + 1 == pending && k > 0 && sporadic {
+                self.latest_release_ns
+            } else {
+                self.head_release_ns
+                    .saturating_add(k.saturating_mul(period))
+            };
+            let remaining = if k == 0 { self.head_remaining_ns } else { wcet };
+            (release, remaining)
+        })
+    }
+}
+
 impl RtSlot {
     /// Decodes a slot from its 2112 bytes.
     pub fn from_bytes(bytes: &[u8; 2112]) -> RtSlot {
@@ -643,6 +665,29 @@ mod tests {
         assert_eq!(slot.generation, 7);
         assert_eq!(slot.running, RT_NO_TASK);
         assert_eq!(slot.tasks[1].head_remaining_ns, 33);
+    }
+
+    #[test]
+    fn active_jobs_unroll_the_backlog() {
+        let state = RtTaskState {
+            head_release_ns: 100,
+            head_remaining_ns: 3,
+            latest_release_ns: 135,
+            pending: 3,
+            ..RtTaskState::default()
+        };
+        let mut periodic = task(5, 10, 10);
+        let jobs: std::vec::Vec<_> = state.active_jobs(&periodic).collect();
+        assert_eq!(jobs, [(100, 3), (110, 5), (120, 5)]);
+        periodic.flags = RT_TASK_SPORADIC;
+        let jobs: std::vec::Vec<_> = state.active_jobs(&periodic).collect();
+        assert_eq!(
+            jobs,
+            [(100, 3), (110, 5), (135, 5)],
+            "the newest at its real release"
+        );
+        let idle = RtTaskState::default();
+        assert_eq!(idle.active_jobs(&periodic).count(), 0);
     }
 
     #[test]

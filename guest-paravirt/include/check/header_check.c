@@ -25,6 +25,15 @@ int64_t kairos_header_check(void)
 	int64_t status = kairos_rt_checkpoint(0x40080000u, (uint64_t)(uintptr_t)&page, generation);
 	status |= kairos_rt_report(8000000, 0, 1, generation);
 	status |= kairos_rt_deadline_miss(0, 0, 0);
+	uint64_t major, minor, vm, vcpu, core, hz, count;
+	status |= kairos_version(&major, &minor);
+	status |= kairos_console_write("hi\n", 3);
+	status |= kairos_console_putc('!');
+	status |= kairos_who_am_i(&vm, &vcpu, &core);
+	status |= kairos_clock(&hz, &count);
+	struct kairos_rt_slot copy;
+	const struct kairos_rt_slot *latest = kairos_rt_latest(&page, &copy);
+	status |= latest ? (int64_t)latest->time_ns : 0;
 	uint64_t appended = *(volatile uint64_t *)&page.supply.sequence;
 	kairos_dmb_ld();
 	status |= (int64_t)page.supply.spans[(appended - 1) % KAIROS_RT_SUPPLY_SPANS].end_ns;
