@@ -97,7 +97,7 @@ images: image
 # Debian's real board DTBs for the board tests (downloaded once, cached in $(OUT)/real-dtbs). A
 # failed download does not stop `make test`: the tests that need the files fail, saying why.
 real-dtbs:
-	@OUT=$(OUT) bash scripts/fetch-real-dtbs.sh || \
+	@OUT=$(OUT) bash scripts/fetch-debian-arm64.sh || \
 	 echo "make test: fetching Debian's DTBs failed (see above); the real-DTB board tests will fail"
 	@OUT=$(OUT) bash scripts/fetch-uboot.sh || \
 	 echo "make test: fetching Debian's u-boot-qemu failed (see above); the U-Boot test will fail"

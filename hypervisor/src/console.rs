@@ -25,6 +25,19 @@ pub fn ready() -> bool {
 
 /// Writes `text` and a newline as one unbroken line.
 pub fn write_line(text: &str) {
+    locked(|uart| {
+        uart.write_str(text);
+        uart.write_str("\n");
+    });
+}
+
+/// Writes `text` as it is (a part of a line: the focused VM's output), under the line lock.
+pub fn write_raw(text: &str) {
+    locked(|uart| uart.write_str(text));
+}
+
+/// Runs `write` on the console UART under the line lock.
+fn locked(write: impl FnOnce(&Uart)) {
     let Some(uart) = UART.get() else { return };
     let me = percpu::current_id() + 1;
     let deadline = cpu::counter().saturating_add(cpu::ns_to_ticks(LOCK_TIMEOUT_NS));
@@ -40,8 +53,7 @@ pub fn write_line(text: &str) {
             Err(_) => cpu::wait_for_event(),
         }
     }
-    uart.write_str(text);
-    uart.write_str("\n");
+    write(uart);
     if owned {
         OWNER.store(0, Ordering::Release);
         cpu::send_event();

@@ -39,7 +39,7 @@ pub fn config(name: &str) -> PathBuf {
 
 /// One of Debian's real board DTBs (`broadcom/bcm2711-rpi-4-b.dtb`, `freescale/imx8mp-evk.dtb`,
 /// from the arm64 linux-image package), which `make test` fetches into `<build>/real-dtbs/` with
-/// `scripts/fetch-real-dtbs.sh`. Missing (no network when it ran, say), the test fails saying so.
+/// `scripts/fetch-debian-arm64.sh`. Missing (no network when it ran, say), the test fails saying so.
 pub fn real_dtb(name: &str) -> PathBuf {
     let build = std::env::var_os("KAIROS_BUILD_DIR")
         .map(PathBuf::from)
@@ -49,7 +49,7 @@ pub fn real_dtb(name: &str) -> PathBuf {
     assert!(
         path.exists(),
         "{} is missing: Debian's real device trees could not be fetched. `make test` runs \
-         scripts/fetch-real-dtbs.sh, which downloads the arm64 linux-image package from Debian's \
+         scripts/fetch-debian-arm64.sh, which downloads the arm64 linux-image package from Debian's \
          archive (network needed); its log is {}",
         path.display(),
         dir.join("fetch.log").display()
