@@ -1,0 +1,148 @@
+//! Mixed criticality for real: Debian's unmodified arm64 Linux kernel (linux-image-arm64) with a
+//! busybox initramfs (busybox-static) and a command line, beside two paravirtual RTOS VMs, from
+//! `boards/qemu-virt/linux-rtos.dts`. The files are fetched by `make test` (never committed);
+//! QEMU's loader device places them where the config's kairos,image-reg and kairos,ramdisk-reg
+//! say. The initramfs's init prints what it finds and powers the VM off.
+
+use std::time::{Duration, Instant};
+use system_tests::{built, linux_files, tool, Qemu, Run, Scratch};
+
+/// Where linux-rtos.dts has the boot loader put the kernel and the initramfs.
+const IMAGE_AT: u64 = 0x7000_0000;
+const RAMDISK_AT: u64 = 0x7a00_0000;
+/// The initramfs's marker: init ran and is powering the VM off.
+const DONE: &str = "[linux] kairos-initramfs: done, powering off";
+
+/// The example config, compiled, with a quiet command line and no interactive shell; edited
+/// further with fdtput.
+struct Config(Scratch);
+
+impl Config {
+    fn new() -> Config {
+        let scratch = Scratch::new("linux-rtos.dtb");
+        std::fs::copy(built("test-configs/qemu-virt-linux-rtos.dtb"), scratch.path()).unwrap();
+        let config = Config(scratch);
+        config.put("s", "/hypervisor/linux", "kairos,bootargs", &["console=ttyAMA0 quiet"])
+    }
+
+    fn file(&self) -> &str {
+        self.0.path().to_str().unwrap()
+    }
+
+    /// Sets `property` of `node` to `values` of fdtput type `kind` (s, u, x).
+    fn put(self, kind: &str, node: &str, property: &str, values: &[&str]) -> Config {
+        let mut args = vec!["-t", kind, self.file(), node, property];
+        args.extend(values);
+        tool("fdtput", &args);
+        self
+    }
+
+    /// Adds the empty node `node`.
+    fn create(self, node: &str) -> Config {
+        tool("fdtput", &["-c", self.file(), node]);
+        self
+    }
+
+    /// Removes `node` and what it holds.
+    fn remove(self, node: &str) -> Config {
+        tool("fdtput", &["-r", self.file(), node]);
+        self
+    }
+
+    /// Deletes `property` of `node`.
+    fn delete(self, node: &str, property: &str) -> Config {
+        tool("fdtput", &["-d", self.file(), node, property]);
+        self
+    }
+
+    fn path(&self) -> &std::path::Path {
+        self.0.path()
+    }
+}
+
+/// Boots `qemu` with the Linux files loaded, to its end, and reports the host time it took.
+fn boot(name: &str, qemu: Qemu) -> Run {
+    let (image, initramfs) = linux_files();
+    let start = Instant::now();
+    let run = qemu
+        .load(&image, IMAGE_AT)
+        .load(&initramfs, RAMDISK_AT)
+        .timeout(Duration::from_secs(180))
+        .run();
+    eprintln!("linux test {name}: {:.1} s host time", start.elapsed().as_secs_f64());
+    run.assert_clean_exit();
+    assert!(run.events_named("panic").is_empty(), "the hypervisor never panics");
+    run
+}
+
+/// Linux booted through its initramfs with `cpus` CPUs, its console driver bound (its
+/// interrupt accepted by the vGIC), and both RTOS VMs kept every deadline.
+fn assert_linux_and_rtos(run: &Run, cpus: u32) {
+    run.assert_line("[linux] kairos-initramfs: init running on Linux 6.");
+    run.assert_line(&format!(", {cpus} CPU(s)"));
+    run.assert_line("[linux] kairos-initramfs: command line: console=ttyAMA0 quiet");
+    run.assert_line("[linux] kairos-initramfs: device 9000000.serial bound to uart-pl011");
+    run.assert_line(DONE);
+    for vm in ["rtos0", "rtos1"] {
+        run.assert_line(&format!("[{vm}] DONE jobs="));
+        assert!(
+            !run.output.contains(&format!("[{vm}] MISS")),
+            "{vm} keeps its deadlines beside Linux"
+        );
+    }
+    assert!(run.events_named("vgic_denied").is_empty(), "{}", run.output);
+    assert!(run.events_named("vm_fault").is_empty(), "{}", run.output);
+    assert!(run.events_named("deadline_miss").is_empty());
+}
+
+#[test]
+fn linux_boots_beside_two_rtos_vms_gicv3() {
+    // A fourth VM asks for INTID 33, the hypervisor console's interrupt: refused, alone.
+    let config = Config::new()
+        .create("/hypervisor/bad")
+        .put("s", "/hypervisor/bad", "compatible", &["kairos,vm"])
+        .put("u", "/hypervisor/bad", "kairos,cpus", &["0"])
+        .put("x", "/hypervisor/bad", "kairos,memory-size", &["0", "400000"])
+        .put("s", "/hypervisor/bad", "kairos,image", &["hello"])
+        .put("u", "/hypervisor/bad", "kairos,interrupts", &["33"]);
+    let run = boot("gicv3-1cpu", Qemu::virt(3, 4).initrd(config.path()));
+    assert_linux_and_rtos(&run, 1);
+    let errors = run.events_named("config_error");
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0]["node"], "/hypervisor/bad");
+    assert_eq!(errors[0]["property"], "kairos,interrupts");
+    let message = errors[0]["message"].as_str().unwrap();
+    assert!(message.contains("INTID 33 is kept by the hypervisor"), "{message}");
+    // The PL031 passed through and described in guest-dt: Linux's driver found it.
+    run.assert_line("[linux] kairos-initramfs: device 9010000.rtc bound to rtc-pl031");
+    // Placed by the Image header: 2 MiB aligned (text_offset 0), so no "[Firmware Bug]".
+    let created = run.events_named("vm_created");
+    assert_eq!(created[0]["entry"], "0x40000000");
+    run.assert_line("[linux] kairos-initramfs: kernel log has no warning about its placement");
+}
+
+#[test]
+fn linux_with_two_vcpus_boots_beside_two_rtos_vms_gicv3() {
+    let run = boot("gicv3-2cpu", Qemu::virt(3, 5).initrd(two_vcpus().path()));
+    assert_linux_and_rtos(&run, 2);
+}
+
+#[test]
+fn linux_boots_beside_two_rtos_vms_gicv2() {
+    let run = boot("gicv2-1cpu", Qemu::virt(2, 4).initrd(Config::new().path()));
+    assert_linux_and_rtos(&run, 1);
+}
+
+#[test]
+fn linux_with_two_vcpus_boots_beside_two_rtos_vms_gicv2() {
+    let run = boot("gicv2-2cpu", Qemu::virt(2, 5).initrd(two_vcpus().path()));
+    assert_linux_and_rtos(&run, 2);
+}
+
+/// Linux on cores 1 and 2, the RTOS VMs on 3 and 4, core 0 spare (QEMU with 5 cores).
+fn two_vcpus() -> Config {
+    Config::new()
+        .put("u", "/hypervisor/linux", "kairos,cpus", &["1", "2"])
+        .put("u", "/hypervisor/rtos0", "kairos,cpus", &["3"])
+        .put("u", "/hypervisor/rtos1", "kairos,cpus", &["4"])
+}
