@@ -252,7 +252,10 @@ impl Qemu {
     /// Places `file` in memory at `address` before the boot, as a boot loader would (QEMU's
     /// generic loader device).
     pub fn load(self, file: &Path, address: u64) -> Qemu {
-        let device = format!("loader,file={},addr={address:#x},force-raw=on", file.display());
+        let device = format!(
+            "loader,file={},addr={address:#x},force-raw=on",
+            file.display()
+        );
         self.arg("-device").arg(&device)
     }
 

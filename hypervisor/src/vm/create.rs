@@ -278,7 +278,7 @@ pub fn create(
     })
 }
 
-/// How much memory is cleared between two heartbeats.
+/// How much memory is cleared or copied between two heartbeats.
 const CHUNK: u64 = 256 << 10;
 const PAGE: u64 = 4096;
 
@@ -300,13 +300,10 @@ pub fn load_image(config: &VmConfig, ram: AddressRange) -> Result<(), CreateErro
         .checked_add(image.len() as u64)
         .filter(|&end| end <= ram.size);
     let image_end = image_end.ok_or(CreateError::ImageTooLarge)?;
-    // SAFETY: `ram` is this VM's memory alone (validated against RAM, the hypervisor and other
-    // VMs), identity-mapped at EL2 and not yet visible to any guest. The image may already lie
-    // inside it (placed by the boot loader), so it is moved with overlap-safe `copy` first and
-    // only the bytes around it are cleared.
-    unsafe {
-        let target = (ram.base + offset) as *mut u8;
-        core::ptr::copy(image.as_ptr(), target, image.len());
+    // The image may already lie at its place (put there by the boot loader): only the bytes
+    // around it are cleared then.
+    if image.as_ptr() as u64 != ram.base + offset {
+        copy_in(ram.base + offset, image);
     }
     crate::arch::aarch64::cpu::clean_dcache_range(ram.base + offset, image.len() as u64);
     clear(ram.base, 0, offset);
@@ -322,15 +319,28 @@ pub fn load_image(config: &VmConfig, ram: AddressRange) -> Result<(), CreateErro
     clear(ram.base, image_end, ramdisk_offset);
     // SAFETY: validation checked the initramfs lies in RAM outside the hypervisor and every VM,
     // where the boot loader placed it, and that it fits in this VM's RAM after the image.
-    unsafe {
-        let source = ramdisk.base as *const u8;
-        let target = (ram.base + ramdisk_offset) as *mut u8;
-        core::ptr::copy_nonoverlapping(source, target, ramdisk.size as usize);
-    }
+    let source =
+        unsafe { core::slice::from_raw_parts(ramdisk.base as *const u8, ramdisk.size as usize) };
+    copy_in(ram.base + ramdisk_offset, source);
     crate::arch::aarch64::cpu::clean_dcache_range(ram.base + ramdisk_offset, ramdisk.size);
     clear(ram.base, ramdisk_end, ram.size);
     crate::arch::aarch64::cpu::invalidate_icache();
     Ok(())
+}
+
+/// Copies `source` (an image, outside the VM's RAM) to `target` in the VM's RAM, a chunk at a
+/// time with a heartbeat in between: a kernel of tens of MiB takes milliseconds, and a core
+/// that reboots a VM must not look dead to its peers meanwhile.
+fn copy_in(target: u64, source: &[u8]) {
+    for (index, chunk) in source.chunks(CHUNK as usize).enumerate() {
+        // SAFETY: the caller hands over `target .. + source.len()` of the VM's RAM (see
+        // `load_image`), which does not overlap `source` (validated: outside every VM's RAM).
+        unsafe {
+            let at = (target + index as u64 * CHUNK) as *mut u8;
+            core::ptr::copy_nonoverlapping(chunk.as_ptr(), at, chunk.len());
+        }
+        crate::health::keepalive();
+    }
 }
 
 /// Zeroes bytes `[start, end)` of the RAM at `base` and cleans them to memory: whole pages with
