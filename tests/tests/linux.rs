@@ -194,7 +194,9 @@ fn one_event(run: &Run, name: &str, vm: u64) -> serde_json::Value {
 #[test]
 fn a_failed_rtos_core_moves_its_vm_with_the_predicted_misses_and_linux_runs_on() {
     // rtos1 (core 3) gets a task set with less slack than the migration downtime, and its
-    // core stops 60 ms in; core 0 is the spare.
+    // core stops 60 ms in; core 0 is the spare. Linux waits in its shell meanwhile; once rtos1
+    // is done, core 0 serves the console again: `status` shows rtos1 where it ran last, then
+    // Linux gets the input and is told to exit.
     let config = Config::new()
         .put(
             "u",
@@ -207,8 +209,22 @@ fn a_failed_rtos_core_moves_its_vm_with_the_predicted_misses_and_linux_runs_on()
             "/hypervisor/rtos1/tasks/slow",
             "kairos,wcet-us",
             &["8000"],
+        )
+        .put(
+            "s",
+            "/hypervisor/linux",
+            "kairos,bootargs",
+            &["console=ttyAMA0 quiet kairos.shell"],
         );
-    let run = boot("rtos-core-fault", Qemu::virt(3, 4).initrd(config.path()));
+    let qemu = Qemu::virt(3, 4)
+        .initrd(config.path())
+        .arg("-echr")
+        .arg("20")
+        .type_when("[rtos1] DONE", "status\r")
+        .type_when("vm 2 'rtos1': Stopped", "\x01\x01\x01")
+        .type_when("console input goes to VM 0 'linux'", "exit\r");
+    let run = boot("rtos-core-fault", qemu);
+    run.assert_line("vm 2 'rtos1': Stopped on cores [0], 4 MiB");
     let detected = run.events_named("fault_detected");
     assert_eq!(detected.len(), 1, "only the core that failed: {detected:?}");
     assert_eq!(detected[0]["failed_core"], 3);
