@@ -82,10 +82,14 @@ empty :=
 space := $(empty) $(empty)
 comma := ,
 
+# Files the config names (kairos,image-file, kairos,ramdisk-file) are placed at their regions by
+# QEMU's loader device (scripts/run-files.sh). QEMU's console escape is Ctrl-T (-echr 20), so
+# that Ctrl-A reaches Kairos, where three in a row switch console input between the VMs.
 run: image $(QEMU_DTB)
-	@echo "make run: booting $(IMAGE) on $(BOARD) (Ctrl-A x quits; stops by itself after $(RUN_TIMEOUT) s)"
-	@timeout --foreground $(RUN_TIMEOUT) qemu-system-aarch64 $(QEMU_MACHINE) $(QEMU_TIME) $(QEMU_CONSOLE) \
-	 $(if $(QEMU_DTB),-dtb $(QEMU_DTB)) -kernel $(IMAGE); \
+	@files=$$(OUT=$(OUT) bash scripts/run-files.sh $(CONFIG_DTB)) || exit 1; \
+	 echo "make run: booting $(IMAGE) on $(BOARD) (Ctrl-T x quits QEMU; Ctrl-A three times switches the console's input; stops by itself after $(RUN_TIMEOUT) s)"; \
+	 timeout --foreground $(RUN_TIMEOUT) qemu-system-aarch64 $(QEMU_MACHINE) $(QEMU_TIME) $(QEMU_CONSOLE) \
+	 -echr 20 $(if $(QEMU_DTB),-dtb $(QEMU_DTB)) -kernel $(IMAGE) $$files; \
 	 status=$$?; \
 	 if [ $$status = 124 ]; then echo "make run: QEMU stopped: the demo did not finish within $(RUN_TIMEOUT) s"; fi; \
 	 exit $$status
@@ -97,11 +101,15 @@ images: image
 			OUT=$(OUT) TARGET_ROOT=$(TARGET_ROOT) LOG=$(LOG) || exit 1; \
 	done
 
-# Debian's real board DTBs for the board tests (downloaded once, cached in $(OUT)/real-dtbs). A
-# failed download does not stop `make test`: the tests that need the files fail, saying why.
+# Debian's real board DTBs, its arm64 kernel and busybox for the board and Linux tests
+# (downloaded once, cached in $(OUT)/real-dtbs and $(OUT)/linux), and the Linux guest's
+# initramfs. A failed download does not stop `make test`: the tests that need the files fail,
+# saying why.
 real-dtbs:
-	@OUT=$(OUT) bash scripts/fetch-real-dtbs.sh || \
-	 echo "make test: fetching Debian's DTBs failed (see above); the real-DTB board tests will fail"
+	@OUT=$(OUT) bash scripts/fetch-debian-arm64.sh || \
+	 echo "make test: fetching Debian's arm64 files failed (see above); the real-DTB board tests and the Linux tests will fail"
+	@if [ -s $(OUT)/linux/busybox ]; then \
+	 bash scripts/make-initramfs.sh $(OUT)/linux/busybox boards/linux/init $(OUT)/linux/initramfs.cpio >/dev/null; fi
 	@OUT=$(OUT) bash scripts/fetch-uboot.sh || \
 	 echo "make test: fetching Debian's u-boot-qemu failed (see above); the U-Boot test will fail"
 

@@ -23,14 +23,26 @@ pub fn ready() -> bool {
     UART.is_completed()
 }
 
-/// Writes `text` and a newline as one unbroken line. Waiting for the line and writing it take
-/// a while: the heartbeat goes on meanwhile.
+/// Writes `text` and a newline as one unbroken line.
 pub fn write_line(text: &str) {
+    locked(|uart| {
+        uart.write_str(text);
+        uart.write_str("\n");
+    });
+}
+
+/// Writes `text` as it is (a part of a line: the focused VM's output), under the line lock.
+pub fn write_raw(text: &str) {
+    locked(|uart| uart.write_str(text));
+}
+
+/// Runs `write` on the console UART under the line lock. Waiting for the line and writing it
+/// take a while: the heartbeat goes on meanwhile.
+fn locked(write: impl FnOnce(&Uart)) {
     let Some(uart) = UART.get() else { return };
     crate::drivers::gic::with_timer_only(|| {
         let owned = take_line();
-        uart.write_str(text);
-        uart.write_str("\n");
+        write(uart);
         if owned {
             OWNER.store(0, Ordering::Release);
             cpu::send_event();

@@ -16,40 +16,36 @@ pub fn builtin(name: &str) -> Option<&'static [u8]> {
         .map(|(_, bytes)| *bytes)
 }
 
-/// The catalog the config validator asks for image sizes.
+use partition_config::{ImageSource, IMAGE_HEADER_SIZE};
+
+/// The catalog the config validator asks for image sizes and arm64 headers.
 pub struct Catalog;
 
 impl partition_config::ImageCatalog for Catalog {
     fn size_of(&self, name: &str) -> Option<u64> {
         builtin(name).map(|bytes| bytes.len() as u64)
     }
+
+    fn head(&self, source: &ImageSource) -> Option<[u8; IMAGE_HEADER_SIZE]> {
+        let mut head = [0u8; IMAGE_HEADER_SIZE];
+        match source {
+            ImageSource::Builtin(name) => {
+                let bytes = builtin(name)?;
+                head.copy_from_slice(bytes.get(..IMAGE_HEADER_SIZE)?);
+            }
+            ImageSource::Memory(range) if range.size >= IMAGE_HEADER_SIZE as u64 => {
+                // SAFETY: validation asks only once the range lies in RAM (mapped one to one at
+                // EL2), clear of the hypervisor; the boot loader placed the image there.
+                let bytes = unsafe {
+                    core::slice::from_raw_parts(range.base as *const u8, IMAGE_HEADER_SIZE)
+                };
+                head.copy_from_slice(bytes);
+            }
+            ImageSource::Memory(_) => return None,
+        }
+        Some(head)
+    }
 }
 
 /// The default partition config compiled into the image (empty if none was given).
 pub static BUILTIN_CONFIG: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/config.dtb"));
-
-/// Reads the `text_offset` of an arm64 Image header, if `image` starts with one.
-pub fn arm64_text_offset(image: &[u8]) -> Option<u64> {
-    let magic = image.get(56..60)?;
-    if magic != b"ARM\x64" {
-        return None;
-    }
-    let bytes: [u8; 8] = image.get(8..16)?.try_into().ok()?;
-    Some(u64::from_le_bytes(bytes))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn reads_the_image_header() {
-        let mut image = std::vec![0u8; 64];
-        image[8..16].copy_from_slice(&0x80000u64.to_le_bytes());
-        image[56..60].copy_from_slice(b"ARM\x64");
-        assert_eq!(arm64_text_offset(&image), Some(0x80000));
-        image[56] = 0;
-        assert_eq!(arm64_text_offset(&image), None);
-        assert_eq!(arm64_text_offset(&[0u8; 10]), None);
-    }
-}

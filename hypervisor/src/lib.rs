@@ -11,6 +11,7 @@ extern crate alloc;
 
 pub mod arch;
 pub mod command;
+pub mod console_input;
 pub mod health;
 pub mod images;
 #[cfg(target_arch = "aarch64")]

@@ -1,33 +1,75 @@
-//! The interactive console on the boot core: reads typed lines between events and runs them.
+//! The interactive console on the core that serves it: reads what was typed between events,
+//! hands it to the VM that has the console's focus (Ctrl-a three times switches, see
+//! `console_input`) or runs the shell's commands.
 
 use crate::arch::aarch64::percpu;
 use crate::command::{parse, Command, CommandError, HELP};
+use crate::console_input::{Action, Focus, Router, SWITCH_PRESSES};
 use alloc::{format, string::String};
 
 /// The line being typed.
 static LINE: spin::Mutex<String> = spin::Mutex::new(String::new());
+/// Who reads console input.
+static ROUTER: spin::Mutex<Router> = spin::Mutex::new(Router::new());
 
-/// Reads what was typed since the last call and runs every completed command.
+/// Reads what was typed since the last call: bytes for the focused VM go to its console UART,
+/// bytes for the shell complete lines, each run as a command.
 pub fn poll() {
     while let Some(byte) = crate::console::read_byte() {
-        let complete = {
-            let mut line = LINE.lock();
-            match byte {
-                b'\r' | b'\n' => Some(core::mem::take(&mut *line)),
-                0x7f | 0x08 => {
-                    line.pop();
-                    None
-                }
-                byte if (0x20..0x7f).contains(&byte) && line.len() < 80 => {
-                    line.push(byte as char);
-                    None
-                }
-                _ => None,
+        let vms = crate::vm::vms();
+        let takes_input = |vm: usize| vms[vm].uart.is_some();
+        // Acted on once the router is free again: a command may never return (crash, poweroff).
+        let mut actions = alloc::vec::Vec::with_capacity(usize::from(SWITCH_PRESSES));
+        ROUTER
+            .lock()
+            .feed(byte, vms.len(), takes_input, |action| actions.push(action));
+        for action in actions {
+            match action {
+                Action::Shell(byte) => shell_byte(byte),
+                Action::Vm(vm, byte) => vms[vm].type_input(byte),
+                Action::Switched { from, to } => switched(from, to),
             }
-        };
-        if let Some(line) = complete {
-            execute(&line);
         }
+    }
+}
+
+/// Announces a focus change and tells the VMs concerned.
+fn switched(from: Focus, to: Focus) {
+    let vms = crate::vm::vms();
+    if let Focus::Vm(vm) = from {
+        vms[vm].set_console_focus(false);
+    }
+    let target = match to {
+        Focus::Shell => String::from("the hypervisor shell"),
+        Focus::Vm(vm) => format!("VM {vm} '{}'", vms[vm].name),
+    };
+    crate::console::write_line(&format!(
+        "kairos: console input goes to {target} (Ctrl-a three times switches)"
+    ));
+    if let Focus::Vm(vm) = to {
+        vms[vm].set_console_focus(true);
+    }
+}
+
+/// A byte for the shell: edits the line, runs it when complete.
+fn shell_byte(byte: u8) {
+    let complete = {
+        let mut line = LINE.lock();
+        match byte {
+            b'\r' | b'\n' => Some(core::mem::take(&mut *line)),
+            0x7f | 0x08 => {
+                line.pop();
+                None
+            }
+            byte if (0x20..0x7f).contains(&byte) && line.len() < 80 => {
+                line.push(byte as char);
+                None
+            }
+            _ => None,
+        }
+    };
+    if let Some(line) = complete {
+        execute(&line);
     }
 }
 
@@ -69,12 +111,14 @@ fn status() {
         crate::console::write_line(&format!("core {id}: {:?}", core.state()));
     }
     for vm in crate::vm::vms() {
+        // Where its vCPUs are now: a migration or a restart on a spare moves them.
+        let cores: alloc::vec::Vec<usize> = vm.vcpus.iter().map(|slot| slot.core()).collect();
         crate::console::write_line(&format!(
             "vm {} '{}': {:?} on cores {:?}, {} MiB",
             vm.id,
             vm.name,
             vm.state(),
-            vm.config.cpus,
+            cores,
             vm.ram().size >> 20
         ));
     }

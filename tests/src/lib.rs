@@ -39,7 +39,7 @@ pub fn config(name: &str) -> PathBuf {
 
 /// One of Debian's real board DTBs (`broadcom/bcm2711-rpi-4-b.dtb`, `freescale/imx8mp-evk.dtb`,
 /// from the arm64 linux-image package), which `make test` fetches into `<build>/real-dtbs/` with
-/// `scripts/fetch-real-dtbs.sh`. Missing (no network when it ran, say), the test fails saying so.
+/// `scripts/fetch-debian-arm64.sh`. Missing (no network when it ran, say), the test fails saying so.
 pub fn real_dtb(name: &str) -> PathBuf {
     let build = std::env::var_os("KAIROS_BUILD_DIR")
         .map(PathBuf::from)
@@ -49,12 +49,37 @@ pub fn real_dtb(name: &str) -> PathBuf {
     assert!(
         path.exists(),
         "{} is missing: Debian's real device trees could not be fetched. `make test` runs \
-         scripts/fetch-real-dtbs.sh, which downloads the arm64 linux-image package from Debian's \
+         scripts/fetch-debian-arm64.sh, which downloads the arm64 linux-image package from Debian's \
          archive (network needed); its log is {}",
         path.display(),
         dir.join("fetch.log").display()
     );
     path
+}
+
+/// Debian's unmodified arm64 kernel (the raw Image of the linux-image package's vmlinuz) and the
+/// small busybox initramfs built from Debian's busybox-static, which `make test` fetches and
+/// builds into `<build>/linux/` (`scripts/fetch-debian-arm64.sh`, `scripts/make-initramfs.sh`).
+/// Missing (no network when they ran, say), the test fails saying so.
+pub fn linux_files() -> (PathBuf, PathBuf) {
+    let build = std::env::var_os("KAIROS_BUILD_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("build"));
+    let files = (
+        build.join("linux/Image"),
+        build.join("linux/initramfs.cpio"),
+    );
+    for file in [&files.0, &files.1] {
+        assert!(
+            file.exists(),
+            "{} is missing: `make test` fetches Debian's linux-image and busybox-static arm64 \
+             packages (scripts/fetch-debian-arm64.sh, network needed; log {}) and builds the \
+             initramfs (scripts/make-initramfs.sh)",
+            file.display(),
+            build.join("real-dtbs/fetch.log").display()
+        );
+    }
+    files
 }
 
 /// A path for a scratch file of this test process, removed when the value is dropped.
@@ -222,6 +247,16 @@ impl Qemu {
         self.args
             .extend(["-initrd".into(), dtb.to_str().unwrap().into()]);
         self
+    }
+
+    /// Places `file` in memory at `address` before the boot, as a boot loader would (QEMU's
+    /// generic loader device).
+    pub fn load(self, file: &Path, address: u64) -> Qemu {
+        let device = format!(
+            "loader,file={},addr={address:#x},force-raw=on",
+            file.display()
+        );
+        self.arg("-device").arg(&device)
     }
 
     /// Any extra QEMU arguments.

@@ -1,6 +1,6 @@
 //! The real boards under QEMU: Raspberry Pi 4 (`-M raspi4b`) and i.MX 8M Plus EVK
 //! (`-M imx8mp-evk`), each booted with the project's board DTS and with Debian's own DTB
-//! (`scripts/fetch-real-dtbs.sh`, run by `make test`; missing, those tests fail saying why).
+//! (`scripts/fetch-debian-arm64.sh`, run by `make test`; missing, those tests fail saying why).
 //! Every run must bring all 4 cores online at EL2, start the three demo RTOS VMs on cores 1..3,
 //! carry out the demo's fault plan (rtos1 moved off failed core 2 to the spare core 0, with the
 //! misses predicted), and power off cleanly (PSCI SYSTEM_OFF on the i.MX; on the Pi, which

@@ -10,7 +10,7 @@ fn irq_lines(run: &Run) {
     run.assert_line("[irq] self SGI: 8 taken");
     run.assert_line("[irq] SPI 40: delivered [true, true], active while handled true");
     run.assert_line("[irq] priority order: 6 SGIs taken, order [11, 9, 13, 10, 12, 8]");
-    run.assert_line("[irq] foreign interrupt 33: refused true, ISENABLER1 reads 0x100");
+    run.assert_line("[irq] foreign interrupt 34: refused true, ISENABLER1 reads 0x100");
     run.assert_line("[irq] irqtest done");
 }
 
@@ -19,7 +19,7 @@ fn refusal_traced(run: &Run) {
     assert_eq!(denied.len(), 1, "{denied:?}");
     assert_eq!(
         (denied[0]["register"].as_str(), denied[0]["intid"].as_u64()),
-        (Some("ISENABLER"), Some(33))
+        (Some("ISENABLER"), Some(34))
     );
     let faults = run.events_named("vm_fault");
     assert_eq!(faults.len(), 1, "{faults:?}");

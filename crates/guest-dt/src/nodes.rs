@@ -61,6 +61,10 @@ pub(crate) fn write_chosen_and_aliases(
     if let Some(bootargs) = &platform.bootargs {
         writer.property_string("bootargs", bootargs)?;
     }
+    if let Some((start, end)) = platform.initrd {
+        writer.property_u64("linux,initrd-start", start)?;
+        writer.property_u64("linux,initrd-end", end)?;
+    }
     if let Some(uart) = &platform.console {
         writer.property_string("stdout-path", &uart_path(uart.base))?;
     }

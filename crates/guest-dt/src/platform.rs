@@ -94,10 +94,18 @@ pub struct VirtualPlatform {
     pub psci: PsciMethod,
     /// Kernel command line for `/chosen/bootargs`.
     pub bootargs: Option<String>,
+    /// An initramfs in the VM's RAM, `(IPA start, IPA end)`, for `/chosen/linux,initrd-start`
+    /// and `linux,initrd-end`.
+    pub initrd: Option<(u64, u64)>,
+    /// The interrupt controller's phandle, when it must have a known one (for nodes copied
+    /// from the configuration that name it as `interrupt-parent`); else one is allocated.
+    pub gic_phandle: Option<u32>,
     /// Physical devices the VM owns.
     pub passthrough: Vec<PassthroughDevice>,
     /// Subtrees copied under `/kairos` (such as the `tasks` node of the VM's configuration).
     pub extra_nodes: Vec<RawNode>,
+    /// Subtrees copied under the root (descriptions of passthrough devices).
+    pub root_nodes: Vec<RawNode>,
 }
 
 impl VirtualPlatform {
@@ -113,8 +121,11 @@ impl VirtualPlatform {
             console: None,
             psci: PsciMethod::Hvc,
             bootargs: None,
+            initrd: None,
+            gic_phandle: None,
             passthrough: Vec::new(),
             extra_nodes: Vec::new(),
+            root_nodes: Vec::new(),
         }
     }
 
@@ -125,8 +136,15 @@ impl VirtualPlatform {
         for phandle in self.copied_phandles() {
             writer.reserve_phandle(phandle)?;
         }
+        let gic = match self.gic_phandle {
+            Some(phandle) => {
+                writer.reserve_phandle(phandle)?;
+                phandle
+            }
+            None => writer.alloc_phandle()?,
+        };
         let phandles = Phandles {
-            gic: writer.alloc_phandle()?,
+            gic,
             uart_clock: match self.console {
                 Some(_) => Some(writer.alloc_phandle()?),
                 None => None,
@@ -143,6 +161,9 @@ impl VirtualPlatform {
         nodes::write_console(self, &mut writer, &phandles)?;
         for device in &self.passthrough {
             nodes::write_passthrough(device, &mut writer)?;
+        }
+        for node in &self.root_nodes {
+            node.write(&mut writer)?;
         }
         nodes::write_kairos(self, &mut writer)?;
         writer.end_node()?;
@@ -179,6 +200,9 @@ impl VirtualPlatform {
                 }
             }
         }
+        if let Some((start, end)) = self.initrd {
+            check_region((start, end.saturating_sub(start)))?;
+        }
         if let Some(uart) = &self.console {
             check_region((uart.base, uart.size))?;
             check_spi(uart.irq_spi)?;
@@ -199,7 +223,7 @@ impl VirtualPlatform {
     /// Phandles carried by properties copied verbatim, which allocation must avoid.
     fn copied_phandles(&self) -> Vec<u32> {
         let mut phandles = Vec::new();
-        for node in &self.extra_nodes {
+        for node in self.extra_nodes.iter().chain(&self.root_nodes) {
             node.collect_phandles(&mut phandles);
         }
         for device in &self.passthrough {

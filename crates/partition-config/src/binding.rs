@@ -50,6 +50,15 @@ pub const ON_FAULT: &str = "kairos,on-fault";
 pub const MIGRATABLE: &str = "kairos,migratable";
 /// VM node: migration policy (string, one of [`MIGRATE_VALUES`]).
 pub const MIGRATE: &str = "kairos,migrate";
+/// VM node: the guest's kernel command line, its `/chosen/bootargs` (string).
+pub const BOOTARGS: &str = "kairos,bootargs";
+/// VM node: an initramfs the boot loader placed in memory (`#address-cells` + `#size-cells`),
+/// copied into the VM's RAM and named by `/chosen/linux,initrd-start` and `-end`.
+pub const RAMDISK_REG: &str = "kairos,ramdisk-reg";
+/// VM node: the host file `make run` places at `kairos,image-reg` (string; not read at boot).
+pub const IMAGE_FILE: &str = "kairos,image-file";
+/// VM node: the host file `make run` places at `kairos,ramdisk-reg` (string; not read at boot).
+pub const RAMDISK_FILE: &str = "kairos,ramdisk-file";
 
 /// Every `kairos,*` property a VM node may carry.
 pub const VM_PROPERTIES: &[&str] = &[
@@ -66,6 +75,10 @@ pub const VM_PROPERTIES: &[&str] = &[
     ON_FAULT,
     MIGRATABLE,
     MIGRATE,
+    BOOTARGS,
+    RAMDISK_REG,
+    IMAGE_FILE,
+    RAMDISK_FILE,
 ];
 
 /// Every `kairos,*` property the hypervisor node may carry.
@@ -86,6 +99,18 @@ pub const DEFAULT_LOAD_OFFSET: u64 = 0x8_0000;
 pub const DEFAULT_ADDRESS_CELLS: u32 = 2;
 /// `#size-cells` when the hypervisor node does not say (Devicetree Specification default).
 pub const DEFAULT_SIZE_CELLS: u32 = 1;
+
+/// Name of the VM node's child whose child nodes are copied into the root of the VM's device
+/// tree (descriptions of its passthrough devices, as Xen dom0less's passthrough tree).
+pub const GUEST_DT_NODE: &str = "guest-dt";
+/// Phandle of the interrupt controller in every VM's device tree, for `interrupt-parent` in
+/// `guest-dt` nodes (the value Xen gives its guests' GIC, so passthrough trees written for Xen
+/// work unchanged).
+pub const GUEST_GIC_PHANDLE: u32 = 65000;
+/// Largest kernel command line accepted (Linux's arm64 COMMAND_LINE_SIZE is 2048 with the NUL).
+pub const MAX_BOOTARGS: usize = 2047;
+/// Alignment of the base an arm64 Image is placed above by its `text_offset` (booting.rst).
+pub const ARM64_IMAGE_ALIGN: u64 = 0x20_0000;
 
 /// Name of the VM node's child that describes its real-time task set (also `/kairos/tasks` in
 /// the guest's device tree).

@@ -63,6 +63,26 @@ fn conflicts(vm: &VmConfig, owner: &VmConfig, errors: &mut NodeErrors<'_>) {
                 },
             );
         }
+        if let Some(ramdisk) = owner.ramdisk.filter(|r| r.overlaps(&memory)) {
+            errors.push(
+                MEMORY_BASE,
+                ErrorKind::MemoryOverlapsRamdisk {
+                    owner: owner_name(),
+                    ramdisk,
+                },
+            );
+        }
+    }
+    if let Some(ramdisk) = vm.ramdisk {
+        if let Some(memory) = owner.memory().filter(|m| m.overlaps(&ramdisk)) {
+            errors.push(
+                RAMDISK_REG,
+                ErrorKind::RamdiskOverlapsMemory {
+                    owner: owner_name(),
+                    memory,
+                },
+            );
+        }
     }
     if let Some(image) = vm.image_region() {
         if let Some(memory) = owner.memory().filter(|m| m.overlaps(&image)) {

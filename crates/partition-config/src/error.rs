@@ -132,6 +132,32 @@ pub enum ErrorKind {
     Overloaded { utilization_ppm: u64 },
     /// A node that must not have children (a task node) has one.
     UnexpectedChildNode,
+    /// A string longer than its property allows.
+    TooLong { length: usize, max: usize },
+    /// An INTID the hypervisor keeps for itself (`what` says for what).
+    InterruptReserved { intid: u32, what: &'static str },
+    /// The initramfs does not fit in the VM's RAM after the image.
+    RamdiskTooLarge {
+        ramdisk_size: u64,
+        offset: u64,
+        memory_size: u64,
+    },
+    /// The in-memory initramfs overlaps the (fixed) memory of a VM (possibly its own).
+    RamdiskOverlapsMemory { owner: String, memory: Range },
+    /// The VM's fixed memory overlaps an earlier VM's in-memory initramfs.
+    MemoryOverlapsRamdisk { owner: String, ramdisk: Range },
+    /// The image's arm64 header asks for a placement that is not page aligned.
+    BadImageHeader { text_offset: u64 },
+    /// A property of the `guest-dt` node itself (it stands for the guest's root).
+    GuestDtProperty,
+    /// A `guest-dt` child named like a node the hypervisor writes into the guest's tree.
+    GuestDtNodeTaken { name: String },
+    /// A phandle used twice, or one the hypervisor keeps (0, the GIC's).
+    PhandleTaken { phandle: u32 },
+    /// A phandle that no node of the guest's tree carries.
+    UnknownPhandle { phandle: u32 },
+    /// A GIC interrupt in a `guest-dt` node that is not one of the VM's SPIs.
+    InterruptNotOwned { kind: u32, number: u32 },
 }
 
 impl ConfigError {
@@ -334,6 +360,58 @@ impl fmt::Display for ErrorKind {
                 utilization_ppm % 1_000_000
             ),
             UnexpectedChildNode => write!(f, "unexpected child node"),
+            TooLong { length, max } => write!(f, "{length} bytes long, at most {max}"),
+            InterruptReserved { intid, what } => {
+                write!(f, "INTID {intid} is kept by the hypervisor ({what})")
+            }
+            RamdiskTooLarge {
+                ramdisk_size,
+                offset,
+                memory_size,
+            } => write!(
+                f,
+                "initramfs of {ramdisk_size:#x} bytes at offset {offset:#x} (after the image) \
+                 does not fit in {memory_size:#x} bytes of RAM"
+            ),
+            RamdiskOverlapsMemory { owner, memory } => {
+                write!(f, "initramfs overlaps the memory of VM {owner} {memory}")
+            }
+            MemoryOverlapsRamdisk { owner, ramdisk } => {
+                write!(f, "overlaps the in-memory initramfs of VM {owner} {ramdisk}")
+            }
+            BadImageHeader { text_offset } => write!(
+                f,
+                "the arm64 Image header's text_offset {text_offset:#x} is not a multiple of 4 KiB"
+            ),
+            GuestDtProperty => write!(
+                f,
+                "guest-dt stands for the guest's root: only #address-cells = <2> and \
+                 #size-cells = <2> may be given"
+            ),
+            GuestDtNodeTaken { name } => write!(
+                f,
+                "node {name} clashes with a node the hypervisor writes into the guest's tree"
+            ),
+            PhandleTaken { phandle } => write!(
+                f,
+                "phandle {phandle:#x} is used twice or kept (0, and {:#x} for the guest's GIC)",
+                crate::binding::GUEST_GIC_PHANDLE
+            ),
+            UnknownPhandle { phandle } => write!(
+                f,
+                "phandle {phandle:#x} is neither the GIC's ({:#x}) nor one of a guest-dt node",
+                crate::binding::GUEST_GIC_PHANDLE
+            ),
+            InterruptNotOwned { kind: 0, number } => write!(
+                f,
+                "SPI {number} (INTID {}) is not in the VM's kairos,interrupts",
+                number.saturating_add(32)
+            ),
+            InterruptNotOwned { kind, number } => write!(
+                f,
+                "interrupt type {kind} number {number}: only SPIs (type 0) of the VM's \
+                 kairos,interrupts can be passed through"
+            ),
         }
     }
 }

@@ -18,7 +18,9 @@ mod cells;
 mod conflicts;
 mod dtb_check;
 mod error;
+mod guest_dt_node;
 pub mod health;
+mod image_header;
 mod locate;
 mod model;
 mod parse;
@@ -34,7 +36,9 @@ use alloc::string::String;
 pub use cells::ValueType;
 pub use dtb_check::{check as check_dtb, DtbDefect, MAX_DEPTH};
 pub use error::{ConfigError, ErrorKind};
+pub use guest_dt_node::GENERATED_NODES;
 pub use health::{FaultKind, HealthConfig, MigrationMode, PlannedFault};
+pub use image_header::{Arm64Header, HEADER_SIZE as IMAGE_HEADER_SIZE};
 pub use model::{Config, ImageSource, MigratePolicy, OnFault, VmConfig};
 pub use place::place;
 pub use platform::{
@@ -99,8 +103,8 @@ pub fn load(dtb: &[u8], platform: &PlatformView<'_>) -> Result<Config, ConfigErr
     let parsed = parse::parse_hypervisor(&found.path, node, platform.cpu_count)?;
     let mut errors = parsed.errors;
     let mut valid = alloc::vec::Vec::with_capacity(parsed.vms.len());
-    for vm in parsed.vms {
-        let mut problems = validate::check_vm(&vm, platform);
+    for mut vm in parsed.vms {
+        let mut problems = validate::check_vm(&mut vm, platform);
         if problems.is_empty() {
             valid.push(vm);
         } else {

@@ -42,8 +42,18 @@ pub struct VmConfig {
     pub image: ImageSource,
     /// Entry point IPA if given; otherwise the hypervisor decides from the image.
     pub entry: Option<u64>,
-    /// Offset of the image inside the VM's RAM.
+    /// Offset of the image inside the VM's RAM: `kairos,load-offset`, else (once validated) what
+    /// the image's arm64 header asks for, else the binding's default.
     pub load_offset: u64,
+    /// Whether `load_offset` came from the device tree.
+    pub load_offset_fixed: bool,
+    /// Bytes the image occupies from its load offset once running: its size, or the memory
+    /// footprint of its arm64 header (BSS included) when larger. Filled in by validation.
+    pub image_footprint: u64,
+    /// The guest's kernel command line (`kairos,bootargs`).
+    pub bootargs: Option<String>,
+    /// An initramfs the boot loader placed in memory (`kairos,ramdisk-reg`).
+    pub ramdisk: Option<Range>,
     /// Passthrough MMIO regions, identity-mapped.
     pub devices: Vec<Range>,
     /// Physical SPI INTIDs routed to the VM.
@@ -77,6 +87,27 @@ impl VmConfig {
         match &self.image {
             ImageSource::Memory(range) => Some(*range),
             ImageSource::Builtin(_) => None,
+        }
+    }
+
+    /// The regions the boot loader filled for this VM (image, initramfs), copied at every boot.
+    pub fn loaded_regions(&self) -> impl Iterator<Item = Range> + '_ {
+        self.image_region().into_iter().chain(self.ramdisk)
+    }
+
+    /// Offset of the initramfs inside the VM's RAM: the first page after the image's footprint.
+    pub fn ramdisk_offset(&self) -> Option<u64> {
+        self.ramdisk?;
+        let end = self.load_offset.checked_add(self.image_footprint)?;
+        crate::range::align_up(end, crate::range::PAGE_SIZE)
+    }
+
+    /// Offset of the first byte after everything loaded into the VM's RAM (image footprint and
+    /// initramfs): the device tree goes below the image or above this.
+    pub fn loaded_end(&self) -> Option<u64> {
+        match (self.ramdisk, self.ramdisk_offset()) {
+            (Some(ramdisk), Some(offset)) => offset.checked_add(ramdisk.size),
+            _ => self.load_offset.checked_add(self.image_footprint),
         }
     }
 

@@ -10,14 +10,14 @@ use crate::platform::PlatformView;
 use crate::range::{align_up, covered_by, Range, PLACEMENT_ALIGN};
 
 /// Gives each VM of `config` without a memory base the lowest 2 MiB-aligned region of platform
-/// RAM that is free: clear of reserved memory, of fixed VM memory, of in-memory images (they are
-/// copied after placement) and of VMs placed before it, in device-tree order. A VM that does not
+/// RAM that is free: clear of reserved memory, of fixed VM memory, of in-memory images and initramfs
+/// (they are copied after placement) and of VMs placed before it, in device-tree order. A VM that does not
 /// fit is dropped with a [`ErrorKind::NoRoomForMemory`] error. VMs that already have a base are
 /// left alone, so calling this twice changes nothing.
 pub fn place(config: &mut Config, platform: &PlatformView<'_>) {
     let mut taken: Vec<Range> = platform.reserved.to_vec();
     taken.extend(config.vms.iter().filter_map(|vm| vm.memory()));
-    taken.extend(config.vms.iter().filter_map(|vm| vm.image_region()));
+    taken.extend(config.vms.iter().flat_map(|vm| vm.loaded_regions()));
     let mut kept = Vec::with_capacity(config.vms.len());
     for mut vm in mem::take(&mut config.vms) {
         if vm.memory_base.is_none() {

@@ -1,5 +1,6 @@
 //! What validation needs to know about the machine: cores, RAM, devices, interrupts, images.
 
+use crate::model::ImageSource;
 use crate::range::Range;
 
 /// Highest INTID a GIC can give a shared peripheral interrupt (1020..1023 are special).
@@ -12,6 +13,14 @@ pub const FIRST_SPI_INTID: u32 = 32;
 pub trait ImageCatalog {
     /// Size in bytes of the built-in image `name`, or `None` when there is no such image.
     fn size_of(&self, name: &str) -> Option<u64>;
+
+    /// The first bytes (up to 64) of an image, for its arm64 header: a built-in one, or one
+    /// the boot loader placed in memory (asked only once its range was found inside RAM).
+    /// `None` when unknown; the image then gets the binding's default placement.
+    fn head(&self, source: &ImageSource) -> Option<[u8; crate::image_header::HEADER_SIZE]> {
+        let _ = source;
+        None
+    }
 }
 
 /// An image catalog with no images, for platforms that only boot images placed by the boot loader.
@@ -55,6 +64,9 @@ pub struct PlatformView<'a> {
     /// Devices the hypervisor keeps for itself (GIC frames, its console); passthrough regions must
     /// not overlap them (each rounded out to 4 KiB pages).
     pub reserved_devices: &'a [Range],
+    /// Interrupts the hypervisor keeps for itself (its console UART's, the GIC maintenance
+    /// interrupt, its timers, its SGIs), each with what it is for; no VM may own them.
+    pub reserved_interrupts: &'a [(u32, &'static str)],
     /// The built-in guest images.
     pub images: &'a dyn ImageCatalog,
 }
@@ -75,6 +87,7 @@ impl core::fmt::Debug for PlatformView<'_> {
             .field("devices", &self.devices)
             .field("max_spi", &self.max_spi)
             .field("reserved_devices", &self.reserved_devices)
+            .field("reserved_interrupts", &self.reserved_interrupts)
             .finish_non_exhaustive()
     }
 }

@@ -4,16 +4,20 @@ use alloc::vec::Vec;
 
 use crate::binding::*;
 use crate::error::{ConfigError, ErrorKind, NodeErrors};
+use crate::image_header::Arm64Header;
 use crate::model::{ImageSource, VmConfig};
 use crate::platform::{PlatformView, FIRST_SPI_INTID};
 use crate::range::{covered_by, first_overlap, Range, PAGE_SIZE};
 
 /// Every problem of `vm` that the platform alone shows; empty when the VM may run.
-pub(crate) fn check_vm(vm: &VmConfig, platform: &PlatformView<'_>) -> Vec<ConfigError> {
-    let mut errors = NodeErrors::new(&vm.node_path);
+/// Settles the image's load offset and footprint (from its arm64 header, when it has one).
+pub(crate) fn check_vm(vm: &mut VmConfig, platform: &PlatformView<'_>) -> Vec<ConfigError> {
+    let node_path = vm.node_path.clone();
+    let mut errors = NodeErrors::new(&node_path);
     check_cpus(vm, platform, &mut errors);
     check_memory(vm, platform, &mut errors);
     check_image(vm, platform, &mut errors);
+    check_ramdisk(vm, platform, &mut errors);
     check_devices(vm, platform, &mut errors);
     check_interrupts(vm, platform, &mut errors);
     errors.list
@@ -106,7 +110,7 @@ fn check_memory(vm: &VmConfig, platform: &PlatformView<'_>, errors: &mut NodeErr
     check_page_multiple(errors, LOAD_OFFSET, vm.load_offset);
 }
 
-fn check_image(vm: &VmConfig, platform: &PlatformView<'_>, errors: &mut NodeErrors<'_>) {
+fn check_image(vm: &mut VmConfig, platform: &PlatformView<'_>, errors: &mut NodeErrors<'_>) {
     let (property, size) = match &vm.image {
         ImageSource::Builtin(name) => match platform.images.size_of(name) {
             Some(size) => (IMAGE, size),
@@ -131,6 +135,27 @@ fn check_image(vm: &VmConfig, platform: &PlatformView<'_>, errors: &mut NodeErro
             (IMAGE_REG, range.size)
         }
     };
+    let in_ram = errors.list.iter().all(|error| error.property != IMAGE_REG);
+    let header = platform
+        .images
+        .head(&vm.image)
+        .filter(|_| in_ram)
+        .and_then(|head| Arm64Header::parse(&head));
+    let mut size = size;
+    if let Some(header) = header {
+        size = size.max(header.image_size);
+        match header.load_offset(vm.ipa_base) {
+            Some(offset) if !vm.load_offset_fixed && offset.is_multiple_of(PAGE_SIZE) => {
+                vm.load_offset = offset
+            }
+            Some(_) | None if !vm.load_offset_fixed => {
+                let text_offset = header.text_offset;
+                errors.push(property, ErrorKind::BadImageHeader { text_offset });
+            }
+            _ => {}
+        }
+    }
+    vm.image_footprint = size;
     if vm.memory_size == 0 {
         return; // already reported; fitting anything into nothing says no more
     }
@@ -155,6 +180,34 @@ fn check_image(vm: &VmConfig, platform: &PlatformView<'_>, errors: &mut NodeErro
             ErrorKind::EntryOutsideRam {
                 entry,
                 ipa: vm.ipa_range(),
+            },
+        );
+    }
+}
+
+fn check_ramdisk(vm: &VmConfig, platform: &PlatformView<'_>, errors: &mut NodeErrors<'_>) {
+    let Some(ramdisk) = vm.ramdisk else { return };
+    if ramdisk.size == 0 {
+        errors.push(RAMDISK_REG, ErrorKind::ZeroSize);
+        return;
+    }
+    check_in_ram(errors, RAMDISK_REG, ramdisk, platform);
+    if let Some(memory) = vm.memory().filter(|m| m.overlaps(&ramdisk)) {
+        let owner = vm.name.clone();
+        errors.push(
+            RAMDISK_REG,
+            ErrorKind::RamdiskOverlapsMemory { owner, memory },
+        );
+    }
+    let offset = vm.ramdisk_offset().unwrap_or(u64::MAX);
+    if vm.memory_size != 0 && vm.loaded_end().is_none_or(|end| end > vm.memory_size) {
+        let (ramdisk_size, memory_size) = (ramdisk.size, vm.memory_size);
+        errors.push(
+            RAMDISK_REG,
+            ErrorKind::RamdiskTooLarge {
+                ramdisk_size,
+                offset,
+                memory_size,
             },
         );
     }
@@ -210,7 +263,13 @@ fn check_devices(vm: &VmConfig, platform: &PlatformView<'_>, errors: &mut NodeEr
 fn check_interrupts(vm: &VmConfig, platform: &PlatformView<'_>, errors: &mut NodeErrors<'_>) {
     let max = platform.highest_spi();
     for (index, &intid) in vm.interrupts.iter().enumerate() {
-        let kind = if intid < FIRST_SPI_INTID {
+        let reserved = platform
+            .reserved_interrupts
+            .iter()
+            .find(|(kept, _)| *kept == intid);
+        let kind = if let Some(&(_, what)) = reserved {
+            ErrorKind::InterruptReserved { intid, what }
+        } else if intid < FIRST_SPI_INTID {
             ErrorKind::InterruptNotSpi { intid }
         } else if intid > max {
             ErrorKind::InterruptOutOfRange { intid, max }

@@ -27,6 +27,10 @@ struct RawVm<'a> {
     on_fault: Option<&'a [u8]>,
     migratable: Option<&'a [u8]>,
     migrate: Option<&'a [u8]>,
+    bootargs: Option<&'a [u8]>,
+    ramdisk_reg: Option<&'a [u8]>,
+    image_file: Option<&'a [u8]>,
+    ramdisk_file: Option<&'a [u8]>,
 }
 
 impl<'a> RawVm<'a> {
@@ -46,6 +50,10 @@ impl<'a> RawVm<'a> {
             ON_FAULT => &mut self.on_fault,
             MIGRATABLE => &mut self.migratable,
             MIGRATE => &mut self.migrate,
+            BOOTARGS => &mut self.bootargs,
+            RAMDISK_REG => &mut self.ramdisk_reg,
+            IMAGE_FILE => &mut self.image_file,
+            RAMDISK_FILE => &mut self.ramdisk_file,
             _ => return None,
         })
     }
@@ -122,6 +130,29 @@ pub(crate) fn parse_vm(
         let name = one_of(cells::string(v)?, MIGRATE_VALUES)?;
         Ok(MigratePolicy::from_name(name).unwrap_or_default())
     });
+    let bootargs = decode(e, BOOTARGS, raw.bootargs, false, |v| {
+        let text = cells::string(v)?;
+        if text.len() > MAX_BOOTARGS {
+            let (length, max) = (text.len(), MAX_BOOTARGS);
+            return Err(ErrorKind::TooLong { length, max });
+        }
+        Ok(String::from(text))
+    });
+    let ramdisk = decode(e, RAMDISK_REG, raw.ramdisk_reg, false, |v| {
+        cells::one_range(v, cells)
+    });
+    // Host file names for `make run`: only their type matters here.
+    decode(e, IMAGE_FILE, raw.image_file, false, cells::string);
+    decode(e, RAMDISK_FILE, raw.ramdisk_file, false, cells::string);
+    if let Some(guest_dt) = node.children().find(|child| child.name == GUEST_DT_NODE) {
+        let guest_dt_path = crate::locate::child_path(path, guest_dt.name);
+        let owned = interrupts.as_deref().unwrap_or(&[]);
+        errors.list.append(&mut crate::guest_dt_node::check(
+            guest_dt,
+            &guest_dt_path,
+            owned,
+        ));
+    }
     let tasks = match node.children().find(|child| child.name == TASKS_NODE) {
         Some(child) => {
             match crate::tasks::parse_tasks(child, &crate::locate::child_path(path, child.name)) {
@@ -150,6 +181,10 @@ pub(crate) fn parse_vm(
         image,
         entry,
         load_offset: load_offset.unwrap_or(DEFAULT_LOAD_OFFSET),
+        load_offset_fixed: load_offset.is_some(),
+        image_footprint: 0,
+        bootargs,
+        ramdisk,
         devices: devices.unwrap_or_default(),
         interrupts: interrupts.unwrap_or_default(),
         on_fault: on_fault.unwrap_or_default(),

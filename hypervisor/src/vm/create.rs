@@ -55,6 +55,8 @@ pub struct Vm {
     pub(super) console: alloc::sync::Arc<ConsoleLine>,
     /// Devices emulated for it (console UART, interrupt controller), found by IPA on a fault.
     pub devices: Vec<alloc::boxed::Box<dyn super::mmio::EmulatedDevice>>,
+    /// Its emulated console UART (also among `devices`), which console input is typed into.
+    pub uart: Option<alloc::sync::Arc<super::uart::Pl011<super::console_line::VmConsole>>>,
 }
 
 impl super::psci::VcpuTable for Vm {
@@ -228,17 +230,27 @@ pub fn create(
     let uart_window = AddressRange::new(super::uart::GUEST_UART_BASE, super::uart::GUEST_UART_SIZE);
     let uart_free = !config.devices.iter().any(|d| d.overlaps(&uart_window))
         && !AddressRange::new(config.ipa_base, ram.size).overlaps(&uart_window);
-    if uart_free {
+    let uart = uart_free.then(|| {
         let sink = super::console_line::VmConsole {
+            vm: id,
             name: config.name.clone(),
             line: console.clone(),
         };
-        devices.push(alloc::boxed::Box::new(super::uart::Pl011::new(
-            super::uart::GUEST_UART_BASE,
-            sink,
-        )));
+        alloc::sync::Arc::new(super::uart::Pl011::new(super::uart::GUEST_UART_BASE, sink))
+    });
+    if let Some(uart) = &uart {
+        devices.push(alloc::boxed::Box::new(uart.clone()));
     }
-    devices.extend(super::vgic::attach(id, &config, &mut stage2).map_err(CreateError::Map)?);
+    // The emulated console's interrupt is the VM's too (an SPI with no physical line behind it).
+    let virtual_spis = [super::uart::GUEST_UART_SPI + 32];
+    let virtual_spis = if uart.is_some() {
+        &virtual_spis[..]
+    } else {
+        &[]
+    };
+    devices.extend(
+        super::vgic::attach(id, &config, virtual_spis, &mut stage2).map_err(CreateError::Map)?,
+    );
     let vcpus = config
         .cpus
         .iter()
@@ -261,16 +273,17 @@ pub fn create(
         realtime: super::paravirt::RealTime::new(),
         console,
         devices,
+        uart,
         config,
     })
 }
 
-/// How much memory is cleared between two heartbeats.
+/// How much memory is cleared or copied between two heartbeats.
 const CHUNK: u64 = 256 << 10;
 const PAGE: u64 = 4096;
 
-/// Fills the VM's RAM: its image at the load offset, zeros everywhere else, all of it cleaned
-/// to memory (the guest may start with its caches off).
+/// Fills the VM's RAM: its image at the load offset, its initramfs after the image's footprint,
+/// zeros everywhere else, all of it cleaned to memory (the guest may start with its caches off).
 pub fn load_image(config: &VmConfig, ram: AddressRange) -> Result<(), CreateError> {
     let image: &[u8] = match &config.image {
         ImageSource::Builtin(name) => {
@@ -287,23 +300,45 @@ pub fn load_image(config: &VmConfig, ram: AddressRange) -> Result<(), CreateErro
         .checked_add(image.len() as u64)
         .filter(|&end| end <= ram.size);
     let image_end = image_end.ok_or(CreateError::ImageTooLarge)?;
-    // SAFETY: `ram` is this VM's memory alone (validated against RAM, the hypervisor and other
-    // VMs), identity-mapped at EL2 and not yet visible to any guest. The image may already lie
-    // inside it (placed by the boot loader), so it is moved with overlap-safe `copy` first and
-    // only the bytes around it are cleared.
-    unsafe {
-        let target = (ram.base + offset) as *mut u8;
-        core::ptr::copy(image.as_ptr(), target, image.len());
+    // The image may already lie at its place (put there by the boot loader): only the bytes
+    // around it are cleared then.
+    if image.as_ptr() as u64 != ram.base + offset {
+        copy_in(ram.base + offset, image);
     }
     crate::arch::aarch64::cpu::clean_dcache_range(ram.base + offset, image.len() as u64);
     clear(ram.base, 0, offset);
-    clear(ram.base, image_end, ram.size);
+    let Some((ramdisk, ramdisk_offset)) = config.ramdisk.zip(config.ramdisk_offset()) else {
+        clear(ram.base, image_end, ram.size);
+        crate::arch::aarch64::cpu::invalidate_icache();
+        return Ok(());
+    };
+    let ramdisk_end = ramdisk_offset
+        .checked_add(ramdisk.size)
+        .filter(|&end| end <= ram.size)
+        .ok_or(CreateError::ImageTooLarge)?;
+    clear(ram.base, image_end, ramdisk_offset);
+    // SAFETY: validation checked the initramfs lies in RAM outside the hypervisor and every VM,
+    // where the boot loader placed it, and that it fits in this VM's RAM after the image.
+    let source =
+        unsafe { core::slice::from_raw_parts(ramdisk.base as *const u8, ramdisk.size as usize) };
+    copy_in(ram.base + ramdisk_offset, source);
+    crate::arch::aarch64::cpu::clean_dcache_range(ram.base + ramdisk_offset, ramdisk.size);
+    clear(ram.base, ramdisk_end, ram.size);
     crate::arch::aarch64::cpu::invalidate_icache();
     Ok(())
 }
 
+/// Copies `source` (an image, outside the VM's RAM) to `target` in the VM's RAM. A kernel of
+/// tens of MiB takes milliseconds: a core that reboots a VM does it with its heartbeat going on
+/// (`health::with_beats`), so that it does not look dead to its peers meanwhile.
+fn copy_in(target: u64, source: &[u8]) {
+    // SAFETY: the caller hands over `target .. + source.len()` of the VM's RAM (see
+    // `load_image`), which does not overlap `source` (validated: outside every VM's RAM).
+    unsafe { core::ptr::copy_nonoverlapping(source.as_ptr(), target as *mut u8, source.len()) };
+}
+
 /// Zeroes bytes `[start, end)` of the RAM at `base` and cleans them to memory: whole pages with
-/// DC ZVA, a chunk at a time with a heartbeat in between (this can take milliseconds), the
+/// DC ZVA, a chunk at a time (this can take milliseconds: see `copy_in` for the heartbeat), the
 /// partial pages at the ends with stores.
 fn clear(base: u64, start: u64, end: u64) {
     let pages_start = start.next_multiple_of(PAGE).min(end);
@@ -323,19 +358,14 @@ fn clear(base: u64, start: u64, end: u64) {
     }
 }
 
-/// Where the device tree goes: below the image if it fits there, else at the top of RAM.
+/// Where the device tree goes: below the image if it fits there, else at the top of RAM, above
+/// the image's footprint and the initramfs.
 fn dtb_placement(config: &VmConfig, length: u64) -> Option<u64> {
-    let image_size = match &config.image {
-        ImageSource::Builtin(name) => {
-            crate::images::builtin(name).map_or(0, |bytes| bytes.len() as u64)
-        }
-        ImageSource::Memory(range) => range.size,
-    };
     if length <= config.load_offset {
         return Some(config.ipa_base);
     }
-    let top = (config.ipa_base + config.memory_size - length) & !0xfff;
-    (top >= config.ipa_base + config.load_offset + image_size).then_some(top)
+    let top = config.memory_size.checked_sub(length)? & !0xfff;
+    (top >= config.loaded_end()?).then_some(config.ipa_base + top)
 }
 
 /// Copies the device tree into the VM's RAM at `ipa`.

@@ -1,6 +1,8 @@
 //! The device tree each VM boots with: its memory, vCPUs, interrupt controller, timer, console
-//! and PSCI, at the guest-physical layout of QEMU virt, plus the VM's real-time task set copied
-//! from its config node (`/kairos/tasks`), so one guest image runs in any partition.
+//! and PSCI, at the guest-physical layout of QEMU virt, its command line and initramfs, plus
+//! the VM's real-time task set copied from its config node (`/kairos/tasks`) and the children
+//! of its `guest-dt` node (passthrough devices) copied into the root, so one guest image runs in
+//! any partition.
 
 use alloc::vec::Vec;
 use guest_dt::{Gic, GuestMemory, PsciMethod, RawNode, Uart, VirtualPlatform};
@@ -47,6 +49,12 @@ pub fn describe(
     };
     let mut platform = VirtualPlatform::new(&config.name, vm_id as u32, memory, vcpus, gic);
     platform.psci = PsciMethod::Smc;
+    platform.gic_phandle = Some(partition_config::binding::GUEST_GIC_PHANDLE);
+    platform.bootargs = config.bootargs.clone();
+    if let (Some(ramdisk), Some(offset)) = (config.ramdisk, config.ramdisk_offset()) {
+        let start = config.ipa_base + offset;
+        platform.initrd = Some((start, start + ramdisk.size));
+    }
     if console {
         platform.console = Some(Uart {
             base: super::uart::GUEST_UART_BASE,
@@ -56,6 +64,10 @@ pub fn describe(
     }
     if let Some(tasks) = config_subtree(config_blob, &config.node_path, "tasks") {
         platform.extra_nodes.push(tasks);
+    }
+    let guest_dt = partition_config::binding::GUEST_DT_NODE;
+    if let Some(nodes) = config_subtree(config_blob, &config.node_path, guest_dt) {
+        platform.root_nodes = nodes.children;
     }
     platform
 }

@@ -36,6 +36,29 @@ pub trait EmulatedDevice: Send + Sync {
         -> Result<(), MmioError>;
 }
 
+/// A device shared with another part of the hypervisor (the console UART, which console input
+/// reaches too) is emulated through its `Arc`.
+impl<T: EmulatedDevice> EmulatedDevice for alloc::sync::Arc<T> {
+    fn name(&self) -> &str {
+        T::name(self)
+    }
+    fn range(&self) -> AddressRange {
+        T::range(self)
+    }
+    fn read(&self, accessor: Accessor, offset: u64, size: u8) -> Result<u64, MmioError> {
+        T::read(self, accessor, offset, size)
+    }
+    fn write(
+        &self,
+        accessor: Accessor,
+        offset: u64,
+        size: u8,
+        value: u64,
+    ) -> Result<(), MmioError> {
+        T::write(self, accessor, offset, size, value)
+    }
+}
+
 /// The device covering `ipa`, and the offset into it.
 pub fn find(
     devices: &[alloc::boxed::Box<dyn EmulatedDevice>],

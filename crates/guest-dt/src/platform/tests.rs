@@ -245,3 +245,39 @@ fn invalid_descriptions_are_errors() {
         DtError::DuplicatePhandle(5),
     );
 }
+
+#[test]
+fn chosen_names_the_initrd_and_a_fixed_gic_phandle_serves_copied_nodes() {
+    let mut platform = VirtualPlatform::new(
+        "linux",
+        0,
+        GuestMemory {
+            ipa_base: 0x4000_0000,
+            size: 0x1000_0000,
+        },
+        1,
+        Gic::V3 {
+            distributor: (0x0800_0000, 0x1_0000),
+            redistributors: (0x080a_0000, 0x2_0000),
+        },
+    );
+    platform.bootargs = Some("console=ttyAMA0 quiet".into());
+    platform.initrd = Some((0x4220_0000, 0x4230_0000));
+    platform.gic_phandle = Some(65000);
+    platform.root_nodes.push(
+        RawNode::new("rtc@9010000")
+            .with_string("compatible", "arm,pl031")
+            .with_u32("interrupt-parent", 65000),
+    );
+    let dtb = platform.build().unwrap();
+    let tree = fdt::Fdt::new(&dtb).unwrap();
+    let chosen = tree.find_node("/chosen").unwrap();
+    let cell =
+        |name: &str| u64::from_be_bytes(chosen.property(name).unwrap().value.try_into().unwrap());
+    assert_eq!(cell("linux,initrd-start"), 0x4220_0000);
+    assert_eq!(cell("linux,initrd-end"), 0x4230_0000);
+    assert_eq!(tree.chosen().bootargs(), Some("console=ttyAMA0 quiet"));
+    let gic = tree.find_node("/interrupt-controller@8000000").unwrap();
+    assert_eq!(gic.property("phandle").unwrap().as_usize(), Some(65000));
+    assert!(tree.find_node("/rtc@9010000").is_some());
+}

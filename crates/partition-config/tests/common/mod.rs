@@ -26,6 +26,13 @@ pub const DEVICES: &[Range] = &[
     Range::new(0x0a00_0200, 0x200),
 ];
 pub const RESERVED_DEVICES: &[Range] = &[GICD, GICR, UART0];
+/// What the hypervisor keeps on QEMU virt: an SGI, maintenance, EL2 timer, console UART.
+pub const RESERVED_INTERRUPTS: &[(u32, &str)] = &[
+    (0, "its SGIs"),
+    (25, "the GIC maintenance interrupt"),
+    (26, "its EL2 physical timer"),
+    (33, "its console UART's interrupt"),
+];
 pub const IMAGES: StaticImages<'static> = StaticImages(&[
     ("hello", 0x3000),
     ("rtos", 0x40000),
@@ -42,6 +49,7 @@ pub fn virt() -> PlatformView<'static> {
         devices: DEVICES,
         max_spi: 287,
         reserved_devices: RESERVED_DEVICES,
+        reserved_interrupts: RESERVED_INTERRUPTS,
         images: &IMAGES,
     }
 }

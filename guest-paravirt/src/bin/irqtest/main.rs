@@ -190,10 +190,10 @@ mod guest {
 
     fn refused_access() {
         let before = stepping_vectors::aborts();
-        gic::write(GICD + 0x104, 1 << (33 - 32)); // ISENABLER1, INTID 33: the console's, not ours
+        gic::write(GICD + 0x104, 1 << (34 - 32)); // ISENABLER1, INTID 34: the RTC's, not ours
         let refused = stepping_vectors::aborts() > before;
         let enabled = gic::read(GICD + 0x104);
-        println!("foreign interrupt 33: refused {refused}, ISENABLER1 reads {enabled:#x}");
+        println!("foreign interrupt 34: refused {refused}, ISENABLER1 reads {enabled:#x}");
     }
 
     fn start_secondary() -> bool {

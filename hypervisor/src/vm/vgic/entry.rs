@@ -19,10 +19,15 @@ use core::sync::atomic::Ordering::Relaxed;
 
 static VGICS: [spin::Once<Arc<Vgic>>; MAX_CPUS] = [const { spin::Once::new() }; MAX_CPUS];
 
-/// The emulated GIC devices of VM `vm` (built from `config`), to add to its device list.
+/// The emulated GIC devices of VM `vm` (built from `config`, plus `virtual_spis`: the SPIs of
+/// its emulated devices, with no physical line behind them), to add to its device list.
 /// Empty (the guest then has no interrupt controller) when the machine offers no virtual
 /// CPU interface.
-pub fn devices(vm: usize, config: &partition_config::VmConfig) -> Vec<Box<dyn EmulatedDevice>> {
+pub fn devices(
+    vm: usize,
+    config: &partition_config::VmConfig,
+    virtual_spis: &[u32],
+) -> Vec<Box<dyn EmulatedDevice>> {
     let (Some(gic), Some(platform)) = (gic::get(), crate::machine::platform()) else {
         return Vec::new();
     };
@@ -53,7 +58,13 @@ pub fn devices(vm: usize, config: &partition_config::VmConfig) -> Vec<Box<dyn Em
             gic.max_intid()
         );
     }
-    let vgic = VGICS[vm].call_once(|| Arc::new(Vgic::new(vm, version, &cores, &spis, &timers)));
+    let vgic = VGICS[vm].call_once(|| {
+        let mut vgic = Vgic::new(vm, version, &cores, &spis, &timers);
+        virtual_spis
+            .iter()
+            .for_each(|&intid| vgic.claim_virtual_spi(intid));
+        Arc::new(vgic)
+    });
     let mut devices: Vec<Box<dyn EmulatedDevice>> =
         alloc::vec![Box::new(Distributor::new(vgic.clone(), Hardware))];
     if version == Version::V3 {
@@ -67,10 +78,11 @@ pub fn devices(vm: usize, config: &partition_config::VmConfig) -> Vec<Box<dyn Em
 pub fn attach(
     vm: usize,
     config: &partition_config::VmConfig,
+    virtual_spis: &[u32],
     stage2: &mut crate::mm::PageTable,
 ) -> Result<Vec<Box<dyn EmulatedDevice>>, crate::mm::MapError> {
     use crate::mm::{Access, MemoryKind};
-    let devices = devices(vm, config);
+    let devices = devices(vm, config, virtual_spis);
     if !devices.is_empty() {
         for (ipa, physical, size) in stage2_mappings() {
             stage2.map(ipa, physical, size, MemoryKind::Device, Access::ReadWrite)?;
