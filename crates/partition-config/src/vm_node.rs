@@ -25,7 +25,6 @@ struct RawVm<'a> {
     devices: Option<&'a [u8]>,
     interrupts: Option<&'a [u8]>,
     on_fault: Option<&'a [u8]>,
-    migratable: Option<&'a [u8]>,
     migrate: Option<&'a [u8]>,
 }
 
@@ -44,7 +43,6 @@ impl<'a> RawVm<'a> {
             DEVICES => &mut self.devices,
             INTERRUPTS => &mut self.interrupts,
             ON_FAULT => &mut self.on_fault,
-            MIGRATABLE => &mut self.migratable,
             MIGRATE => &mut self.migrate,
             _ => return None,
         })
@@ -117,7 +115,6 @@ pub(crate) fn parse_vm(
         let name = one_of(cells::string(v)?, ON_FAULT_VALUES)?;
         Ok(OnFault::from_name(name).unwrap_or_default())
     });
-    let migratable = decode(e, MIGRATABLE, raw.migratable, false, cells::flag).is_some();
     let migrate = decode(e, MIGRATE, raw.migrate, false, |v| {
         let name = one_of(cells::string(v)?, MIGRATE_VALUES)?;
         Ok(MigratePolicy::from_name(name).unwrap_or_default())
@@ -153,7 +150,6 @@ pub(crate) fn parse_vm(
         devices: devices.unwrap_or_default(),
         interrupts: interrupts.unwrap_or_default(),
         on_fault: on_fault.unwrap_or_default(),
-        migratable,
         migrate: migrate.unwrap_or_default(),
         child_nodes: node
             .children()
