@@ -9,6 +9,7 @@ LOAD_ADDR := 0x40080000
 QEMU_MACHINE := -M imx8mp-evk -smp 4 -m 2G
 # The console, UART2, is QEMU's second serial port.
 QEMU_CONSOLE := -display none -serial null -serial mon:stdio
+CONSOLE_SERIAL := 1
 # QEMU needs a DTB for this machine: the project's description of the board.
 QEMU_DTB := $(BUILD)/platform.dtb
 

@@ -1,7 +1,6 @@
 //! Finding and validating the partition config: from the boot loader's DTB (a `kairos,hypervisor`
 //! node), else from a DTB handed over as the initrd, else the one built into the image.
 
-use crate::mm::AddressRange;
 use alloc::vec::Vec;
 use partition_config::{PlatformView, Range, VmConfig};
 
@@ -67,7 +66,7 @@ pub fn load(
     reserved.push(super::image_range());
     reserved.push(Range::new(dtb_address, platform_blob.len() as u64));
     reserved.extend(platform.initrd);
-    let kept = hypervisor_devices(platform);
+    let kept = platform.hypervisor_devices();
     let view = PlatformView {
         cpu_count: platform
             .cpus
@@ -110,42 +109,4 @@ fn report(error: &partition_config::ConfigError) {
             .str("property", &error.property)
             .str("message", &message),
     );
-}
-
-/// MMIO the hypervisor keeps: GIC frames and its console.
-pub fn hypervisor_devices(platform: &platform::Platform) -> Vec<AddressRange> {
-    let mut kept = Vec::new();
-    let mut add = |r: &AddressRange| kept.push(*r);
-    match &platform.gic {
-        platform::Gic::V2 {
-            dist,
-            cpu,
-            hyp,
-            vcpu,
-            ..
-        } => {
-            add(dist);
-            add(cpu);
-            hyp.iter().chain(vcpu.iter()).for_each(&mut add);
-        }
-        platform::Gic::V3 {
-            dist,
-            redist,
-            cpu,
-            hyp,
-            vcpu,
-            ..
-        } => {
-            add(dist);
-            redist.iter().for_each(&mut add);
-            cpu.iter()
-                .chain(hyp.iter())
-                .chain(vcpu.iter())
-                .for_each(&mut add);
-        }
-    }
-    if let Some(console) = &platform.console {
-        kept.push(AddressRange::new(console.base, console.size));
-    }
-    kept
 }
