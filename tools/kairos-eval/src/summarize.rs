@@ -320,8 +320,8 @@ pub fn run(a: &Args) -> crate::Result<()> {
         let _ = writeln!(s, "| {run} {}", line.lines().nth(2).unwrap_or(""));
     }
     crate::write_file(&out.join("report.md"), &s)?;
-    println!("agreement {agree}/{}; downtime ratio {:.3}..{:.3} (median {:.3}); P(detected) {p_det:.3}; P(D<=A) {p_dla:.3}; c = {c_meas:.3}", migrated.len(), quantile(&ratios, 0.0), quantile(&ratios, 1.0), quantile(&ratios, 0.5));
-    println!("wrote {}", out.join("report.md").display());
+    outln!("agreement {agree}/{}; downtime ratio {:.3}..{:.3} (median {:.3}); P(detected) {p_det:.3}; P(D<=A) {p_dla:.3}; c = {c_meas:.3}", migrated.len(), quantile(&ratios, 0.0), quantile(&ratios, 1.0), quantile(&ratios, 0.5));
+    outln!("wrote {}", out.join("report.md").display());
     Ok(())
 }
 

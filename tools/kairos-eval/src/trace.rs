@@ -235,18 +235,18 @@ pub fn load(path: &Path) -> crate::Result<Vec<Event>> {
 pub fn run_report(a: &ReportArgs) -> crate::Result<()> {
     let events = load(&a.trace)?;
     let (recs, injected, detected) = faults(&events)?;
-    println!(
+    outln!(
         "{}: {} events, {injected} faults injected, {detected} detected\n",
         a.trace.display(),
         events.len()
     );
-    print!("{}", table(&recs));
+    out!("{}", table(&recs));
     let svg = a
         .svg
         .clone()
         .unwrap_or_else(|| a.trace.with_extension("svg"));
     timeline(&events, &recs, &svg, &a.trace.display().to_string())?;
-    println!("\nwrote {}", svg.display());
+    outln!("\nwrote {}", svg.display());
     Ok(())
 }
 
