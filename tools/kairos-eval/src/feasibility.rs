@@ -136,16 +136,25 @@ pub fn size_label(b: u64) -> String {
 
 pub fn run(a: &Args) -> crate::Result<()> {
     let model = parse_model(&a.downtime_model)?;
-    let (set, vm_size, what) = match (&a.config, &a.tasks) {
+    let (set, vm_size, what, subject) = match (&a.config, &a.tasks) {
         (Some(cfg), None) => {
             let vm = a.vm.as_deref().unwrap();
             let (s, b) = config::load_vm(cfg, vm)?;
-            (s, Some(b), format!("VM {vm} of {}", cfg.display()))
+            let file = cfg
+                .file_name()
+                .map_or(String::new(), |f| f.to_string_lossy().into_owned());
+            (
+                s,
+                Some(b),
+                format!("VM {vm} of {}", cfg.display()),
+                format!("{vm} ({file})"),
+            )
         }
         (None, Some(t)) => (
             parse_tasks(t, &a.scheduler)?,
             None,
             "inline task set".to_string(),
+            "the task set".to_string(),
         ),
         _ => return Err("give either --config FILE --vm NAME or --tasks \"C:T:D,...\"".into()),
     };
@@ -221,11 +230,17 @@ pub fn run(a: &Args) -> crate::Result<()> {
     if let Some(svg) = &a.svg {
         let xl: Vec<String> = SIZES.iter().map(|&s| size_label(s)).collect();
         let yl: Vec<String> = utils.iter().map(|u| format!("{u:.2}")).collect();
+        let copy_mbps = model.copy_bytes_per_sec as f64 / 1e6;
         plot::heatmap(
             svg,
-            &format!("Feasibility: A / D (>= 1: no miss), {what}"),
-            "VM size (log)",
-            "utilization",
+            &format!("Can {subject} migrate without a deadline miss? (memory copied)"),
+            &format!(
+                "A: static affordable downtime of its task set, WCETs scaled to the utilization; D: \
+                 predicted downtime at {copy_mbps:.0} MB/s of copy plus {:.2} ms of fixed terms",
+                model.predict(0, false).total as f64 / 1e6
+            ),
+            "VM size (log scale)",
+            "utilization U (WCETs scaled)",
             &xl,
             &yl,
             &grid,

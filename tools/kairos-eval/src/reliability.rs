@@ -95,9 +95,9 @@ pub fn run(a: &Args) -> crate::Result<()> {
         }
         plot::lines(
             svg,
-            &format!("R(t), n={n}, k={k}, lambda={l}/h"),
-            "t (h)",
-            "R_sys(t)",
+            &format!("Reliability of {n} cores ({k} needed), {l} failures per core-hour"),
+            "t (hours)",
+            "R_sys (probability the system still runs)",
             &series,
             (0.0, hours),
             (0.0, 1.0),
