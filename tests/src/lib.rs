@@ -96,6 +96,36 @@ pub fn tool(program: &str, args: &[&str]) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
+/// Writes to `path` the DTB QEMU virt makes for `cores` cores (GICv3, Cortex-A72, 1 GiB,
+/// virtualization on: the machine of `Qemu::virt(3, cores)`), compacted to its real size (QEMU
+/// pads the one it dumps to 1 MiB).
+pub fn virt_dtb(cores: usize, path: &Path) {
+    let padded = Scratch::new("virt-padded.dtb");
+    let dump = format!("dumpdtb={}", padded.path().display());
+    let cores = cores.to_string();
+    tool(
+        "qemu-system-aarch64",
+        &[
+            "-M",
+            "virt,virtualization=on,gic-version=3",
+            "-machine",
+            &dump,
+            "-cpu",
+            "cortex-a72",
+            "-smp",
+            &cores,
+            "-m",
+            "1G",
+            "-display",
+            "none",
+            "-nic",
+            "none",
+        ],
+    );
+    let (from, to) = (padded.path().to_str().unwrap(), path.to_str().unwrap());
+    tool("dtc", &["-q", "-I", "dtb", "-O", "dtb", "-o", to, from]);
+}
+
 /// A QEMU invocation being assembled.
 pub struct Qemu {
     args: Vec<String>,

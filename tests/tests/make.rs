@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Mutex;
-use system_tests::{built, root, tool, Scratch};
+use system_tests::{built, root, tool, virt_dtb, Scratch};
 
 /// One make at a time: two would rebuild the same files under each other.
 static MAKE: Mutex<()> = Mutex::new(());
@@ -131,26 +131,7 @@ fn make_check_passes_every_test_config_on_the_machine_it_is_written_for() {
     }
     // eight-vms needs eight cores: QEMU virt's DTB with -smp 8.
     let eight = Scratch::new("virt-8.dtb");
-    let dump = format!("dumpdtb={}", eight.path().display());
-    tool(
-        "qemu-system-aarch64",
-        &[
-            "-M",
-            "virt,virtualization=on,gic-version=3",
-            "-machine",
-            &dump,
-            "-cpu",
-            "cortex-a72",
-            "-smp",
-            "8",
-            "-m",
-            "1G",
-            "-display",
-            "none",
-            "-nic",
-            "none",
-        ],
-    );
+    virt_dtb(8, eight.path());
     let config = "tests/configs/eight-vms.dts";
     let made = make(&[
         "check",

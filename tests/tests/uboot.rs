@@ -6,7 +6,7 @@
 
 use std::path::Path;
 use std::time::Duration;
-use system_tests::{built, config, real_dtb, tool, Qemu, Scratch};
+use system_tests::{built, config, real_dtb, tool, virt_dtb, Qemu, Scratch};
 
 #[test]
 fn debian_u_boot_reaches_its_prompt_beside_a_rust_guest() {
@@ -70,36 +70,10 @@ fn fat_disk(disk: &Path, files: &[(&str, &Path)]) {
 #[test]
 fn the_imx8mp_boot_script_boots_kairos_under_debians_u_boot() {
     // The EVK's boot files on a disk, as on its SD card: Image, kairos-partitions.img,
-    // boot.scr, and (QEMU has no i.MX 8M Plus U-Boot) QEMU virt's own DTB as the board DTB,
-    // compacted: QEMU pads the one it dumps to 1 MiB. RAM starts at 0x4000_0000 on both, so the
-    // i.MX Image runs there unchanged.
-    let padded = Scratch::new("virt-padded.dtb");
-    let dump = format!("dumpdtb={}", padded.path().display());
-    tool(
-        "qemu-system-aarch64",
-        &[
-            "-M",
-            "virt,virtualization=on,gic-version=3",
-            "-machine",
-            &dump,
-            "-cpu",
-            "cortex-a72",
-            "-smp",
-            "4",
-            "-m",
-            "1G",
-            "-display",
-            "none",
-            "-nic",
-            "none",
-        ],
-    );
+    // boot.scr, and (QEMU has no i.MX 8M Plus U-Boot) QEMU virt's own DTB as the board DTB.
+    // RAM starts at 0x4000_0000 on both, so the i.MX Image runs there unchanged.
     let virt = Scratch::new("virt.dtb");
-    let (from, to) = (
-        padded.path().to_str().unwrap(),
-        virt.path().to_str().unwrap(),
-    );
-    tool("dtc", &["-q", "-I", "dtb", "-O", "dtb", "-o", to, from]);
+    virt_dtb(4, virt.path());
     let disk = Scratch::new("imx8mp-boot.img");
     fat_disk(
         disk.path(),

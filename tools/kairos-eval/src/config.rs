@@ -2,7 +2,9 @@
 //! it: `dtc` compiles the source (following its `/include/`s, see `kairos_check::source`) and
 //! `partition-config` reads the blob. No second device-tree parser.
 
-use partition_config::{SchedulerPolicy, TaskSetConfig};
+use guest_paravirt::rtos::config::Setup;
+use guest_paravirt::rtos::ready::Policy;
+use partition_config::TaskSetConfig;
 use rt_analysis::task::{rate_monotonic_priorities, Scheduler, Task, TaskSet};
 use std::path::Path;
 
@@ -43,24 +45,14 @@ pub fn load_vm(path: &Path, vm: &str) -> crate::Result<(TaskSet, u64)> {
     ))
 }
 
-/// The analysis' view of a validated task set: priorities by the policy (0 most urgent).
+/// The analysis' view of a validated task set, as the guest RTOS builds it from the same node
+/// (`guest_paravirt::rtos::config::Setup`: priorities by the policy, 0 the most urgent).
 fn task_set_of(config: &TaskSetConfig) -> crate::Result<TaskSet> {
-    let tasks = config
-        .tasks
-        .iter()
-        .zip(config.priorities())
-        .map(|(task, priority)| Task {
-            wcet: task.wcet_ns,
-            period: task.period_ns,
-            deadline: task.deadline_ns,
-            offset: task.offset_ns,
-            priority,
-            sporadic: task.sporadic,
-        })
-        .collect();
-    let scheduler = match config.scheduler {
-        SchedulerPolicy::Edf => Scheduler::Edf,
-        _ => Scheduler::FixedPriority,
+    let setup = Setup::from_config(config);
+    let tasks = setup.params.iter().map(|params| params.task).collect();
+    let scheduler = match setup.policy {
+        Policy::Edf => Scheduler::Edf,
+        Policy::FixedPriority => Scheduler::FixedPriority,
     };
     TaskSet::new(tasks, scheduler).map_err(|e| format!("invalid task set: {e:?}"))
 }
