@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs what building and testing Kairos needs, when it is missing: the Rust target
-# aarch64-unknown-none(-softfloat), QEMU >= 10 (bookworm-backports on Debian 12), dtc and aarch64 binutils.
+# Installs what building, testing and debugging Kairos needs, when it is missing: the Rust targets
+# aarch64-unknown-none(-softfloat), QEMU >= 10 (bookworm-backports on Debian 12), dtc, aarch64
+# binutils and gcc, mkimage, rsvg-convert, gdb-multiarch and mtools.
 # Safe to run again: it only acts on what is absent.
 set -euo pipefail
 
@@ -37,6 +38,8 @@ command -v aarch64-linux-gnu-objcopy >/dev/null || packages+=(binutils-aarch64-l
 command -v aarch64-linux-gnu-gcc >/dev/null || packages+=(gcc-aarch64-linux-gnu)
 command -v mkimage >/dev/null || packages+=(u-boot-tools)
 command -v rsvg-convert >/dev/null || packages+=(librsvg2-bin)   # make eval: PNG copies of the plots
+command -v gdb-multiarch >/dev/null || packages+=(gdb-multiarch)  # make debug
+command -v mcopy >/dev/null || packages+=(mtools)                 # the U-Boot test's FAT disk
 if [ ${#packages[@]} -gt 0 ]; then
     log "installing ${packages[*]}"
     apt_install "${packages[@]}"

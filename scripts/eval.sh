@@ -67,10 +67,6 @@ bench=()
 [ -f eval/bench.txt ] && bench=(--bench eval/bench.txt)
 elapsed=$(( $(date +%s) - start ))
 "$tool" summarize --out eval --seconds "$elapsed" "${bench[@]}" "$runs"/*.log
-# PNG copies of every plot, for viewers that do not show SVG.
-for svg in eval/*.svg; do
-    rsvg-convert -b white -o "${svg%.svg}.png" "$svg"
-done
 "$tool" report --trace "$runs/1.log" --svg eval/timeline-run1.svg > eval/run1.md
 # The platform's measured downtime model (from make bench's runs above): detection latency of
 # the fail-stop scenario, the policy's bounds for decide/state/remap/restore
@@ -81,4 +77,8 @@ model="$(( (${detect_ns:-400000} + 999) / 1000 )),100,20,$(( ${copy_bps:-1000000
 echo "eval: feasibility with the measured downtime model $model"
 "$tool" feasibility --config tests/configs/migrate-demo.dts --vm rtos0 --downtime-model "$model" \
     --svg eval/feasibility-rtos0.svg > eval/feasibility-rtos0.txt
+# PNG copies of every plot (all written by now), for viewers that do not show SVG.
+for svg in eval/*.svg; do
+    rsvg-convert -b white -o "${svg%.svg}.png" "$svg"
+done
 echo "eval: done in $(( $(date +%s) - start )) s; see eval/report.md"

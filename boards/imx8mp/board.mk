@@ -9,20 +9,24 @@ LOAD_ADDR := 0x40080000
 QEMU_MACHINE := -M imx8mp-evk -smp 4 -m 2G
 # The console, UART2, is QEMU's second serial port.
 QEMU_CONSOLE := -display none -serial null -serial mon:stdio
+CONSOLE_SERIAL := 1
 # QEMU needs a DTB for this machine: the project's description of the board.
 QEMU_DTB := $(BUILD)/platform.dtb
 
-# For U-Boot on the EVK (boards/README.md): the Image, the partition config (initrd) and boot.scr.
+# For U-Boot on the EVK (boards/README.md): the Image, the partition config as an initrd and
+# boot.scr. The config goes in a legacy U-Boot ramdisk image: handed over bare, a DTB would look
+# like a FIT image to booti (both are flattened device trees), which then refuses it.
 IMX8MP_BOOT := $(BUILD)/boot
-BOARD_FILES := $(IMX8MP_BOOT)/Image $(IMX8MP_BOOT)/kairos-partitions.dtb $(IMX8MP_BOOT)/boot.scr $(QEMU_DTB)
+BOARD_FILES := $(IMX8MP_BOOT)/Image $(IMX8MP_BOOT)/kairos-partitions.img $(IMX8MP_BOOT)/boot.scr $(QEMU_DTB)
 
 $(IMX8MP_BOOT)/Image: $(IMAGE)
 	@mkdir -p $(dir $@)
 	@cp $< $@
 
-$(IMX8MP_BOOT)/kairos-partitions.dtb: $(CONFIG_DTB)
+$(IMX8MP_BOOT)/kairos-partitions.img: $(CONFIG_DTB)
 	@mkdir -p $(dir $@)
-	@cp $< $@
+	@rm -f $(IMX8MP_BOOT)/kairos-partitions.dtb  # what earlier builds handed over, bare
+	@mkimage -A arm64 -O linux -T ramdisk -C none -n "Kairos partitions" -d $< $@ >/dev/null
 
 $(IMX8MP_BOOT)/boot.scr: boards/imx8mp/boot.cmd
 	@mkdir -p $(dir $@)

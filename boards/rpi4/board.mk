@@ -2,7 +2,8 @@
 # Memory, the 4 cores and their spin-table release addresses, the GIC-400, the console UART and
 # the timer come from the DTB the firmware (or QEMU -dtb) passes. See boards/README.md.
 
-# The firmware (and QEMU raspi4b) loads kernel8.img at 0x8_0000: RAM base 0 + text_offset.
+# The firmware (with kernel_address in config.txt) and QEMU raspi4b load the Image at 0x8_0000:
+# RAM base 0 + text_offset.
 LOAD_ADDR := 0x80000
 
 # QEMU raspi4b: 4 Cortex-A72, 2 GiB, raw image entered at EL2 like the firmware does. The Pi's
@@ -17,13 +18,16 @@ QEMU_CONSOLE := -nographic -nic none
 # QEMU gives raspi4b no DTB of its own: `make run` passes the project's description of the board.
 QEMU_DTB := $(BUILD)/platform.dtb
 
-# What goes on the SD card's boot partition, next to the firmware (boards/README.md).
+# What goes on the SD card's boot partition, next to the firmware (boards/README.md). The Image
+# has a name of its own, kairos.img (config.txt: kernel=kairos.img), so that copying it there
+# never overwrites the kernel8.img of the Raspberry Pi OS already on the card.
 RPI4_BOOT := $(BUILD)/boot
-BOARD_FILES := $(RPI4_BOOT)/kernel8.img $(RPI4_BOOT)/config.txt \
+BOARD_FILES := $(RPI4_BOOT)/kairos.img $(RPI4_BOOT)/config.txt \
 	$(RPI4_BOOT)/overlays/kairos-partitions.dtbo $(QEMU_DTB)
 
-$(RPI4_BOOT)/kernel8.img: $(IMAGE)
+$(RPI4_BOOT)/kairos.img: $(IMAGE)
 	@mkdir -p $(dir $@)
+	@rm -f $(RPI4_BOOT)/kernel8.img  # what earlier builds called it
 	@cp $< $@
 
 $(RPI4_BOOT)/config.txt: boards/rpi4/config.txt

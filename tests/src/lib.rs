@@ -121,6 +121,36 @@ pub fn tool(program: &str, args: &[&str]) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
+/// Writes to `path` the DTB QEMU virt makes for `cores` cores (GICv3, Cortex-A72, 1 GiB,
+/// virtualization on: the machine of `Qemu::virt(3, cores)`), compacted to its real size (QEMU
+/// pads the one it dumps to 1 MiB).
+pub fn virt_dtb(cores: usize, path: &Path) {
+    let padded = Scratch::new("virt-padded.dtb");
+    let dump = format!("dumpdtb={}", padded.path().display());
+    let cores = cores.to_string();
+    tool(
+        "qemu-system-aarch64",
+        &[
+            "-M",
+            "virt,virtualization=on,gic-version=3",
+            "-machine",
+            &dump,
+            "-cpu",
+            "cortex-a72",
+            "-smp",
+            &cores,
+            "-m",
+            "1G",
+            "-display",
+            "none",
+            "-nic",
+            "none",
+        ],
+    );
+    let (from, to) = (padded.path().to_str().unwrap(), path.to_str().unwrap());
+    tool("dtc", &["-q", "-I", "dtb", "-O", "dtb", "-o", to, from]);
+}
+
 /// A QEMU invocation being assembled.
 pub struct Qemu {
     args: Vec<String>,
@@ -158,11 +188,11 @@ impl Qemu {
     }
 
     /// QEMU raspi4b (4 Cortex-A72, 2 GiB, the 54 MHz counter the Pi firmware sets; no PSCI, so
-    /// `-semihosting` for the exit) booting the rpi4 `kernel8.img` with the platform DTB `dtb`,
+    /// `-semihosting` for the exit) booting the rpi4 `kairos.img` with the platform DTB `dtb`,
     /// the console on serial port `console`: 0 is the PL011 (UART0), 1 the mini UART (UART1,
     /// where Debian's DTB puts stdout-path).
     pub fn raspi4b(dtb: &Path, console: usize) -> Qemu {
-        let image = built("rpi4/boot/kernel8.img");
+        let image = built("rpi4/boot/kairos.img");
         let mut args: Vec<String> = [
             "-M",
             "raspi4b",
@@ -239,6 +269,19 @@ impl Qemu {
             .expect("-kernel")
             + 1;
         self.args[at] = image.to_str().unwrap().into();
+        self
+    }
+
+    /// Starts `firmware` in place of the kernel (`-bios`: QEMU virt runs it from its flash at
+    /// EL2 with virtualization on), a boot loader that boots Kairos itself.
+    pub fn firmware(mut self, firmware: &Path) -> Qemu {
+        let at = self
+            .args
+            .iter()
+            .position(|a| a == "-kernel")
+            .expect("-kernel");
+        self.args[at] = "-bios".into();
+        self.args[at + 1] = firmware.to_str().unwrap().into();
         self
     }
 

@@ -127,9 +127,10 @@ fn imx8mp_boots_the_demo_with_the_board_dts() {
 
 #[test]
 fn imx8mp_boots_the_demo_with_debians_dtb_and_the_config_as_initrd() {
-    // What boot.scr does: booti <Image> <kairos-partitions.dtb>:<size> <imx8mp-evk.dtb>.
+    // What boot.scr does: booti <Image> <kairos-partitions.img> <imx8mp-evk.dtb>. QEMU, like
+    // U-Boot, hands over the ramdisk image's contents (tests/tests/uboot.rs runs the script).
     let run = Qemu::imx8mp(&real_dtb("imx8mp-evk.dtb"))
-        .initrd(&built("imx8mp/boot/kairos-partitions.dtb"))
+        .initrd(&built("imx8mp/boot/kairos-partitions.img"))
         .run();
     assert_demo(&run, "v3", 8_000_000);
     assert_eq!(config_source(&run), "initrd");
@@ -141,17 +142,22 @@ fn imx8mp_boots_the_demo_with_debians_dtb_and_the_config_as_initrd() {
 
 #[test]
 fn boot_files_are_made_for_each_board() {
-    // Raspberry Pi 4: kernel8.img is the Image; config.txt and the overlay go beside it.
+    // Raspberry Pi 4: kairos.img is the Image; config.txt and the overlay go beside it. The
+    // Image has a name of its own: copying the folder onto a Raspberry Pi OS card must not
+    // overwrite its kernel8.img.
     let image = std::fs::read(built("rpi4/Image")).unwrap();
-    assert_eq!(
-        std::fs::read(built("rpi4/boot/kernel8.img")).unwrap(),
-        image
+    assert_eq!(std::fs::read(built("rpi4/boot/kairos.img")).unwrap(), image);
+    let boot = built("rpi4/boot");
+    assert!(
+        !boot.join("kernel8.img").exists() && !boot.join("kernel7l.img").exists(),
+        "a Raspberry Pi OS kernel name in {}",
+        boot.display()
     );
     assert_eq!(&image[56..60], b"ARM\x64", "arm64 Image header");
     let config = std::fs::read_to_string(built("rpi4/boot/config.txt")).unwrap();
     for line in [
         "arm_64bit=1",
-        "kernel=kernel8.img",
+        "kernel=kairos.img",
         "kernel_address=0x80000",
         "enable_uart=1",
         "dtoverlay=kairos-partitions",
@@ -180,7 +186,8 @@ fn boot_files_are_made_for_each_board() {
         "/soc/serial@7e215040:115200n8",
         "the mini UART on GPIO 14/15"
     );
-    // i.MX 8M Plus: Image, partition DTB and a U-Boot script that boots them with booti.
+    // i.MX 8M Plus: Image, the partition config in a ramdisk image, and a U-Boot script that
+    // boots them with booti.
     assert_eq!(
         std::fs::read(built("imx8mp/boot/Image")).unwrap(),
         std::fs::read(built("imx8mp/Image")).unwrap()
@@ -200,15 +207,31 @@ fn boot_files_are_made_for_each_board() {
         text.contains("setenv kairos_addr 0x40080000"),
         "boot.scr loads where the Image is linked"
     );
+    let ramdisk = built("imx8mp/boot/kairos-partitions.img");
+    let listing = tool("mkimage", &["-l", ramdisk.to_str().unwrap()]);
+    assert!(
+        listing.contains("AArch64 Linux RAMDisk Image (uncompressed)"),
+        "{listing}"
+    );
+    let config = std::fs::read(built("imx8mp/partitions.dtb")).unwrap();
+    assert_eq!(
+        std::fs::read(&ramdisk).unwrap()[64..],
+        config[..],
+        "a 64-byte legacy header, then the config's DTB"
+    );
     let model = tool(
         "fdtget",
         &[
-            built("imx8mp/boot/kairos-partitions.dtb").to_str().unwrap(),
+            built("imx8mp/partitions.dtb").to_str().unwrap(),
             "/hypervisor",
             "compatible",
         ],
     );
     assert_eq!(model.trim(), "kairos,hypervisor");
+    assert!(
+        !built("imx8mp/boot").join("kairos-partitions.dtb").exists(),
+        "a bare DTB as initrd is refused by booti (taken for a FIT image)"
+    );
 }
 
 /// Runs `image` on raspi4b with the board DTS and returns what it said before stopping.
@@ -259,7 +282,7 @@ fn failures_before_the_console_are_reported_and_end_the_run() {
             "brcm,bogus",
         ],
     );
-    let run = early_failure(&built("rpi4/boot/kernel8.img"), bad.path());
+    let run = early_failure(&built("rpi4/boot/kairos.img"), bad.path());
     run.assert_line("Kairos: cannot use the platform DTB at");
     run.assert_line("/cpus/cpu@2 property `enable-method`: unknown value \"brcm,bogus\"");
 }
@@ -380,4 +403,40 @@ fn imx8mp_migrates_a_vm_off_a_failed_core() {
         .initrd(&system_tests::config("migrate-demo"))
         .run();
     assert_migration(&run);
+}
+
+#[test]
+fn the_board_table_gives_the_pis_release_addresses_as_its_dtbs_do() {
+    // What boards/README.md tells a porter must be what the firmware's DTB (Debian's copy) and
+    // the board DTS QEMU boots with both say.
+    let release = |dtb: &Path, core: usize| {
+        let cells = tool(
+            "fdtget",
+            &[
+                "-t",
+                "x",
+                dtb.to_str().unwrap(),
+                &format!("/cpus/cpu@{core}"),
+                "cpu-release-addr",
+            ],
+        );
+        let low = cells.split_whitespace().last().unwrap().to_string();
+        format!("`0x{low}`")
+    };
+    let debian = real_dtb("bcm2711-rpi-4-b.dtb");
+    let ours = built("rpi4/platform.dtb");
+    let secondaries: Vec<String> = (1..4).map(|core| release(&debian, core)).collect();
+    let ours_too: Vec<String> = (1..4).map(|core| release(&ours, core)).collect();
+    assert_eq!(secondaries, ours_too);
+    let expected = format!(
+        "`cpu-release-addr` {} for cores 1-3 ({} is core 0's)",
+        secondaries.join("/"),
+        release(&debian, 0)
+    );
+    let table = std::fs::read_to_string(system_tests::root().join("boards/README.md")).unwrap();
+    let row = table
+        .lines()
+        .find(|line| line.starts_with("| `rpi4`"))
+        .expect("a rpi4 row in the board matrix");
+    assert!(row.contains(&expected), "expected {expected} in\n{row}");
 }

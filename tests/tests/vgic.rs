@@ -21,6 +21,10 @@ fn refusal_traced(run: &Run) {
         (denied[0]["register"].as_str(), denied[0]["intid"].as_u64()),
         (Some("ISENABLER"), Some(34))
     );
+    assert_eq!(
+        denied[0]["name"], "irq",
+        "the refused VM by name, as docs/trace.md lists"
+    );
     let faults = run.events_named("vm_fault");
     assert_eq!(faults.len(), 1, "{faults:?}");
     assert_eq!(faults[0]["kind"], "mmio_denied");

@@ -5,7 +5,7 @@
 //! the blackout its guest's schedule suffers, the deadline misses that blackout causes, picks a
 //! target core and applies the VM's [`MigratePolicy`]. No hardware, no `unsafe`, no floats.
 //!
-//! # Timeline of one VM (see `method.md`, sections "Migration downtime" and "Decision")
+//! # Timeline of one VM (see docs/method.md, sections "Migration downtime" and "Decision")
 //!
 //! * **Blackout start `s`** ([`blackout_start`]): the last instant up to which the guest's
 //!   progress survives. Fail-stop resumes from the committed checkpoint, so `s = t_c` and the

@@ -46,8 +46,6 @@ pub const DEVICES: &str = "kairos,devices";
 pub const INTERRUPTS: &str = "kairos,interrupts";
 /// VM node: fault policy (string, one of [`ON_FAULT_VALUES`]).
 pub const ON_FAULT: &str = "kairos,on-fault";
-/// VM node: the VM may be migrated (empty property).
-pub const MIGRATABLE: &str = "kairos,migratable";
 /// VM node: migration policy (string, one of [`MIGRATE_VALUES`]).
 pub const MIGRATE: &str = "kairos,migrate";
 /// VM node: the guest's kernel command line, its `/chosen/bootargs` (string).
@@ -73,7 +71,6 @@ pub const VM_PROPERTIES: &[&str] = &[
     DEVICES,
     INTERRUPTS,
     ON_FAULT,
-    MIGRATABLE,
     MIGRATE,
     BOOTARGS,
     RAMDISK_REG,

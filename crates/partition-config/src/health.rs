@@ -12,7 +12,8 @@ pub const HEARTBEAT_US: &str = "kairos,heartbeat-us";
 pub const MISS_THRESHOLD: &str = "kairos,miss-threshold";
 /// `kairos,migration`: `"in-place"` (remap the VM's memory) or `"copy"` (move it).
 pub const MIGRATION: &str = "kairos,migration";
-/// `kairos,fault-plan`: triplets `<core at-us kind>`, kind 0 = fail-stop, 1 = fail-signal.
+/// `kairos,fault-plan`: triplets `<core at-us kind>`, `at-us` from the moment the VMs start,
+/// kind 0 = fail-stop, 1 = fail-signal.
 pub const FAULT_PLAN: &str = "kairos,fault-plan";
 
 /// Default heartbeat period: 1 ms.
@@ -50,7 +51,8 @@ pub enum FaultKind {
 pub struct PlannedFault {
     /// Logical core that fails.
     pub core: u32,
-    /// When, in nanoseconds of system-counter time.
+    /// When, in nanoseconds from the moment the VMs start (the hypervisor adds that instant
+    /// when it installs the plan); the core fails at its first heartbeat at or after it.
     pub at_ns: u64,
     /// How.
     pub kind: FaultKind,

@@ -95,12 +95,7 @@ pub fn find_hypervisor_node(dtb: &[u8]) -> Result<Option<String>, ConfigError> {
 /// Otherwise each VM node is checked on its own: invalid VMs are dropped and their errors listed
 /// in [`Config::errors`]; valid VMs are kept in device-tree order, each with a memory base.
 pub fn load(dtb: &[u8], platform: &PlatformView<'_>) -> Result<Config, ConfigError> {
-    let (blob, found) = checked(dtb)?;
-    let fdt = open(&blob)?;
-    let missing = || blob_error(ErrorKind::NoHypervisorNode);
-    let found = found.ok_or_else(missing)?;
-    let node = locate::node(&fdt, found.index).ok_or_else(missing)?;
-    let parsed = parse::parse_hypervisor(&found.path, node, platform.cpu_count)?;
+    let parsed = parse_blob(dtb, platform.cpu_count)?;
     let mut errors = parsed.errors;
     let mut valid = alloc::vec::Vec::with_capacity(parsed.vms.len());
     for mut vm in parsed.vms {
@@ -121,4 +116,29 @@ pub fn load(dtb: &[u8], platform: &PlatformView<'_>) -> Result<Config, ConfigErr
     };
     place(&mut config, platform);
     Ok(config)
+}
+
+/// Reads the hypervisor node of `dtb` and its VM nodes, as far as the nodes alone go.
+fn parse_blob(dtb: &[u8], cpu_count: usize) -> Result<parse::Parsed, ConfigError> {
+    let (blob, found) = checked(dtb)?;
+    let fdt = open(&blob)?;
+    let missing = || blob_error(ErrorKind::NoHypervisorNode);
+    let found = found.ok_or_else(missing)?;
+    let node = locate::node(&fdt, found.index).ok_or_else(missing)?;
+    parse::parse_hypervisor(&found.path, node, cpu_count)
+}
+
+/// The configuration in `dtb` as its nodes describe it, checked against no platform: property
+/// types and values, the tasks nodes, but no cores, memory, images or conflicts between VMs,
+/// and nothing placed. For host tools that need what a VM node says (its task set, its memory
+/// size); [`load`] is what decides which VMs start. VM nodes with errors are left out of
+/// [`Config::vms`] and their errors listed; `Err` as for [`load`].
+pub fn read_nodes(dtb: &[u8]) -> Result<Config, ConfigError> {
+    let parsed = parse_blob(dtb, usize::MAX)?;
+    Ok(Config {
+        vms: parsed.vms,
+        log_level: parsed.log_level,
+        health: parsed.health,
+        errors: parsed.errors,
+    })
 }

@@ -60,8 +60,6 @@ pub struct VmConfig {
     pub interrupts: Vec<u32>,
     /// What to do when the guest misbehaves.
     pub on_fault: OnFault,
-    /// `kairos,migratable` is present.
-    pub migratable: bool,
     /// Migration policy (`kairos,migrate`).
     pub migrate: MigratePolicy,
     /// Names of the node's child nodes (such as `tasks`), left for later stages to read.

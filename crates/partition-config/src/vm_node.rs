@@ -25,7 +25,6 @@ struct RawVm<'a> {
     devices: Option<&'a [u8]>,
     interrupts: Option<&'a [u8]>,
     on_fault: Option<&'a [u8]>,
-    migratable: Option<&'a [u8]>,
     migrate: Option<&'a [u8]>,
     bootargs: Option<&'a [u8]>,
     ramdisk_reg: Option<&'a [u8]>,
@@ -48,7 +47,6 @@ impl<'a> RawVm<'a> {
             DEVICES => &mut self.devices,
             INTERRUPTS => &mut self.interrupts,
             ON_FAULT => &mut self.on_fault,
-            MIGRATABLE => &mut self.migratable,
             MIGRATE => &mut self.migrate,
             BOOTARGS => &mut self.bootargs,
             RAMDISK_REG => &mut self.ramdisk_reg,
@@ -125,7 +123,6 @@ pub(crate) fn parse_vm(
         let name = one_of(cells::string(v)?, ON_FAULT_VALUES)?;
         Ok(OnFault::from_name(name).unwrap_or_default())
     });
-    let migratable = decode(e, MIGRATABLE, raw.migratable, false, cells::flag).is_some();
     let migrate = decode(e, MIGRATE, raw.migrate, false, |v| {
         let name = one_of(cells::string(v)?, MIGRATE_VALUES)?;
         Ok(MigratePolicy::from_name(name).unwrap_or_default())
@@ -188,7 +185,6 @@ pub(crate) fn parse_vm(
         devices: devices.unwrap_or_default(),
         interrupts: interrupts.unwrap_or_default(),
         on_fault: on_fault.unwrap_or_default(),
-        migratable,
         migrate: migrate.unwrap_or_default(),
         child_nodes: node
             .children()

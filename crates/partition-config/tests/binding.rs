@@ -19,7 +19,6 @@ fn every_property_is_read() {
          kairos,devices = <0x0 0x09040000 0x0 0x1000 0x0 0x09030000 0x0 0x1000>;
          kairos,interrupts = <40 41>;
          kairos,on-fault = \"restart\";
-         kairos,migratable;
          kairos,migrate = \"if-no-miss\";
          linux,something-else = <1>;
          tasks { kairos,scheduler = \"edf\"; t0 { kairos,wcet-us = <1>; kairos,period-us = <10>; }; };",
@@ -43,7 +42,6 @@ fn every_property_is_read() {
     );
     assert_eq!(vm.interrupts, [40, 41]);
     assert_eq!(vm.on_fault, OnFault::Restart);
-    assert!(vm.migratable);
     assert_eq!(vm.migrate, MigratePolicy::IfNoMiss);
     assert_eq!(vm.child_nodes, ["tasks"]);
     assert_eq!(vm.tasks.as_ref().map(|tasks| tasks.tasks.len()), Some(1));
@@ -59,8 +57,8 @@ fn defaults_apply_and_memory_is_placed() {
         (0x4000_0000, 0x8_0000, None)
     );
     assert_eq!(
-        (vm.on_fault, vm.migrate, vm.migratable),
-        (OnFault::Inject, MigratePolicy::Always, false)
+        (vm.on_fault, vm.migrate),
+        (OnFault::Inject, MigratePolicy::Always)
     );
     assert!(vm.devices.is_empty() && vm.interrupts.is_empty() && vm.child_nodes.is_empty());
     assert_eq!(vm.tasks, None);

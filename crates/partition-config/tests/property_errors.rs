@@ -103,11 +103,6 @@ fn strings_and_flags_with_the_wrong_shape() {
             wrong(ValueType::String, 12),
         ),
         (
-            "kairos,migratable = <1>;",
-            "kairos,migratable",
-            wrong(ValueType::Empty, 4),
-        ),
-        (
             "kairos,migrate;",
             "kairos,migrate",
             wrong(ValueType::String, 0),

@@ -293,3 +293,18 @@ fn the_guest_reads_the_same_node_from_its_device_tree() {
     assert_eq!(errors[0].node, "/kairos/tasks");
     assert_eq!(errors[0].kind, ErrorKind::NoTasks);
 }
+
+#[test]
+fn a_boolean_property_takes_no_value() {
+    let (node, property, kind) = the_error(&format!(
+        "kairos,scheduler = \"edf\"; {CONTROL} t {{ kairos,wcet-us = <1>; kairos,period-us = <10>; kairos,sporadic = <1>; }};"
+    ));
+    assert_eq!((node.as_str(), property.as_str()), ("t", "kairos,sporadic"));
+    assert_eq!(
+        kind,
+        ErrorKind::WrongType {
+            expected: ValueType::Empty,
+            found_bytes: 4
+        }
+    );
+}

@@ -58,6 +58,34 @@ impl Gic {
         }
     }
 
+    /// Every register frame described: distributor, redistributors, and the memory-mapped CPU,
+    /// virtual-interface-control and virtual CPU interfaces where present.
+    pub fn frames(&self) -> Vec<Region> {
+        match self {
+            Gic::V2 {
+                dist,
+                cpu,
+                hyp,
+                vcpu,
+                ..
+            } => [Some(*dist), Some(*cpu), *hyp, *vcpu]
+                .into_iter()
+                .flatten()
+                .collect(),
+            Gic::V3 {
+                dist,
+                redist,
+                cpu,
+                hyp,
+                vcpu,
+                ..
+            } => core::iter::once(*dist)
+                .chain(redist.iter().copied())
+                .chain([*cpu, *hyp, *vcpu].into_iter().flatten())
+                .collect(),
+        }
+    }
+
     /// The maintenance interrupt INTID, if described.
     pub fn maintenance_irq(&self) -> Option<u32> {
         match self {

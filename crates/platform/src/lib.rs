@@ -105,6 +105,18 @@ impl Platform {
         device::device(&validate::check(dtb)?.tree, path)
     }
 
+    /// MMIO the hypervisor keeps for itself, which no VM may be given: every frame of the GIC
+    /// ([`Gic::frames`]) and the console UART.
+    pub fn hypervisor_devices(&self) -> Vec<Region> {
+        let mut kept = self.gic.frames();
+        kept.extend(
+            self.console
+                .iter()
+                .map(|console| Region::new(console.base, console.size)),
+        );
+        kept
+    }
+
     /// The logical CPU id (index into [`Platform::cpus`]) of the CPU with this MPIDR.
     ///
     /// Only the affinity fields are compared, so a raw `MPIDR_EL1` value (with its RES1

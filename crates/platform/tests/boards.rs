@@ -258,3 +258,29 @@ fn raspi4b_mini_uart_console() {
     assert_eq!((c.reg_shift, c.reg_io_width, c.irq), (2, 4, Some(32 + 93)));
     assert_eq!(c.path, "/soc/serial@7e215040");
 }
+
+#[test]
+fn the_hypervisor_keeps_the_gic_frames_and_its_console() {
+    let pi = parse("raspi4b.dtb");
+    assert_eq!(
+        pi.hypervisor_devices(),
+        vec![
+            Region::new(0xff84_1000, 0x1000),
+            Region::new(0xff84_2000, 0x2000),
+            Region::new(0xff84_4000, 0x2000),
+            Region::new(0xff84_6000, 0x2000),
+            Region::new(0xfe20_1000, 0x200),
+        ]
+    );
+    let imx = parse("imx8mp.dtb");
+    let kept = imx.hypervisor_devices();
+    assert_eq!(
+        kept[..2],
+        [
+            Region::new(0x3880_0000, 0x1_0000),
+            Region::new(0x3888_0000, 0xc_0000)
+        ]
+    );
+    let console = imx.console.expect("console");
+    assert_eq!(kept[2..], [Region::new(console.base, console.size)]);
+}

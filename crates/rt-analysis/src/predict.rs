@@ -75,7 +75,8 @@ pub fn recovery_bound(set: &TaskSet, state: &SimState, blackout_len: Time) -> Ti
     saturate(drain + u128::from(cycle))
 }
 
-/// Quick per-task estimate `k_i = max(0, ceil((len - beta_i) / T_i))` from method.md, with
+/// Quick per-task estimate `k_i = max(0, ceil((len - beta_i) / T_i))` (docs/method.md,
+/// "Predicting misses"), with
 /// `beta_i` the FP blocking tolerance of task i, or the static EDF slack for every task (0 for
 /// an unschedulable task or set).
 ///

@@ -1,7 +1,6 @@
 //! Finding and validating the partition config: from the boot loader's DTB (a `kairos,hypervisor`
 //! node), else from a DTB handed over as the initrd, else the one built into the image.
 
-use crate::mm::AddressRange;
 use alloc::vec::Vec;
 use partition_config::{PlatformView, Range, VmConfig};
 
@@ -67,7 +66,7 @@ pub fn load(
     reserved.push(super::image_range());
     reserved.push(Range::new(dtb_address, platform_blob.len() as u64));
     reserved.extend(platform.initrd);
-    let kept = hypervisor_devices(platform);
+    let kept = platform.hypervisor_devices();
     let kept_interrupts = hypervisor_interrupts(platform);
     let view = PlatformView {
         cpu_count: platform
@@ -132,44 +131,6 @@ pub fn hypervisor_interrupts(platform: &platform::Platform) -> Vec<(u32, &'stati
     }
     if let Some(intid) = platform.console.as_ref().and_then(|console| console.irq) {
         kept.push((intid, "its console UART's interrupt"));
-    }
-    kept
-}
-
-/// MMIO the hypervisor keeps: GIC frames and its console.
-pub fn hypervisor_devices(platform: &platform::Platform) -> Vec<AddressRange> {
-    let mut kept = Vec::new();
-    let mut add = |r: &AddressRange| kept.push(*r);
-    match &platform.gic {
-        platform::Gic::V2 {
-            dist,
-            cpu,
-            hyp,
-            vcpu,
-            ..
-        } => {
-            add(dist);
-            add(cpu);
-            hyp.iter().chain(vcpu.iter()).for_each(&mut add);
-        }
-        platform::Gic::V3 {
-            dist,
-            redist,
-            cpu,
-            hyp,
-            vcpu,
-            ..
-        } => {
-            add(dist);
-            redist.iter().for_each(&mut add);
-            cpu.iter()
-                .chain(hyp.iter())
-                .chain(vcpu.iter())
-                .for_each(&mut add);
-        }
-    }
-    if let Some(console) = &platform.console {
-        kept.push(AddressRange::new(console.base, console.size));
     }
     kept
 }

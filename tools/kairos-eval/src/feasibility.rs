@@ -1,6 +1,6 @@
 //! `feasibility`: static affordable downtime, largest copyable VM, feasibility region.
 
-use crate::{dts, plot};
+use crate::{config, plot};
 use rt_analysis::demand::{edf_static_slack, fp_static_slack};
 use rt_analysis::downtime::DowntimeModel;
 use rt_analysis::task::{Scheduler, Task, TaskSet};
@@ -9,7 +9,7 @@ use std::path::PathBuf;
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// Partition config (.dts, or .dtb read through dtc) holding the VM.
+    /// Partition config holding the VM (.dts, compiled with dtc, or .dtb).
     #[arg(long, requires = "vm", conflicts_with = "tasks")]
     pub config: Option<PathBuf>,
     /// Name of the VM node in --config.
@@ -79,7 +79,7 @@ pub fn parse_tasks(s: &str, sched: &str) -> crate::Result<TaskSet> {
         };
         list.push(Task::periodic(c * 1000, t * 1000).with_deadline(d * 1000));
     }
-    dts::task_set(list, sched, false)
+    config::task_set(list, sched, false)
 }
 
 /// Static affordable downtime of a task set (None: not schedulable).
@@ -136,51 +136,60 @@ pub fn size_label(b: u64) -> String {
 
 pub fn run(a: &Args) -> crate::Result<()> {
     let model = parse_model(&a.downtime_model)?;
-    let (set, vm_size, what) = match (&a.config, &a.tasks) {
+    let (set, vm_size, what, subject) = match (&a.config, &a.tasks) {
         (Some(cfg), None) => {
             let vm = a.vm.as_deref().unwrap();
-            let (s, b) = dts::load_vm(cfg, vm)?;
-            (s, Some(b), format!("VM {vm} of {}", cfg.display()))
+            let (s, b) = config::load_vm(cfg, vm)?;
+            let file = cfg
+                .file_name()
+                .map_or(String::new(), |f| f.to_string_lossy().into_owned());
+            (
+                s,
+                Some(b),
+                format!("VM {vm} of {}", cfg.display()),
+                format!("{vm} ({file})"),
+            )
         }
         (None, Some(t)) => (
             parse_tasks(t, &a.scheduler)?,
             None,
             "inline task set".to_string(),
+            "the task set".to_string(),
         ),
         _ => return Err("give either --config FILE --vm NAME or --tasks \"C:T:D,...\"".into()),
     };
     let u = set.utilization_ppm() as f64 / 1e6;
-    println!(
+    outln!(
         "{what}: {} tasks, {:?}, U = {u:.3}",
         set.len(),
         set.scheduler()
     );
-    println!("downtime model: {model:?}");
+    outln!("downtime model: {model:?}");
     let a_static = static_slack(&set);
     match a_static {
-        None => println!("static affordable downtime A: none (the task set is not schedulable)"),
-        Some(x) if x == Time::MAX => println!("static affordable downtime A: unbounded"),
+        None => outln!("static affordable downtime A: none (the task set is not schedulable)"),
+        Some(x) if x == Time::MAX => outln!("static affordable downtime A: unbounded"),
         Some(x) => {
-            println!(
+            outln!(
                 "static affordable downtime A = {x} ns ({:.3} ms)",
                 x as f64 / 1e6
             );
-            println!(
+            outln!(
                 "fixed downtime terms (in-place remap) = {} ns",
                 model.predict(0, false).total
             );
             match model.max_copy_bytes(x) {
-                None => println!(
-                    "largest VM migratable with copy: none (the fixed terms alone exceed A)"
-                ),
-                Some(b) => println!(
+                None => {
+                    outln!("largest VM migratable with copy: none (the fixed terms alone exceed A)")
+                }
+                Some(b) => outln!(
                     "largest VM migratable with copy and no deadline miss: {b} bytes ({:.1} KiB)",
                     b as f64 / 1024.0
                 ),
             }
             if let Some(b) = vm_size {
                 let d = model.predict(b, true).total;
-                println!(
+                outln!(
                     "this VM ({b} bytes) with copy: D = {d} ns -> {}",
                     if d <= x { "no miss" } else { "misses possible" }
                 );
@@ -190,22 +199,22 @@ pub fn run(a: &Args) -> crate::Result<()> {
     // Region: utilization rows (top = high) x size columns.
     let utils: Vec<f64> = (1..=19).rev().map(|i| i as f64 * 0.05).collect();
     let mut grid = Vec::new();
-    println!();
-    println!("feasibility region (# = D <= A with copy, . = D > A, x = not schedulable)");
-    print!("{:>6} ", "U\\size");
+    outln!();
+    outln!("feasibility region (# = D <= A with copy, . = D > A, x = not schedulable)");
+    out!("{:>6} ", "U\\size");
     for s in SIZES {
-        print!("{:>4}", size_label(s));
+        out!("{:>4}", size_label(s));
     }
-    println!();
+    outln!();
     for &uu in &utils {
-        print!("{:>6.2} ", uu);
+        out!("{:>6.2} ", uu);
         let mut row = Vec::new();
         for s in SIZES {
             let cell = scaled(&set, uu).and_then(|ts| static_slack(&ts)).map(|aa| {
                 let d = model.predict(s, true).total;
                 (aa as f64 / d as f64).min(1e6)
             });
-            print!(
+            out!(
                 "{:>4}",
                 match cell {
                     None => "x",
@@ -215,22 +224,28 @@ pub fn run(a: &Args) -> crate::Result<()> {
             );
             row.push(cell);
         }
-        println!();
+        outln!();
         grid.push(row);
     }
     if let Some(svg) = &a.svg {
         let xl: Vec<String> = SIZES.iter().map(|&s| size_label(s)).collect();
         let yl: Vec<String> = utils.iter().map(|u| format!("{u:.2}")).collect();
+        let copy_mbps = model.copy_bytes_per_sec as f64 / 1e6;
         plot::heatmap(
             svg,
-            &format!("Feasibility: A / D (>= 1: no miss), {what}"),
-            "VM size (log)",
-            "utilization",
+            &format!("Can {subject} migrate without a deadline miss? (memory copied)"),
+            &format!(
+                "A: static affordable downtime of its task set, WCETs scaled to the utilization; D: \
+                 predicted downtime at {copy_mbps:.0} MB/s of copy plus {:.2} ms of fixed terms",
+                model.predict(0, false).total as f64 / 1e6
+            ),
+            "VM size (log scale)",
+            "utilization U (WCETs scaled)",
             &xl,
             &yl,
             &grid,
         )?;
-        println!("wrote {}", svg.display());
+        outln!("wrote {}", svg.display());
     }
     Ok(())
 }

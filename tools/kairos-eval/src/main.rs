@@ -2,7 +2,9 @@
 //!
 //! Subcommands: `reliability`, `feasibility`, `report`, `gen-config`, `summarize`.
 
-mod dts;
+#[macro_use]
+mod output;
+mod config;
 mod feasibility;
 mod gen;
 mod plot;

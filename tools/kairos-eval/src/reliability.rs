@@ -62,46 +62,22 @@ pub fn run(a: &Args) -> crate::Result<()> {
     let (n, k, c, l) = (a.cores, a.k, a.coverage, a.lambda);
     let hours = a.hours.unwrap_or(2.0 / l);
     let steps = a.steps.max(2);
-    println!("lambda = {l} /h per core, n = {n} cores, k = {k} needed, coverage c = {c}");
-    println!();
-    println!(
-        "| {:>12} | {:>10} | {:>14} | {:>14} | {:>14} |",
-        "t (h)",
-        "R core",
-        "no migration",
-        "migration c=1",
-        format!("migration c={c}")
-    );
-    println!(
-        "|{:-<14}|{:-<12}|{:-<16}|{:-<16}|{:-<16}|",
-        "", "", "", "", ""
-    );
-    for i in 0..steps {
-        let t = hours * i as f64 / (steps - 1) as f64;
-        let r = core_reliability(l, t);
-        println!(
-            "| {:>12.1} | {:>10.6} | {:>14.6} | {:>14.6} | {:>14.6} |",
-            t,
-            r,
-            without_migration(r, n),
-            with_coverage(r, n, k, 1.0),
-            with_coverage(r, n, k, c)
-        );
-    }
-    println!();
-    println!(
+    outln!("lambda = {l} /h per core, n = {n} cores, k = {k} needed, coverage c = {c}");
+    outln!();
+    out!("{}", table(l, n, k, c, hours, steps));
+    outln!();
+    outln!(
         "MTTF without migration (n cores in series): {:.1} h",
         1.0 / (n as f64 * l)
     );
-    println!(
+    outln!(
         "MTTF with migration, c = 1 (k-out-of-n):    {:.1} h",
         mttf_k_out_of_n(l, n, k)
     );
-    println!(
-        "MTTF with migration, c = {c}:{}{:.1} h",
-        " ".repeat(18usize.saturating_sub(c.to_string().len())),
-        mttf_with_coverage(l, n, k, c)
-    );
+    if c < 1.0 {
+        let label = format!("MTTF with migration, c = {c}:");
+        outln!("{label:<44}{:.1} h", mttf_with_coverage(l, n, k, c));
+    }
     if let Some(svg) = &a.svg {
         let mut series = vec![(
             "no migration".to_string(),
@@ -119,16 +95,61 @@ pub fn run(a: &Args) -> crate::Result<()> {
         }
         plot::lines(
             svg,
-            &format!("R(t), n={n}, k={k}, lambda={l}/h"),
-            "t (h)",
-            "R_sys(t)",
+            &format!("Reliability of {n} cores ({k} needed), {l} failures per core-hour"),
+            "t (hours)",
+            "R_sys (probability the system still runs)",
             &series,
             (0.0, hours),
             (0.0, 1.0),
         )?;
-        println!("wrote {}", svg.display());
+        outln!("wrote {}", svg.display());
     }
     Ok(())
+}
+
+/// The R(t) table: core, no migration, migration at c = 1, and at `c` when it is below 1 (at
+/// c = 1 that column would repeat the one before).
+pub fn table(lambda: f64, n: u32, k: u32, c: f64, hours: f64, steps: u32) -> String {
+    let mut columns = vec![
+        String::from("t (h)"),
+        String::from("R core"),
+        String::from("no migration"),
+        String::from("migration c=1"),
+    ];
+    if c < 1.0 {
+        columns.push(format!("migration c={c}"));
+    }
+    let widths: Vec<usize> = columns
+        .iter()
+        .zip([12, 10, 14, 14, 14])
+        .map(|(name, least)| name.len().max(least))
+        .collect();
+    let row = |cells: &[String]| {
+        let cells: Vec<String> = cells
+            .iter()
+            .zip(&widths)
+            .map(|(cell, &width)| format!(" {cell:>width$} "))
+            .collect();
+        format!("|{}|\n", cells.join("|"))
+    };
+    let mut text = row(&columns);
+    let rules: Vec<String> = widths.iter().map(|&width| "-".repeat(width)).collect();
+    text += &row(&rules);
+    for i in 0..steps {
+        let t = hours * i as f64 / (steps - 1) as f64;
+        let r = core_reliability(lambda, t);
+        let mut cells = vec![
+            format!("{t:.1}"),
+            format!("{r:.6}"),
+            format!("{:.6}", without_migration(r, n)),
+            format!("{:.6}", with_coverage(r, n, k, 1.0)),
+        ];
+        if c < 1.0 {
+            cells.push(format!("{:.6}", with_coverage(r, n, k, c)));
+        }
+        text += &row(&cells);
+    }
+    text
 }
 
 /// 200 points of `f(R(t))` over `[0, hours]`.
@@ -156,6 +177,24 @@ mod tests {
         // Zero coverage: the first failure is fatal, n cores in series.
         let series = mttf_with_coverage(1e-3, 4, 2, 0.0);
         assert!((series - 250.0).abs() < 0.1, "{series}");
+    }
+
+    #[test]
+    fn one_column_per_distinct_coverage() {
+        let full = table(1e-3, 4, 2, 1.0, 100.0, 3);
+        let header = full.lines().next().unwrap();
+        assert_eq!(header.matches("migration c=").count(), 1, "{full}");
+        assert_eq!(full.lines().count(), 2 + 3);
+        assert!(
+            full.lines().all(|line| line.matches('|').count() == 5),
+            "{full}"
+        );
+        let partial = table(1e-3, 4, 2, 0.9, 100.0, 3);
+        assert!(partial.lines().next().unwrap().contains("migration c=0.9"));
+        assert!(
+            partial.lines().all(|line| line.matches('|').count() == 6),
+            "{partial}"
+        );
     }
 
     #[test]

@@ -33,12 +33,16 @@ fn quantile(sorted: &[f64], q: f64) -> f64 {
 pub fn run(a: &Args) -> crate::Result<()> {
     let mut all: Vec<(String, FaultRecord)> = Vec::new();
     let (mut injected, mut detected, mut runs_without_fault) = (0usize, 0usize, Vec::new());
+    let mut cut_off = Vec::new();
     let mut bad = Vec::new();
     for log in &a.logs {
         let name = log
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_default();
+        if std::fs::read(log).is_ok_and(|b| trace::ends_mid_event(&String::from_utf8_lossy(&b))) {
+            cut_off.push(name.clone());
+        }
         let events = match trace::load(log) {
             Ok(e) => e,
             Err(e) => {
@@ -85,44 +89,23 @@ pub fn run(a: &Args) -> crate::Result<()> {
     let out = &a.out;
 
     // Plots.
-    let max_m = migrated
-        .iter()
-        .map(|r| r.misses_pred.unwrap().max(r.misses_obs))
-        .max()
-        .unwrap_or(1)
-        .max(1) as f64
-        + 1.0;
     let mut by_pair = std::collections::BTreeMap::<(u64, u64), usize>::new();
     for r in &migrated {
         *by_pair
             .entry((r.misses_pred.unwrap(), r.misses_obs))
             .or_default() += 1;
     }
-    // Jitter repeated points slightly so their number shows.
-    let pts: Vec<(f64, f64)> = by_pair
-        .iter()
-        .flat_map(|(&(p, o), &n)| {
-            (0..n).map(move |i| {
-                (
-                    p as f64 + 0.25 * ((i as f64 * 0.618).fract() - 0.5),
-                    o as f64 + 0.25 * ((i as f64 * 0.382).fract() - 0.5),
-                )
-            })
-        })
-        .collect();
-    plot::scatter(
+    let pairs: Vec<((u64, u64), usize)> = by_pair.into_iter().collect();
+    plot::counts(
         &out.join("misses.svg"),
-        "Deadline misses: predicted vs observed (one point per fault)",
-        plot::Axis {
-            label: "predicted misses",
-            range: (-0.5, max_m),
-        },
-        plot::Axis {
-            label: "observed misses",
-            range: (-0.5, max_m),
-        },
-        &[("fault".into(), pts)],
-        &[("observed = predicted".into(), 1.0)],
+        "Deadline misses per migrated VM: predicted vs observed",
+        &format!(
+            "{} faults; each circle: the faults with that pair, how many in its label; on the line: as predicted",
+            migrated.len()
+        ),
+        "predicted misses",
+        "observed misses",
+        &pairs,
     )?;
     let dpts: Vec<(f64, f64)> = migrated
         .iter()
@@ -184,9 +167,9 @@ pub fn run(a: &Args) -> crate::Result<()> {
         ));
         plot::lines(
             &out.join(format!("reliability-n{n}.svg")),
-            &format!("R_sys(t), n = {n} cores, k = {k} needed"),
-            "lambda t",
-            "R_sys",
+            &format!("Reliability of {n} cores, {k} of them needed, with and without migration"),
+            "lambda t (expected failures per core)",
+            "R_sys (probability the system still runs)",
             &series,
             (0.0, lt),
             (0.0, 1.0),
@@ -210,6 +193,14 @@ pub fn run(a: &Args) -> crate::Result<()> {
         a.logs.len(), a.seconds.map_or(String::new(), |t| format!(" in {t} s")), injected, detected, all.len(), migrated.len());
     if !bad.is_empty() {
         let _ = writeln!(s, "Unreadable logs ({}): {}\n", bad.len(), bad.join("; "));
+    }
+    if !cut_off.is_empty() {
+        let _ = writeln!(
+            s,
+            "Logs that end in the middle of an event line, the machine having powered off while a core was still writing it ({}; their events up to it are used): {}\n",
+            cut_off.len(),
+            cut_off.join(", ")
+        );
     }
     if !runs_without_fault.is_empty() {
         let _ = writeln!(
@@ -255,7 +246,7 @@ pub fn run(a: &Args) -> crate::Result<()> {
     );
     let _ = writeln!(s, "Here \"D <= A\" is the policy's test: the blackout runs from the last checkpoint (the slack report A refers to) to the resume, so it is the lost work plus D. Faults with D <= A should see no miss; with D > A the policy migrates anyway and predicts the misses by simulating the blackout.\n");
     let _ = writeln!(s, "## Plots\n");
-    let _ = writeln!(s, "- [misses.svg](misses.svg): predicted vs observed misses per fault (points on the diagonal agree; nearby repeats are jittered).");
+    let _ = writeln!(s, "- [misses.svg](misses.svg): predicted vs observed misses per migrated VM; each circle stands for the faults with that pair (their number in its label); on the diagonal the prediction held.");
     let _ = writeln!(s, "- [downtime.svg](downtime.svg): measured vs predicted downtime; the prediction is an upper bound, so points must lie between the 0.8 and 1.0 lines.");
     let _ = writeln!(s, "- [reliability-n2.svg](reliability-n2.svg), [reliability-n4.svg](reliability-n4.svg), [reliability-n8.svg](reliability-n8.svg): R_sys against lambda t without migration (R^n) and with migration (k = ceil(n/2) cores needed) for c in 1, 0.99, 0.9 and the sweep's c.\n");
     let _ = writeln!(
@@ -273,26 +264,10 @@ pub fn run(a: &Args) -> crate::Result<()> {
             let series = size_series(&text);
             if !series.is_empty() {
                 let path = a.out.join("downtime-size.svg");
-                let top = series
-                    .iter()
-                    .flat_map(|(_, p)| p.iter().map(|q| q.1))
-                    .fold(1.0, f64::max);
-                let left = series
-                    .iter()
-                    .flat_map(|(_, p)| p.iter().map(|q| q.0))
-                    .fold(f64::MAX, f64::min);
-                let right = series
-                    .iter()
-                    .flat_map(|(_, p)| p.iter().map(|q| q.0))
-                    .fold(0.0, f64::max);
-                crate::plot::lines(
+                crate::plot::size_lines(
                     &path,
-                    "Migration downtime against VM size",
-                    "log10(VM size in bytes)",
-                    "downtime (ms)",
+                    "Migration downtime against VM size, memory copied or remapped",
                     &series,
-                    (left - 0.1, right + 0.1),
-                    (0.0, top * 1.1),
                 )?;
                 let _ = writeln!(s, "- [downtime-size.svg](downtime-size.svg): predicted and measured downtime against VM size (log x), memory copied to the spare core's region and remapped in place.\n");
             }
@@ -320,15 +295,15 @@ pub fn run(a: &Args) -> crate::Result<()> {
         let _ = writeln!(s, "| {run} {}", line.lines().nth(2).unwrap_or(""));
     }
     crate::write_file(&out.join("report.md"), &s)?;
-    println!("agreement {agree}/{}; downtime ratio {:.3}..{:.3} (median {:.3}); P(detected) {p_det:.3}; P(D<=A) {p_dla:.3}; c = {c_meas:.3}", migrated.len(), quantile(&ratios, 0.0), quantile(&ratios, 1.0), quantile(&ratios, 0.5));
-    println!("wrote {}", out.join("report.md").display());
+    outln!("agreement {agree}/{}; downtime ratio {:.3}..{:.3} (median {:.3}); P(detected) {p_det:.3}; P(D<=A) {p_dla:.3}; c = {c_meas:.3}", migrated.len(), quantile(&ratios, 0.0), quantile(&ratios, 1.0), quantile(&ratios, 0.5));
+    outln!("wrote {}", out.join("report.md").display());
     Ok(())
 }
 
-/// The "downtime against VM size" rows of scripts/bench.sh's output, as plot series
-/// (x = log10 of the size in bytes, y = downtime in ms): predicted and measured, per mode.
-pub fn size_series(bench: &str) -> Vec<(String, Vec<(f64, f64)>)> {
-    let mut series: Vec<(String, Vec<(f64, f64)>)> = Vec::new();
+/// The "downtime against VM size" rows of scripts/bench.sh's output: per way of moving memory,
+/// predicted and measured downtime (ms) against VM size (MiB).
+pub fn size_series(bench: &str) -> Vec<plot::SizeSeries> {
+    let mut series: Vec<plot::SizeSeries> = Vec::new();
     for line in bench.lines() {
         let cells: Vec<&str> = line
             .split('|')
@@ -348,14 +323,19 @@ pub fn size_series(bench: &str) -> Vec<(String, Vec<(f64, f64)>)> {
         else {
             continue;
         };
-        let x = (mib * 1048576.0).log10();
-        for (kind, value) in [("predicted", predicted), ("measured", measured)] {
-            let name = format!("{mode}, {kind}");
-            match series.iter_mut().find(|(n, _)| *n == name) {
-                Some((_, points)) => points.push((x, value / 1e6)),
-                None => series.push((name, vec![(x, value / 1e6)])),
+        let index = match series.iter().position(|s| s.mode == mode) {
+            Some(index) => index,
+            None => {
+                series.push(plot::SizeSeries {
+                    mode: mode.to_string(),
+                    predicted: Vec::new(),
+                    measured: Vec::new(),
+                });
+                series.len() - 1
             }
-        }
+        };
+        series[index].predicted.push((mib, predicted / 1e6));
+        series[index].measured.push((mib, measured / 1e6));
     }
     series
 }
@@ -369,10 +349,10 @@ mod size_tests {
                     |     1 MiB | copy     |       966405 |      1576622 |      1546668 |\n\
                     |     4 MiB | copy     |      3865618 |      4475835 |      4445881 |\n";
         let series = super::size_series(text);
-        let copy = series.iter().find(|(n, _)| n == "copy, measured").unwrap();
-        assert_eq!(copy.1.len(), 2);
-        assert!((copy.1[1].1 - 4.445881).abs() < 1e-9);
-        assert!((copy.1[0].0 - (1048576f64).log10()).abs() < 1e-9);
-        assert_eq!(series.len(), 4);
+        assert_eq!(series.len(), 2);
+        let copy = series.iter().find(|s| s.mode == "copy").unwrap();
+        assert_eq!(copy.measured, [(1.0, 1.546668), (4.0, 4.445881)]);
+        assert_eq!(copy.predicted, [(1.0, 1.576622), (4.0, 4.475835)]);
+        assert_eq!(series[0].mode, "in-place");
     }
 }

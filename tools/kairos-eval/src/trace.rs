@@ -13,6 +13,9 @@ pub struct ReportArgs {
     /// Write the Gantt-style timeline here (default: next to the trace, .svg).
     #[arg(long)]
     pub svg: Option<PathBuf>,
+    /// The timeline's title (default: what happened, from the trace).
+    #[arg(long)]
+    pub title: Option<String>,
 }
 
 /// One parsed event with its line number.
@@ -42,16 +45,35 @@ impl Event {
     }
 }
 
+/// True when the log ends in the middle of an EVT line: the machine powered off while a core
+/// was still writing it (no newline at the end, and the JSON cut short).
+pub fn ends_mid_event(text: &str) -> bool {
+    let Some(last) = text.lines().last() else {
+        return false;
+    };
+    !text.ends_with('\n')
+        && last
+            .trim_end_matches('\r')
+            .strip_prefix("EVT ")
+            .is_some_and(|json| serde_json::from_str::<Value>(json).is_err_and(|e| e.is_eof()))
+}
+
 /// Parses the EVT lines of a console log; other lines are ignored. A malformed EVT line is an
-/// error naming its line number and the problem.
+/// error naming its line number and the problem, except a last line cut short by the power-off
+/// ([`ends_mid_event`]), which is left out.
 pub fn parse(text: &str) -> crate::Result<Vec<Event>> {
     let mut out = Vec::new();
+    let lines = text.lines().count();
+    let cut = ends_mid_event(text);
     for (i, raw) in text.lines().enumerate() {
         let line = i + 1;
         let l = raw.trim_end_matches('\r');
         let Some(json) = l.strip_prefix("EVT ") else {
             continue;
         };
+        if cut && line == lines {
+            break;
+        }
         let v: Value = serde_json::from_str(json)
             .map_err(|e| format!("line {line}: malformed EVT JSON: {e}"))?;
         if !v.is_object() {
@@ -235,19 +257,47 @@ pub fn load(path: &Path) -> crate::Result<Vec<Event>> {
 pub fn run_report(a: &ReportArgs) -> crate::Result<()> {
     let events = load(&a.trace)?;
     let (recs, injected, detected) = faults(&events)?;
-    println!(
+    outln!(
         "{}: {} events, {injected} faults injected, {detected} detected\n",
         a.trace.display(),
         events.len()
     );
-    print!("{}", table(&recs));
+    out!("{}", table(&recs));
     let svg = a
         .svg
         .clone()
         .unwrap_or_else(|| a.trace.with_extension("svg"));
-    timeline(&events, &recs, &svg, &a.trace.display().to_string())?;
-    println!("\nwrote {}", svg.display());
+    let title = a.title.clone().unwrap_or_else(|| headline(&recs));
+    timeline(&events, &recs, &svg, &title)?;
+    outln!("\nwrote {}", svg.display());
     Ok(())
+}
+
+/// What happened in a run, in a line: the first fault, where its VM went, and its misses.
+pub fn headline(recs: &[FaultRecord]) -> String {
+    let Some(first) = recs.first() else {
+        return "One run, no fault".into();
+    };
+    let at = first.fault_at_ns.unwrap_or(first.blackout_start_ns) as f64 / 1e6;
+    let misses = match first.misses_pred {
+        Some(0) => "no miss".to_string(),
+        Some(m) => format!("{m} miss(es) predicted, {} observed", first.misses_obs),
+        None => "not migrated".to_string(),
+    };
+    let more = match recs.len() {
+        1 => String::new(),
+        n => format!(" (and {} more VM(s) of failed cores)", n - 1),
+    };
+    let fate = match first.target.as_str() {
+        "spare" => format!("{} moves to a spare core", first.name),
+        "shared" => format!("{} shares a busy core", first.name),
+        "stop" => format!("{} is stopped", first.name),
+        _ => first.name.clone(),
+    };
+    format!(
+        "Core {} fails at {at:.1} ms: {fate}, {misses}{more}",
+        first.failed_core
+    )
 }
 
 /// Gantt-style timeline: which VM ran on which core, blackouts, misses, faults.
@@ -378,6 +428,11 @@ EVT {"ev":"deadline_miss","t_ns":200,"core":0,"vm":1,"name":"rtos1","task":0,"jo
         assert!(err.starts_with("line 3: malformed EVT JSON"), "{err}");
         let err = parse("EVT {\"ev\":\"boot\",\"core\":0}").unwrap_err();
         assert_eq!(err, "line 1: event 'boot' has no integer field 't_ns'");
+        // Cut short by the power-off: no newline, JSON ending early. Left out, and said so.
+        let cut = "EVT {\"ev\":\"boot\",\"t_ns\":1,\"core\":0}\nEVT {\"ev\":\"vm_stopped\",\"c";
+        assert!(ends_mid_event(cut));
+        assert_eq!(parse(cut).unwrap().len(), 1);
+        assert!(!ends_mid_event("EVT {\"ev\":\"x\",\n"));
         let err = parse("EVT [1,2]").unwrap_err();
         assert_eq!(err, "line 1: EVT payload is not a JSON object");
         let ev =

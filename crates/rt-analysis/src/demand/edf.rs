@@ -21,9 +21,9 @@ const MAX_STEPS: u64 = 50_000_000;
 ///   With `U < 1` this is reached after about `(m + sum_i C_i) / (1 - U)`;
 /// * or `L > H + D_max`: `dbf(L + H) <= dbf(L) + U H` so later values repeat or grow.
 ///
-/// Note: method.md bounds the scan by "the hyperperiod or the busy-period bound"; the
-/// synchronous busy period bounds the *schedulability* test only, not the minimum: for one task
-/// `C = 1, T = D = 10` the busy period is 1 while the minimum (9) is at `L = 10`.
+/// Note: the synchronous busy period bounds the *schedulability* test only, not the minimum, so
+/// it cannot end this scan: for one task `C = 1, T = D = 10` the busy period is 1 while the
+/// minimum (9) is at `L = 10` (docs/method.md, "Affordable downtime", "Static").
 pub fn edf_static_slack(set: &TaskSet) -> Option<Time> {
     let tasks = set.tasks();
     if tasks.is_empty() {

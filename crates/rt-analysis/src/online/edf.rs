@@ -16,8 +16,9 @@
 //! the latest of `t + D_max` and every task's first future deadline) values repeat or grow by
 //! `H (1 - U)`, so the scan is exact there too.
 //!
-//! Method.md's "scan up to the next idle instant" is not enough on its own (a burst released
-//! after that instant can hold the minimum); the rule above is the corrected form.
+//! Scanning only up to the next idle instant is not enough (a burst released after that instant
+//! can hold the minimum); the rule above is what makes the scan exact (docs/method.md,
+//! "Affordable downtime", "Online").
 
 use super::{first_release, report, Input, Scratch, SlackReport, NEVER};
 

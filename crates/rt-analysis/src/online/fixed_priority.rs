@@ -15,11 +15,11 @@
 //! Only the first job of each task with a deadline after `t` matters: `I_i(t, .)` never
 //! decreases, and when that job completes the level is idle, so later jobs start afresh and
 //! meet their deadlines. Hence `A(t) = min_i I_i(t, d_i)`, `d_i` the first deadline of task i
-//! after `t` (of its active job, else of its next release): method.md's "S_i up to tau_i's
-//! current deadline", made precise, and exact. A task is also settled once `I_i(t, x)`
-//! reaches the minimum found (its value can only be larger); the run ends when all are
-//! settled, by `max_i d_i` at the latest. Cut short at `x`, it returns
-//! `min(minimum, I_i(t, x) over unsettled tasks)`, a safe bound.
+//! after `t` (of its active job, else of its next release): the level-i slack "up to task i's
+//! current deadline" of docs/method.md ("Affordable downtime", "Online"), made precise, and
+//! exact. A task is also settled once `I_i(t, x)` reaches the minimum found (its value can only
+//! be larger); the run ends when all are settled, by `max_i d_i` at the latest. Cut short at
+//! `x`, it returns `min(minimum, I_i(t, x) over unsettled tasks)`, a safe bound.
 
 use super::{first_release, report, Input, Scratch, SlackReport, NEVER};
 

@@ -95,9 +95,13 @@ impl Backend for Hardware {
     }
     fn denied(&self, vm: usize, vcpu: usize, register: &str, intid: u32) {
         log::warn!("vm {vm} vcpu {vcpu}: {register} write for INTID {intid}, not its own: refused");
+        let name = crate::vm::table::vms()
+            .get(vm)
+            .map_or("", |v| v.name.as_str());
         crate::console::emit(
             crate::console::event("vgic_denied")
                 .u64("vm", vm as u64)
+                .str("name", name)
                 .u64("vcpu", vcpu as u64)
                 .str("register", register)
                 .u64("intid", u64::from(intid)),
