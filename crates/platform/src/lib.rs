@@ -117,6 +117,33 @@ impl Platform {
         kept
     }
 
+    /// Interrupts the hypervisor keeps for itself, each with what it is for: its SGIs, the GIC
+    /// maintenance interrupt (PPI 9, INTID 25, when the DTB names none), its EL2 timers and its
+    /// console UART's interrupt. No VM may own one.
+    pub fn hypervisor_interrupts(&self) -> Vec<(u32, &'static str)> {
+        /// The GIC maintenance interrupt when the DTB names none (PPI 9).
+        const DEFAULT_MAINTENANCE_INTID: u32 = 25;
+        let mut kept: Vec<(u32, &'static str)> = (0..16).map(|sgi| (sgi, "its SGIs")).collect();
+        kept.push((
+            self.gic
+                .maintenance_irq()
+                .unwrap_or(DEFAULT_MAINTENANCE_INTID),
+            "the GIC maintenance interrupt",
+        ));
+        if let Some(timer) = &self.timer {
+            kept.push((timer.hyp_phys_irq, "its EL2 physical timer"));
+            kept.extend(
+                timer
+                    .hyp_virt_irq
+                    .map(|intid| (intid, "its EL2 virtual timer")),
+            );
+        }
+        if let Some(intid) = self.console.as_ref().and_then(|console| console.irq) {
+            kept.push((intid, "its console UART's interrupt"));
+        }
+        kept
+    }
+
     /// The logical CPU id (index into [`Platform::cpus`]) of the CPU with this MPIDR.
     ///
     /// Only the affinity fields are compared, so a raw `MPIDR_EL1` value (with its RES1

@@ -67,7 +67,7 @@ pub fn load(
     reserved.push(Range::new(dtb_address, platform_blob.len() as u64));
     reserved.extend(platform.initrd);
     let kept = platform.hypervisor_devices();
-    let kept_interrupts = hypervisor_interrupts(platform);
+    let kept_interrupts = platform.hypervisor_interrupts();
     let view = PlatformView {
         cpu_count: platform
             .cpus
@@ -111,26 +111,4 @@ fn report(error: &partition_config::ConfigError) {
             .str("property", &error.property)
             .str("message", &message),
     );
-}
-
-/// Interrupts the hypervisor keeps: its console's, the GIC maintenance interrupt, its EL2
-/// timers and its SGIs (the guests' timer PPIs are forwarded, not kept).
-pub fn hypervisor_interrupts(platform: &platform::Platform) -> Vec<(u32, &'static str)> {
-    let mut kept: Vec<(u32, &'static str)> = (0..16).map(|sgi| (sgi, "its SGIs")).collect();
-    kept.push((
-        crate::drivers::gic::maintenance_intid(),
-        "the GIC maintenance interrupt",
-    ));
-    if let Some(timer) = &platform.timer {
-        kept.push((timer.hyp_phys_irq, "its EL2 physical timer"));
-        kept.extend(
-            timer
-                .hyp_virt_irq
-                .map(|intid| (intid, "its EL2 virtual timer")),
-        );
-    }
-    if let Some(intid) = platform.console.as_ref().and_then(|console| console.irq) {
-        kept.push((intid, "its console UART's interrupt"));
-    }
-    kept
 }

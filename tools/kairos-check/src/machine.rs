@@ -22,6 +22,8 @@ pub struct Machine {
     pub reserved: Vec<Range>,
     /// Devices the hypervisor keeps for itself.
     pub kept: Vec<Range>,
+    /// Interrupts the hypervisor keeps for itself, with what each is for.
+    pub kept_interrupts: Vec<(u32, &'static str)>,
     /// The built-in images and their sizes in bytes.
     pub images: Vec<(String, u64)>,
 }
@@ -43,10 +45,12 @@ impl Machine {
             reserved.extend(qemu_boot_data(&platform.memory));
         }
         let kept = platform.hypervisor_devices();
+        let kept_interrupts = platform.hypervisor_interrupts();
         Ok(Machine {
             platform,
             reserved,
             kept,
+            kept_interrupts,
             images,
         })
     }
@@ -62,6 +66,7 @@ impl Machine {
             devices: &self.platform.devices,
             max_spi: MAX_SPI_INTID,
             reserved_devices: &self.kept,
+            reserved_interrupts: &self.kept_interrupts,
             images: catalog,
         }
     }
