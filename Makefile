@@ -197,6 +197,11 @@ real-dtbs:
 
 test: images real-dtbs
 	@OUT=$(OUT) bash scripts/test-configs.sh
+	@echo "make test: the C analysis library for the host (its C test links it)"
+	@cargo build -q -p rt-analysis-c
+	@echo "make test: the failure protocol's journal under the C11 memory model (loom)"
+	@RUSTFLAGS="--cfg loom" cargo test -q -p failover --release --test loom_journal \
+	 --target-dir $(TARGET_ROOT)/loom
 	@real=$(abspath $(OUT))/real-dtbs; \
 	 if [ -f $$real/bcm2711-rpi-4-b.dtb ]; then export KAIROS_REAL_DTB_DIR=$$real; fi; \
 	 echo "KAIROS_BUILD_DIR=$(abspath $(OUT)) cargo test --workspace"; \

@@ -27,10 +27,11 @@ pub const MIN_HEARTBEAT_NS: u64 = 50_000;
 /// See [`MIN_HEARTBEAT_NS`].
 pub const MIN_HEARTBEAT_NS_PER_CORE: u64 = 12_500;
 
-/// The shortest heartbeat period (us) a platform of `cores` cores sustains.
+/// The shortest heartbeat period (us) a platform of `cores` cores sustains (the hypervisor
+/// drives at most 8 cores; a reader that does not know the platform passes `usize::MAX`).
 pub fn min_heartbeat_us(cores: usize) -> u64 {
     MIN_HEARTBEAT_NS
-        .max(MIN_HEARTBEAT_NS_PER_CORE * cores as u64)
+        .max(MIN_HEARTBEAT_NS_PER_CORE * cores.min(8) as u64)
         .div_ceil(1000)
 }
 

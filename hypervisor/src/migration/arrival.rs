@@ -59,6 +59,9 @@ fn prepare(me: usize, guest: GuestId, vm_id: usize, vcpu: usize, moving: Move) -
         }
     }
     vm.set_vcpu_core(vcpu, me);
+    if moving.resume == ResumeKind::Reboot && !reboot(vm) {
+        return None;
+    }
     let live = match moving.resume {
         ResumeKind::Live => live::take(moving.origin, vm.id),
         _ => None,
@@ -71,6 +74,18 @@ fn prepare(me: usize, guest: GuestId, vm_id: usize, vcpu: usize, moving: Move) -
         live,
         ready_ns: cpu::now_ns(),
     })
+}
+
+/// A VM without a checkpoint boots again here: its memory reloaded from its image (long: the
+/// heartbeat goes on), its interrupt state reset, its other vCPUs off until it starts them.
+fn reboot(vm: &crate::vm::Vm) -> bool {
+    crate::vm::table::prepare_restart(vm);
+    crate::vm::vgic::reset(vm.id);
+    if crate::health::with_beats(|| crate::vm::table::reload(vm)) {
+        return true;
+    }
+    super::stop_vm(vm, "reload_failed", log::Level::Error);
+    false
 }
 
 /// How a landed guest resumes.

@@ -223,6 +223,23 @@ fn tidy() {
         .retain(|hosted| vms()[hosted.vm].state() != VmState::Stopped);
     let loaded = loaded.and_then(|(vm, vcpu)| core.find(vm, vcpu));
     core.loaded = core.loaded.and(loaded);
+    // A vCPU its VM turned off from another core (a reboot) stops here too.
+    let off: Vec<usize> = (0..core.hosted.len())
+        .filter(|&index| {
+            let hosted = &core.hosted[index];
+            hosted.vcpu != 0
+                && matches!(hosted.state, State::Loaded(_) | State::Saved(_))
+                && vms()[hosted.vm].vcpus[hosted.vcpu].power() == crate::vm::psci::VcpuPower::Off
+        })
+        .collect();
+    for index in off {
+        if core.loaded == Some(index) {
+            crate::vm::vgic::release_this_core();
+            core.loaded = None;
+            percpu::current().vm.store(usize::MAX, Ordering::Relaxed);
+        }
+        core.hosted[index].state = State::Off;
+    }
     for hosted in core.hosted.iter_mut() {
         if matches!(hosted.state, State::Off) {
             if let Some((entry, argument)) = vms()[hosted.vm].vcpus[hosted.vcpu].take_start() {

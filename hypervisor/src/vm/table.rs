@@ -74,6 +74,7 @@ pub fn prepare_restart(vm: &Vm) {
     vm.console.finish(&vm.name);
     for slot in vm.vcpus.iter().skip(1) {
         slot.set_power(super::psci::VcpuPower::Off);
+        kick(slot.core());
     }
 }
 
