@@ -242,7 +242,7 @@ fn make_debug_stops_in_the_hypervisor_and_in_a_guest() {
     let commands = Scratch::new("debug.gdb");
     std::fs::write(
         commands.path(),
-        "hyp-break primary_main\ncontinue\nel\ndelete\nguest-break guest_main\ncontinue\nel\ninfo threads\n",
+        "hyp-break kairos_primary_main\ncontinue\nel\ndelete\nguest-break guest_main\ncontinue\nel\ninfo threads\n",
     )
     .unwrap();
     let port = std::net::TcpListener::bind("127.0.0.1:0")
