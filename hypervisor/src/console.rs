@@ -31,6 +31,18 @@ pub fn write_line(text: &str) {
     });
 }
 
+/// Writes `text` as the console's last line: the line is kept afterwards, so that no other
+/// core starts a line the power-off would cut (a line another core is writing is finished
+/// first).
+pub fn write_last_line(text: &str) {
+    let Some(uart) = UART.get() else { return };
+    crate::drivers::gic::with_timer_only(|| {
+        take_line();
+        uart.write_str(text);
+        uart.write_str("\n");
+    });
+}
+
 /// Writes `text` as it is (a part of a line: the focused VM's output), under the line lock.
 pub fn write_raw(text: &str) {
     locked(|uart| uart.write_str(text));

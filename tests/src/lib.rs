@@ -430,11 +430,16 @@ pub struct Run {
 impl Run {
     /// Every trace event, parsed; a malformed `EVT` line fails the test.
     pub fn events(&self) -> Vec<Value> {
-        self.output
-            .lines()
-            .filter_map(|line| line.trim_end_matches('\r').strip_prefix("EVT "))
-            .map(|json| {
-                serde_json::from_str(json).unwrap_or_else(|e| panic!("bad EVT line {json}: {e}"))
+        let lines: Vec<&str> = self.output.lines().collect();
+        lines
+            .iter()
+            .enumerate()
+            .filter_map(|(at, line)| Some((at, line.trim_end_matches('\r').strip_prefix("EVT ")?)))
+            .map(|(at, json)| {
+                serde_json::from_str(json).unwrap_or_else(|e| {
+                    let around = lines[at.saturating_sub(3)..(at + 4).min(lines.len())].join("\n");
+                    panic!("bad EVT line {json}: {e}; around it:\n{around}")
+                })
             })
             .collect()
     }

@@ -414,12 +414,11 @@ pub fn finish() -> ! {
         .collect();
     crate::migration::summary::print(&switches);
     log::info!("all VMs stopped; powering off");
-    crate::console::emit(
-        crate::console::event("system_off")
-            .u64("vms", vms().len() as u64)
-            .u64("heap_used", crate::heap::used() as u64)
-            .u64("worst_beat_late_ns", crate::health::worst_beat_lateness()),
-    );
+    let off = crate::console::event("system_off")
+        .u64("vms", vms().len() as u64)
+        .u64("heap_used", crate::heap::used() as u64)
+        .u64("worst_beat_late_ns", crate::health::worst_beat_lateness());
+    crate::console::write_last_line(&off.finish());
     crate::arch::aarch64::psci::system_off();
     crate::drivers::gic::park_silently()
 }
