@@ -44,6 +44,9 @@ help:
 	@echo "make image [BOARD=...]   build the raw arm64 Image (with the built-in config) and the"
 	@echo "                         board's boot files (boards/README.md); boards: $(BOARDS)"
 	@echo "make test                host unit tests and QEMU integration tests on every board"
+	@echo "make campaign [SEED=1] [LAYOUTS=320]  the fault campaign on QEMU virt: random layouts,"
+	@echo "                         faults and checks (docs/fault-campaign.md); figures in"
+	@echo "                         eval/campaign.md. LAYOUT=<seed> runs one layout, in full"
 
 deps:
 	@bash scripts/deps.sh
@@ -117,6 +120,17 @@ clean:
 bench: image
 	@OUT=$(OUT) bash scripts/test-configs.sh
 	@OUT=$(OUT) bash scripts/bench.sh
+
+# The fault campaign (docs/fault-campaign.md): LAYOUTS seeded layouts from SEED on QEMU virt,
+# each booted with and without its faults and checked from the trace; figures in
+# eval/campaign.md, failing layouts in full in eval/runs/campaign-failures.md. LAYOUT=<seed>
+# runs that one layout and shows its config, failures and consoles.
+SEED    ?= 1
+LAYOUTS ?= 320
+.PHONY: campaign
+campaign: image
+	@KAIROS_BUILD_DIR=$(abspath $(OUT)) cargo run -q -p system-tests --bin campaign -- \
+	 $(if $(LAYOUT),--layout $(LAYOUT),--seed $(SEED) --layouts $(LAYOUTS))
 
 # Fault-injection sweep and evaluation report (eval/report.md and SVG plots): scripts/eval.sh.
 .PHONY: eval

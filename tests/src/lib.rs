@@ -5,6 +5,7 @@
 //! `make test`); a test whose image is missing fails with a message saying how to build it.
 
 pub mod campaign;
+pub mod scenario;
 
 use serde_json::Value;
 use std::io::{Read, Write};

@@ -87,16 +87,34 @@ fn one(seed: u64, timeout: Duration) {
 /// A campaign; writes the report.
 fn many(options: &Options) {
     let start = Instant::now();
-    let report = campaign::run_campaign(options.seed, options.layouts, options.threads, options.timeout, |layout, verdict| {
-        let status = if verdict.failures.is_empty() { "ok".to_string() } else { format!("{} failure(s): {}", verdict.failures.len(), verdict.failures[0]) };
-        eprintln!("layout {:#x} {:?}: {status}", layout.seed, layout.shape);
-    });
+    let report = campaign::run_campaign(
+        options.seed,
+        options.layouts,
+        options.threads,
+        options.timeout,
+        |layout, verdict| {
+            let status = if verdict.failures.is_empty() {
+                "ok".to_string()
+            } else {
+                format!(
+                    "{} failure(s): {}",
+                    verdict.failures.len(),
+                    verdict.failures[0]
+                )
+            };
+            eprintln!("layout {:#x} {:?}: {status}", layout.seed, layout.shape);
+        },
+    );
     let text = document(options, &report, start.elapsed());
     std::fs::write(&options.out, &text).expect("writing the report");
     std::fs::create_dir_all("eval/runs").expect("eval/runs");
-    std::fs::write("eval/runs/campaign-failures.md", report.failing_details()).expect("writing the failures");
+    std::fs::write("eval/runs/campaign-failures.md", report.failing_details())
+        .expect("writing the failures");
     println!("{text}");
-    println!("campaign: wrote {} and eval/runs/campaign-failures.md", options.out);
+    println!(
+        "campaign: wrote {} and eval/runs/campaign-failures.md",
+        options.out
+    );
 }
 
 fn document(options: &Options, report: &Report, elapsed: Duration) -> String {

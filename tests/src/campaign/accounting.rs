@@ -3,6 +3,7 @@
 //! no two VMs may be resumed on one core unless time partitions hold both. The result is the
 //! VM's stays on cores, from which `misses` cuts its miss windows.
 
+use super::rooms;
 use super::trace::{instant, number, Trace};
 use super::verdict::{Category, Findings};
 use serde_json::Value;
@@ -49,7 +50,7 @@ pub fn check(trace: &Trace, findings: &mut Findings) -> Vec<Stay> {
         if matches!(name, "fault_injected" | "fenced") {
             let core = number(event, "core");
             if name == "fault_injected" {
-                count_fault_context(&stays, &states, core, findings);
+                rooms::count_fault_context(&running_on(&stays, &states, core), findings);
             }
             for (&id, state) in states.iter_mut() {
                 let struck = match state {
@@ -67,7 +68,9 @@ pub fn check(trace: &Trace, findings: &mut Findings) -> Vec<Stay> {
             }
             continue;
         }
-        let Some(state) = states.get(&vm).cloned() else { continue };
+        let Some(state) = states.get(&vm).cloned() else {
+            continue;
+        };
         let vm_name = event["name"].as_str().unwrap_or("?").to_string();
         let next = match (name, state) {
             ("vm_started", State::NotStarted) => {
@@ -78,13 +81,22 @@ pub fn check(trace: &Trace, findings: &mut Findings) -> Vec<Stay> {
                 hit.push(vm);
                 Some(decided(event, state, &mut stays, findings))
             }
-            ("migration_done", State::Moving { decision, target }) if number(event, "to") == target => {
-                rooms(trace, &stays, &states, event, &decision, findings);
+            ("migration_done", State::Moving { decision, target })
+                if number(event, "to") == target =>
+            {
+                let residents = running_on(&stays, &states, target);
+                rooms::check(trace, &residents, event, &decision, findings);
                 findings.count("migrations", 1);
                 if event["supply"] == "time_partition" {
                     findings.count("migrations into time partitions", 1);
                 }
-                stays.push(stay(vm, &vm_name, target, at, Some((decision, event.clone()))));
+                stays.push(stay(
+                    vm,
+                    &vm_name,
+                    target,
+                    at,
+                    Some((decision, event.clone())),
+                ));
                 Some(State::Running(stays.len() - 1))
             }
             ("migration_done", state) => {
@@ -93,7 +105,13 @@ pub fn check(trace: &Trace, findings: &mut Findings) -> Vec<Stay> {
                 None
             }
             ("vm_stopped", State::Stopped { reason }) => {
-                findings.fail(Category::LostVm, format!("{vm_name} stopped twice: {reason}, then {} at {at} ns", event["reason"]));
+                findings.fail(
+                    Category::LostVm,
+                    format!(
+                        "{vm_name} stopped twice: {reason}, then {} at {at} ns",
+                        event["reason"]
+                    ),
+                );
                 None
             }
             ("vm_stopped", state) => {
@@ -118,7 +136,16 @@ pub fn check(trace: &Trace, findings: &mut Findings) -> Vec<Stay> {
 }
 
 fn stay(vm: u64, name: &str, core: u64, from_ns: u64, arrival: Option<(Value, Value)>) -> Stay {
-    Stay { vm, name: name.into(), core, from_ns, arrival, hit_ns: None, until_ns: u64::MAX, stopped: false }
+    Stay {
+        vm,
+        name: name.into(),
+        core,
+        from_ns,
+        arrival,
+        hit_ns: None,
+        until_ns: u64::MAX,
+        stopped: false,
+    }
 }
 
 fn end_stay(stay: &mut Stay, at: u64, struck: bool) {
@@ -141,72 +168,57 @@ fn decided(decision: &Value, state: State, stays: &mut [Stay], findings: &mut Fi
     if was_on != Some(failed) {
         findings.fail(
             Category::LostVm,
-            format!("{} decided off core {failed} at {at} ns, but it was {state:?}", decision["name"]),
+            format!(
+                "{} decided off core {failed} at {at} ns, but it was {state:?}",
+                decision["name"]
+            ),
         );
     }
     findings.count("decisions", 1);
     match decision["target"].as_str() {
         Some("stop") => State::Stopping { at },
-        _ => State::Moving { decision: decision.clone(), target: number(decision, "target_core") },
+        _ => State::Moving {
+            decision: decision.clone(),
+            target: number(decision, "target_core"),
+        },
     }
 }
 
-/// A VM resumed on a core where others run: only in time partitions that hold them all.
-fn rooms(trace: &Trace, stays: &[Stay], states: &BTreeMap<u64, State>, done: &Value, decision: &Value, findings: &mut Findings) {
-    let (vm, core, at) = (number(done, "vm"), number(done, "to"), instant(done));
-    if let Some(fault) = trace.injected_at(core).filter(|&f| f <= at) {
-        findings.fail(Category::LostVm, format!("{} resumed at {at} ns on core {core}, failed at {fault} ns", done["name"]));
-    }
-    let residents: Vec<u64> = states
-        .iter()
-        .filter_map(|(&id, s)| match s {
-            State::Running(index) if stays[*index].core == core && id != vm => Some(id),
-            _ => None,
-        })
-        .collect();
-    if residents.is_empty() {
-        return;
-    }
-    let frame = trace.named("time_partitions").find(|f| number(f, "migrant") == vm && number(f, "core") == core);
-    let held = |id: u64| frame.is_some_and(|f| f["slots"].as_array().is_some_and(|s| s.iter().any(|slot| slot[0] == id)));
-    let shared = decision["target"] == "shared" && done["supply"] == "time_partition";
-    if !shared || !held(vm) || !residents.iter().all(|&id| held(id)) {
-        findings.fail(
-            Category::SharedRoom,
-            format!(
-                "vm {vm} {} resumed on core {core} at {at} ns (decision target {}, supply {}) while vm(s) {residents:?} run there; time partitions: {}",
-                done["name"], decision["target"], done["supply"],
-                frame.map_or("none".to_string(), |f| f["slots"].to_string())
-            ),
-        );
-    }
-}
-
-/// Figures: a fault on a core that hosts a migrant, or runs time partitions.
-fn count_fault_context(stays: &[Stay], states: &BTreeMap<u64, State>, core: u64, findings: &mut Findings) {
-    let here: Vec<&Stay> = states
+/// The stays of the VMs running on `core` now.
+fn running_on<'a>(stays: &'a [Stay], states: &BTreeMap<u64, State>, core: u64) -> Vec<&'a Stay> {
+    states
         .values()
         .filter_map(|s| match s {
             State::Running(index) if stays[*index].core == core => Some(&stays[*index]),
             _ => None,
         })
-        .collect();
-    if here.iter().any(|s| s.arrival.is_some()) {
-        findings.count("faults on a core hosting a migrant", 1);
-    }
-    if here.iter().any(|s| s.arrival.as_ref().is_some_and(|(_, done)| done["supply"] == "time_partition")) {
-        findings.count("faults on a core in time partitions", 1);
-    }
+        .collect()
 }
 
 /// The end of every VM: a VM hit by a fault must have stopped exactly once.
-fn account(trace: &Trace, states: &BTreeMap<u64, State>, hit: &[u64], stays: &[Stay], findings: &mut Findings) {
+fn account(
+    trace: &Trace,
+    states: &BTreeMap<u64, State>,
+    hit: &[u64],
+    stays: &[Stay],
+    findings: &mut Findings,
+) {
     for (&vm, state) in states {
-        let name = trace.named("vm_created").find(|e| number(e, "vm") == vm).map_or("?".into(), |e| e["name"].to_string());
-        let done = if trace.done_line(name.trim_matches('"')).is_some() { " (its guest printed DONE: the event was lost)" } else { "" };
+        let name = trace
+            .named("vm_created")
+            .find(|e| number(e, "vm") == vm)
+            .map_or("?".into(), |e| e["name"].to_string());
+        let done = if trace.done_line(name.trim_matches('"')).is_some() {
+            " (its guest printed DONE: the event was lost)"
+        } else {
+            ""
+        };
         if !hit.contains(&vm) {
             if !matches!(state, State::Stopped { .. }) && trace.system_off().is_some() {
-                findings.fail(Category::LostVm, format!("vm {vm} {name}: no vm_stopped, yet system_off came{done}"));
+                findings.fail(
+                    Category::LostVm,
+                    format!("vm {vm} {name}: no vm_stopped, yet system_off came{done}"),
+                );
             }
             continue;
         }
@@ -220,10 +232,20 @@ fn account(trace: &Trace, states: &BTreeMap<u64, State>, hit: &[u64], stays: &[S
                 findings.count("VMs stopped with a reason", 1);
                 None
             }
-            State::Running(index) => Some(format!("resumed on core {} at {} ns but no vm_stopped followed{done}", stays[*index].core, stays[*index].from_ns)),
-            State::Hit { core, at } => Some(format!("its core {core} failed at {at} ns and no decision followed")),
-            State::Moving { decision, target } => Some(format!("decided at {} ns to move to core {target}, never resumed", instant(decision))),
-            State::Stopping { at } => Some(format!("decided at {at} ns to stop, but no vm_stopped followed")),
+            State::Running(index) => Some(format!(
+                "resumed on core {} at {} ns but no vm_stopped followed{done}",
+                stays[*index].core, stays[*index].from_ns
+            )),
+            State::Hit { core, at } => Some(format!(
+                "its core {core} failed at {at} ns and no decision followed"
+            )),
+            State::Moving { decision, target } => Some(format!(
+                "decided at {} ns to move to core {target}, never resumed",
+                instant(decision)
+            )),
+            State::Stopping { at } => Some(format!(
+                "decided at {at} ns to stop, but no vm_stopped followed"
+            )),
             State::NotStarted => Some("never started".into()),
         };
         if let Some(lost) = lost {

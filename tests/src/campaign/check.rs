@@ -4,39 +4,55 @@
 
 use super::layout::Layout;
 use super::runner::{Boot, LayoutRuns};
-use super::verdict::{Category, Findings, Verdict, Which};
+use super::verdict::{Category, Failure, Figures, Findings, Verdict, Which};
 use super::{accounting, detection, misses};
 use std::collections::BTreeSet;
 
 /// Checks both runs of `layout`.
 pub fn check(layout: &Layout, runs: &LayoutRuns) -> Verdict {
-    let mut verdict = Verdict {
+    let (failures, mut figures) =
+        failures_and_figures(&runs.faulty, &runs.fault_free, layout.detection_bound_ns());
+    figures.insert("QEMU runs", runs.boots);
+    figures.insert("faults planned", runs.plan.len() as u64);
+    Verdict {
         seed: layout.seed,
         config: runs.config.clone(),
-        failures: Vec::new(),
-        figures: Default::default(),
-    };
-    verdict.figures.insert("QEMU runs", runs.boots);
-    verdict.figures.insert("faults planned", runs.plan.len() as u64);
-    let fault_free_misses = misses::keys(&runs.fault_free.trace);
+        failures,
+        figures,
+    }
+}
+
+/// Every failure of a faulty run and of its fault-free run; a fault must be detected within
+/// `detection_bound_ns`.
+pub fn failures(faulty: &Boot, fault_free: &Boot, detection_bound_ns: u64) -> Vec<Failure> {
+    failures_and_figures(faulty, fault_free, detection_bound_ns).0
+}
+
+/// The failures of both runs and the figures of the faulty one.
+fn failures_and_figures(
+    faulty: &Boot,
+    fault_free: &Boot,
+    bound_ns: u64,
+) -> (Vec<Failure>, Figures) {
+    let (mut failures, mut figures) = (Vec::new(), Figures::new());
     for (run, boot, baseline) in [
-        (Which::Faulty, &runs.faulty, fault_free_misses),
-        (Which::FaultFree, &runs.fault_free, BTreeSet::new()),
+        (Which::Faulty, faulty, misses::keys(&fault_free.trace)),
+        (Which::FaultFree, fault_free, BTreeSet::new()),
     ] {
         let mut findings = Findings {
             run,
-            failures: &mut verdict.failures,
-            figures: &mut verdict.figures,
+            failures: &mut failures,
+            figures: &mut figures,
         };
-        check_run(layout, boot, &baseline, &mut findings);
+        check_boot(boot, bound_ns, &baseline, &mut findings);
     }
-    verdict
+    (failures, figures)
 }
 
 /// Every check on one boot; `baseline` holds the misses not to count.
-fn check_run(
-    layout: &Layout,
+fn check_boot(
     boot: &Boot,
+    detection_bound_ns: u64,
     baseline: &BTreeSet<misses::MissKey>,
     findings: &mut Findings,
 ) {
@@ -60,9 +76,12 @@ fn check_run(
         findings.fail(Category::ConfigRejected, format!("{}", error["message"]));
     }
     for bad in trace.named("malformed") {
-        findings.fail(Category::Harness, format!("malformed EVT line {}", bad["text"]));
+        findings.fail(
+            Category::Harness,
+            format!("malformed EVT line {}", bad["text"]),
+        );
     }
-    detection::check(layout, trace, findings);
+    detection::check(detection_bound_ns, trace, findings);
     let stays = accounting::check(trace, findings);
     misses::check(trace, &stays, baseline, findings);
 }

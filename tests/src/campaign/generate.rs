@@ -57,14 +57,20 @@ pub fn generate(seed: u64) -> Layout {
     for (index, (&core, &memory_mib)) in hosts.iter().zip(&memory).enumerate() {
         let scheduler = pick(
             &mut rng,
-            &[Scheduler::Edf, Scheduler::RateMonotonic, Scheduler::DeadlineMonotonic],
+            &[
+                Scheduler::Edf,
+                Scheduler::RateMonotonic,
+                Scheduler::DeadlineMonotonic,
+            ],
         );
         layout.vms.push(VmSpec {
             name: format!("vm{index}"),
             core,
             memory_mib,
             scheduler,
-            tasks: tasks::draw(&mut rng, scheduler, most, |period| until_us.div_ceil(period)),
+            tasks: tasks::draw(&mut rng, scheduler, most, |period| {
+                until_us.div_ceil(period)
+            }),
         });
     }
     layout
@@ -107,7 +113,13 @@ fn faults(rng: &mut XorShift64Star, shape: Shape, cores: usize, hosts: &[usize])
         }
         Shape::OnTheReceiver => {
             let otherwise = pick(rng, &spares);
-            plan.push((FaultCore::ReceiverOf { fault: 0, otherwise }, first_us + gap(rng)));
+            plan.push((
+                FaultCore::ReceiverOf {
+                    fault: 0,
+                    otherwise,
+                },
+                first_us + gap(rng),
+            ));
         }
         Shape::ThenBootCore => {
             let first = *vm_cores.iter().find(|&&core| core != 0).unwrap();
@@ -119,7 +131,13 @@ fn faults(rng: &mut XorShift64Star, shape: Shape, cores: usize, hosts: &[usize])
             plan.push((FaultCore::Fixed(b), second_us));
             let rest: Vec<usize> = (0..cores).filter(|&c| c != a && c != b).collect();
             let otherwise = pick(rng, &rest);
-            plan.push((FaultCore::ReceiverOf { fault: 1, otherwise }, second_us + gap(rng)));
+            plan.push((
+                FaultCore::ReceiverOf {
+                    fault: 1,
+                    otherwise,
+                },
+                second_us + gap(rng),
+            ));
         }
         Shape::Staggered => plan.push((FaultCore::Fixed(b), first_us + gap(rng))),
     }

@@ -133,15 +133,21 @@ pub struct Layout {
 pub const DEFAULT_HEARTBEAT_US: u32 = 1000;
 pub const DEFAULT_MISS_THRESHOLD: u32 = 2;
 
+/// (miss threshold + 2) heartbeats, in ns, for the given properties (`None`: the default).
+pub fn detection_bound_ns(heartbeat_us: Option<u32>, miss_threshold: Option<u32>) -> u64 {
+    let beats = u64::from(miss_threshold.unwrap_or(DEFAULT_MISS_THRESHOLD)) + 2;
+    beats * u64::from(heartbeat_us.unwrap_or(DEFAULT_HEARTBEAT_US)) * 1000
+}
+
 impl Layout {
     /// Heartbeat period in force, ns.
     pub fn heartbeat_ns(&self) -> u64 {
         u64::from(self.heartbeat_us.unwrap_or(DEFAULT_HEARTBEAT_US)) * 1000
     }
 
-    /// Missed beats before a core is declared failed.
-    pub fn threshold(&self) -> u64 {
-        u64::from(self.miss_threshold.unwrap_or(DEFAULT_MISS_THRESHOLD))
+    /// The latest a fault may be detected after it struck: (miss threshold + 2) heartbeats.
+    pub fn detection_bound_ns(&self) -> u64 {
+        detection_bound_ns(self.heartbeat_us, self.miss_threshold)
     }
 
     /// The VM called `name`.
@@ -157,7 +163,11 @@ impl Layout {
             self.shape,
             self.cores,
             self.gic,
-            if self.counter_1ghz { "1 GHz" } else { "62.5 MHz" }
+            if self.counter_1ghz {
+                "1 GHz"
+            } else {
+                "62.5 MHz"
+            }
         );
         text.push_str("/dts-v1/;\n/ {\n\t#address-cells = <2>;\n\t#size-cells = <2>;\n");
         text.push_str("\thypervisor {\n\t\tcompatible = \"kairos,hypervisor\";\n");
@@ -192,7 +202,12 @@ fn write_vm(text: &mut String, vm: &VmSpec) {
     let bytes = u64::from(vm.memory_mib) << 20;
     writeln!(text, "\t\t\tkairos,memory-size = <0x0 {bytes:#010x}>;").unwrap();
     text.push_str("\t\t\tkairos,image = \"rtos\";\n\t\t\ttasks {\n");
-    writeln!(text, "\t\t\t\tkairos,scheduler = \"{}\";", vm.scheduler.name()).unwrap();
+    writeln!(
+        text,
+        "\t\t\t\tkairos,scheduler = \"{}\";",
+        vm.scheduler.name()
+    )
+    .unwrap();
     for (index, task) in vm.tasks.iter().enumerate() {
         writeln!(
             text,

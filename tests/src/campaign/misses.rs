@@ -29,14 +29,21 @@ fn key(miss: &Value) -> MissKey {
 }
 
 /// Checks every migration's misses and that no miss falls outside a migration window.
-pub fn check(trace: &Trace, stays: &[Stay], fault_free: &BTreeSet<MissKey>, findings: &mut Findings) {
+pub fn check(
+    trace: &Trace,
+    stays: &[Stay],
+    fault_free: &BTreeSet<MissKey>,
+    findings: &mut Findings,
+) {
     let misses: Vec<&Value> = trace
         .named("deadline_miss")
         .filter(|m| !fault_free.contains(&key(m)))
         .collect();
     for miss in &misses {
         let (vm, at) = (number(miss, "vm"), number(miss, "t_ns"));
-        let stay = stays.iter().find(|s| s.vm == vm && (s.from_ns..=s.until_ns).contains(&at));
+        let stay = stays
+            .iter()
+            .find(|s| s.vm == vm && (s.from_ns..=s.until_ns).contains(&at));
         if stay.is_none_or(|s| s.arrival.is_none()) {
             findings.fail(
                 Category::UnpredictedMiss,
@@ -53,24 +60,51 @@ pub fn check(trace: &Trace, stays: &[Stay], fault_free: &BTreeSet<MissKey>, find
             let window: Vec<&Value> = misses
                 .iter()
                 .copied()
-                .filter(|m| number(m, "vm") == stay.vm && (stay.from_ns..=stay.until_ns).contains(&number(m, "t_ns")))
+                .filter(|m| {
+                    number(m, "vm") == stay.vm
+                        && (stay.from_ns..=stay.until_ns).contains(&number(m, "t_ns"))
+                })
                 .collect();
-            migration(stay, decision, done, &window, findings);
+            migration(trace, stay, decision, done, &window, findings);
         }
     }
 }
 
 /// One migration: misses, resume instant, downtime.
-fn migration(stay: &Stay, decision: &Value, done: &Value, window: &[&Value], findings: &mut Findings) {
+fn migration(
+    trace: &Trace,
+    stay: &Stay,
+    decision: &Value,
+    done: &Value,
+    window: &[&Value],
+    findings: &mut Findings,
+) {
     let what = format!(
         "{} moved from core {} to core {} (decided at {} ns, resumed at {} ns, window to {} ns)",
-        stay.name, decision["failed_core"], stay.core, number(decision, "t_ns"), stay.from_ns, stay.until_ns
+        stay.name,
+        decision["failed_core"],
+        stay.core,
+        number(decision, "t_ns"),
+        stay.from_ns,
+        stay.until_ns
     );
     if number(done, "late_ns") > 0 {
-        findings.fail(Category::LateResume, format!("{what}: resumed {} ns after its planned instant {} ns", done["late_ns"], done["resume_at_ns"]));
+        findings.fail(
+            Category::LateResume,
+            format!(
+                "{what}: resumed {} ns after its planned instant {} ns",
+                done["late_ns"], done["resume_at_ns"]
+            ),
+        );
     }
     if number(done, "measured_ns") > number(done, "predicted_ns") {
-        findings.fail(Category::DowntimeOverPrediction, format!("{what}: downtime {} ns, predicted {} ns", done["measured_ns"], done["predicted_ns"]));
+        findings.fail(
+            Category::DowntimeOverPrediction,
+            format!(
+                "{what}: downtime {} ns, predicted {} ns",
+                done["measured_ns"], done["predicted_ns"]
+            ),
+        );
     }
     if !stay.stopped && stay.hit_ns.is_none() {
         // The VM never stopped nor was struck again: it is lost (or the run hung), and its
@@ -79,7 +113,16 @@ fn migration(stay: &Stay, decision: &Value, done: &Value, window: &[&Value], fin
         return;
     }
     let Some(predicted) = decision["misses"].as_array() else {
-        findings.fail(Category::MissPrediction, format!("{what}: its decision predicts no misses array"));
+        // No prediction is possible for a VM that has not reported yet (or never does, like a
+        // guest without a paravirtual RTOS); one that has must get one.
+        if reported_before(trace, stay.vm, number(decision, "t_ns")) {
+            findings.fail(
+                Category::MissPrediction,
+                format!("{what}: the VM reported its slack, yet its decision has no `misses`"),
+            );
+        } else {
+            findings.count("migrations of VMs that never reported (no prediction)", 1);
+        }
         return;
     };
     let predicted: Vec<u64> = predicted.iter().map(|m| m.as_u64().unwrap_or(0)).collect();
@@ -91,7 +134,10 @@ fn migration(stay: &Stay, decision: &Value, done: &Value, window: &[&Value], fin
     }
     findings.count("misses predicted", predicted.iter().sum());
     findings.count("misses observed after migrations", observed.iter().sum());
-    let horizon_before_cut = decision["horizon_ns"].as_u64().zip(stay.hit_ns).is_some_and(|(h, cut)| h <= cut);
+    let horizon_before_cut = decision["horizon_ns"]
+        .as_u64()
+        .zip(stay.hit_ns)
+        .is_some_and(|(h, cut)| h <= cut);
     let cut = stay.hit_ns.is_some() && !horizon_before_cut;
     let holds = if cut {
         findings.count("migrations cut by a later fault", 1);
@@ -101,10 +147,20 @@ fn migration(stay: &Stay, decision: &Value, done: &Value, window: &[&Value], fin
         observed == predicted
     };
     if holds {
-        findings.count(if cut { "cut migrations within prediction" } else { "exact miss predictions" }, 1);
+        findings.count(
+            if cut {
+                "cut migrations within prediction"
+            } else {
+                "exact miss predictions"
+            },
+            1,
+        );
         return;
     }
-    let jobs: Vec<String> = window.iter().map(|m| format!("t{}j{}", m["task"], m["job"])).collect();
+    let jobs: Vec<String> = window
+        .iter()
+        .map(|m| format!("t{}j{}", m["task"], m["job"]))
+        .collect();
     findings.fail(
         Category::MissPrediction,
         format!(
@@ -114,4 +170,11 @@ fn migration(stay: &Stay, decision: &Value, done: &Value, window: &[&Value], fin
             jobs.join(" ")
         ),
     );
+}
+
+/// True when `vm` sent a slack report before `instant`.
+fn reported_before(trace: &Trace, vm: u64, instant: u64) -> bool {
+    trace
+        .named("slack_report")
+        .any(|r| number(r, "vm") == vm && number(r, "t_ns") < instant)
 }

@@ -4,7 +4,7 @@
 //! accounted for, no two VMs in one room, and misses per migration as predicted.
 //!
 //! `generate` makes a layout from a seed, `runner` boots it, `check` (with `detection`,
-//! `accounting` and `misses`) judges it, `report` sums the verdicts.
+//! `accounting`, `rooms` and `misses`) judges it, `report` sums the verdicts.
 
 pub mod accounting;
 pub mod check;
@@ -13,6 +13,7 @@ pub mod generate;
 pub mod layout;
 pub mod misses;
 pub mod report;
+pub mod rooms;
 pub mod runner;
 pub mod tasks;
 pub mod trace;

@@ -71,7 +71,13 @@ impl Report {
             text.push_str("\n| failing seed | categories | first reason |\n|---|---|---|\n");
             for verdict in &self.failing {
                 let first = verdict.failures[0].to_string().replace('|', "/");
-                writeln!(text, "| {:#x} | {} | {first} |", verdict.seed, categories(verdict)).unwrap();
+                writeln!(
+                    text,
+                    "| {:#x} | {} | {first} |",
+                    verdict.seed,
+                    categories(verdict)
+                )
+                .unwrap();
             }
         }
         text
@@ -81,8 +87,19 @@ impl Report {
     pub fn failing_details(&self) -> String {
         let mut text = String::new();
         for verdict in &self.failing {
-            writeln!(text, "## Layout {:#x}: {}\n", verdict.seed, categories(verdict)).unwrap();
-            writeln!(text, "Reproduce: `make campaign LAYOUT={:#x}`\n", verdict.seed).unwrap();
+            writeln!(
+                text,
+                "## Layout {:#x}: {}\n",
+                verdict.seed,
+                categories(verdict)
+            )
+            .unwrap();
+            writeln!(
+                text,
+                "Reproduce: `make campaign LAYOUT={:#x}`\n",
+                verdict.seed
+            )
+            .unwrap();
             for failure in &verdict.failures {
                 writeln!(text, "- {failure}").unwrap();
             }
@@ -93,7 +110,11 @@ impl Report {
 }
 
 fn categories(verdict: &Verdict) -> String {
-    let mut names: Vec<String> = verdict.failures.iter().map(|f| f.category.to_string()).collect();
+    let mut names: Vec<String> = verdict
+        .failures
+        .iter()
+        .map(|f| f.category.to_string())
+        .collect();
     names.sort();
     names.dedup();
     names.join(", ")
@@ -101,14 +122,32 @@ fn categories(verdict: &Verdict) -> String {
 
 /// The coverage keys of `layout`.
 pub fn coverage(layout: &Layout) -> Vec<String> {
-    let boot = if layout.vms.iter().any(|vm| vm.core == 0) { "hosting a VM" } else { "spare" };
-    let kinds: Vec<String> = layout.faults.iter().map(|f| format!("{:?}", f.kind)).collect();
+    let boot = if layout.vms.iter().any(|vm| vm.core == 0) {
+        "hosting a VM"
+    } else {
+        "spare"
+    };
+    let kinds: Vec<String> = layout
+        .faults
+        .iter()
+        .map(|f| format!("{:?}", f.kind))
+        .collect();
     vec![
         format!("shape {:?}", layout.shape),
         format!("{} cores", layout.cores),
         format!("GICv{}", layout.gic),
-        format!("migration {}", if layout.copy { "copy" } else { "in-place" }),
-        format!("counter {}", if layout.counter_1ghz { "1 GHz" } else { "62.5 MHz" }),
+        format!(
+            "migration {}",
+            if layout.copy { "copy" } else { "in-place" }
+        ),
+        format!(
+            "counter {}",
+            if layout.counter_1ghz {
+                "1 GHz"
+            } else {
+                "62.5 MHz"
+            }
+        ),
         format!("boot core {boot}"),
         format!("heartbeat {} us", layout.heartbeat_ns() / 1000),
         format!("faults {}", kinds.join("+")),

@@ -39,17 +39,30 @@ pub fn run(layout: &Layout, timeout: Duration) -> Result<LayoutRuns, String> {
     for fault in &layout.faults {
         let core = match fault.core {
             FaultCore::Fixed(core) => core,
-            FaultCore::ReceiverOf { fault: earlier, otherwise } => {
+            FaultCore::ReceiverOf {
+                fault: earlier,
+                otherwise,
+            } => {
                 boots += 1;
                 let probe = boot(layout, &plan, timeout)?;
                 receiver(&probe.trace, plan[earlier].core, &plan).unwrap_or(otherwise)
             }
         };
-        plan.push(PlannedFault { core, at_us: fault.at_us, kind: fault.kind });
+        plan.push(PlannedFault {
+            core,
+            at_us: fault.at_us,
+            kind: fault.kind,
+        });
     }
     let faulty = boot(layout, &plan, timeout)?;
     let fault_free = boot(layout, &[], timeout)?;
-    Ok(LayoutRuns { config: layout.dts(&plan), plan, faulty, fault_free, boots: boots + 2 })
+    Ok(LayoutRuns {
+        config: layout.dts(&plan),
+        plan,
+        faulty,
+        fault_free,
+        boots: boots + 2,
+    })
 }
 
 /// The core that resumed a VM of `failed` (the last such), unless the plan already fails it.
@@ -72,14 +85,35 @@ pub fn boot(layout: &Layout, plan: &[PlannedFault], timeout: Duration) -> Result
     if layout.counter_1ghz {
         qemu = qemu.cntfrq_1ghz();
     }
-    let run = qemu.initrd(blob.path()).run();
-    Ok(Boot {
-        trace: Trace::parse(&run.output),
-        output: run.output,
-        timed_out: run.timed_out,
-        status: run.status,
-        elapsed: run.elapsed,
-    })
+    Ok(Boot::from(qemu.initrd(blob.path()).run()))
+}
+
+impl From<crate::Run> for Boot {
+    fn from(run: crate::Run) -> Boot {
+        Boot {
+            trace: Trace::parse(&run.output),
+            output: run.output,
+            timed_out: run.timed_out,
+            status: run.status,
+            elapsed: run.elapsed,
+        }
+    }
+}
+
+impl Boot {
+    /// The trace without the frequent guest events (slack reports, misses, registrations),
+    /// one event a line: what a failure message shows.
+    pub fn outline(&self) -> String {
+        let noisy = ["slack_report", "deadline_miss", "rt_register", "cpu_online"];
+        let lines: Vec<String> = self
+            .trace
+            .events
+            .iter()
+            .filter(|e| !noisy.iter().any(|name| e["ev"] == *name))
+            .map(|e| e.to_string())
+            .collect();
+        lines.join("\n")
+    }
 }
 
 /// `dtc` from `source` to `blob`.
@@ -93,6 +127,9 @@ pub fn compile(source: &std::path::Path, blob: &std::path::Path) -> Result<(), S
     if output.status.success() {
         Ok(())
     } else {
-        Err(format!("dtc failed: {}", String::from_utf8_lossy(&output.stderr)))
+        Err(format!(
+            "dtc failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        ))
     }
 }

@@ -80,7 +80,6 @@ pub fn schedulable(tasks: &[TaskSpec], scheduler: Scheduler, most: f64) -> bool 
             rt_analysis::Scheduler::FixedPriority
         }
     };
-    TaskSet::new(list, kind).is_ok_and(|set| {
-        set.utilization_ppm() <= (most * 1e6) as u64 && demand::schedulable(&set)
-    })
+    TaskSet::new(list, kind)
+        .is_ok_and(|set| set.utilization_ppm() <= (most * 1e6) as u64 && demand::schedulable(&set))
 }

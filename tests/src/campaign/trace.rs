@@ -20,9 +20,9 @@ impl Trace {
         let mut lines = Vec::new();
         for line in output.lines().map(|l| l.trim_end_matches('\r')) {
             match line.strip_prefix("EVT ") {
-                Some(json) => events.push(serde_json::from_str(json).unwrap_or_else(|_| {
-                    serde_json::json!({"ev": "malformed", "t_ns": 0, "text": json})
-                })),
+                Some(json) => events.push(serde_json::from_str(json).unwrap_or_else(
+                    |_| serde_json::json!({"ev": "malformed", "t_ns": 0, "text": json}),
+                )),
                 None => lines.push(line.to_string()),
             }
         }
