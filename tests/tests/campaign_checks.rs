@@ -23,6 +23,9 @@ const STOP_A: &str =
 const FAULT_FREE: &str =
     r#"EVT {"ev":"vm_stopped","t_ns":8000000,"core":1,"vm":0,"name":"a","reason":"system_off"}"#;
 
+/// The fault-free run: both VMs run to their end.
+const CALM: [&str; 3] = [START, FAULT_FREE, END];
+
 fn boot(parts: &[&str]) -> Boot {
     Boot {
         trace: Trace::parse(&parts.join("\n")),
@@ -54,34 +57,28 @@ fn categories(faulty: &[&str], fault_free: &[&str]) -> Vec<Category> {
 #[test]
 fn a_migration_with_its_predicted_miss_passes() {
     let faulty = [START, MOVE_A, MISS_A0, STOP_A, END];
-    assert_eq!(categories(&faulty, &[START, FAULT_FREE, END]), []);
+    assert_eq!(categories(&faulty, &CALM), []);
 }
 
 #[test]
 fn a_miss_the_prediction_did_not_have_fails_unless_the_fault_free_run_has_it_too() {
     let other = r#"EVT {"ev":"deadline_miss","t_ns":1900000,"core":0,"vm":0,"name":"a","task":1,"job":0,"release_ns":1}"#;
     let faulty = [START, MOVE_A, MISS_A0, other, STOP_A, END];
-    assert_eq!(
-        categories(&faulty, &[START, FAULT_FREE, END]),
-        [Category::MissPrediction]
-    );
+    assert_eq!(categories(&faulty, &CALM), [Category::MissPrediction]);
     // The same job misses without the fault: not the migration's doing.
     assert_eq!(
         categories(&faulty, &[START, other, FAULT_FREE, END]),
         [Category::UnpredictedMiss]
     );
     let faulty = [START, MOVE_A, MISS_A0, STOP_A, END];
-    assert_eq!(categories(&faulty, &[START, FAULT_FREE, END]), []);
+    assert_eq!(categories(&faulty, &CALM), []);
 }
 
 #[test]
 fn a_core_declared_failed_or_fenced_without_a_fault_is_a_false_detection() {
     let claim = r#"EVT {"ev":"fault_detected","t_ns":500,"core":2,"failed_core":3,"kind":"stop","last_beat_ns":100}"#;
     let fence = r#"EVT {"ev":"fenced","t_ns":600,"core":2,"reason":"declared failed by a peer"}"#;
-    let found = categories(
-        &[START, claim, fence, FAULT_FREE, END],
-        &[START, FAULT_FREE, END],
-    );
+    let found = categories(&[START, claim, fence, FAULT_FREE, END], &CALM);
     assert_eq!(found, [Category::FalseDetection]);
 }
 
@@ -93,7 +90,7 @@ EVT {"ev":"migration_decision","t_ns":1500001,"core":2,"failed_core":3,"vm":1,"n
 EVT {"ev":"migration_done","t_ns":1800000,"core":0,"vm":1,"name":"b","from":3,"to":0,"predicted_ns":900000,"measured_ns":800000,"late_ns":0,"supply":"whole_core"}
 EVT {"ev":"vm_stopped","t_ns":8000000,"core":0,"vm":1,"name":"b","reason":"system_off"}"#;
     // a never stops: the run does not reach system_off either.
-    let found = categories(&[START, MOVE_A, MISS_A0, move_b], &[START, FAULT_FREE, END]);
+    let found = categories(&[START, MOVE_A, MISS_A0, move_b], &CALM);
     assert_eq!(
         found,
         [Category::Hang, Category::SharedRoom, Category::LostVm]
@@ -103,10 +100,7 @@ EVT {"ev":"vm_stopped","t_ns":8000000,"core":0,"vm":1,"name":"b","reason":"syste
 #[test]
 fn a_vm_decided_but_never_resumed_nor_stopped_is_lost() {
     let decided_only: Vec<&str> = MOVE_A.lines().take(3).collect();
-    let found = categories(
-        &[START, &decided_only.join("\n"), END],
-        &[START, FAULT_FREE, END],
-    );
+    let found = categories(&[START, &decided_only.join("\n"), END], &CALM);
     assert_eq!(found, [Category::LostVm]);
 }
 
@@ -117,12 +111,9 @@ EVT {"ev":"fault_detected","t_ns":2400000,"core":2,"failed_core":0,"kind":"stop"
 EVT {"ev":"migration_decision","t_ns":2500000,"core":2,"failed_core":0,"vm":0,"name":"a","misses":[0,0],"target":"stop","target_core":0}
 EVT {"ev":"vm_stopped","t_ns":2500001,"core":2,"vm":0,"name":"a","reason":"not_migrated"}"#;
     // Before the cut, fewer misses than predicted: the rest would have come after it.
-    assert_eq!(
-        categories(&[START, MOVE_A, cut, END], &[START, FAULT_FREE, END]),
-        []
-    );
+    assert_eq!(categories(&[START, MOVE_A, cut, END], &CALM), []);
     let late = r#"EVT {"ev":"deadline_miss","t_ns":1900000,"core":0,"vm":0,"name":"a","task":1,"job":0,"release_ns":1}"#;
-    let found = categories(&[START, MOVE_A, late, cut, END], &[START, FAULT_FREE, END]);
+    let found = categories(&[START, MOVE_A, late, cut, END], &CALM);
     assert_eq!(found, [Category::MissPrediction]);
 }
 
