@@ -136,3 +136,14 @@ fn a_seed_gives_one_layout_whose_task_sets_fit_and_whose_faults_exist() {
         assert!(fixed.into_iter().all(|core| core < layout.cores));
     }
 }
+
+#[test]
+fn a_window_whose_vm_ran_out_of_jobs_may_hold_fewer_misses_than_predicted() {
+    let two = MOVE_A.replace(r#""misses":[1,0]"#, r#""misses":[2,0]"#);
+    let faulty = [START, &two, MISS_A0, STOP_A, END];
+    assert_eq!(categories(&faulty, &CALM), [Category::MissPrediction]);
+    // Job 3 was task 0's last: the second predicted miss was of a job never released.
+    let limits = "[a] TASK 0 t0 C=1 T=2 D=2 O=0 P=0 S=0 J=4";
+    let faulty = [limits, START, &two, MISS_A0, STOP_A, END];
+    assert_eq!(categories(&faulty, &CALM), []);
+}

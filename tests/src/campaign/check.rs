@@ -77,8 +77,8 @@ fn check_boot(
     }
     for bad in trace.named("malformed") {
         findings.fail(
-            Category::Harness,
-            format!("malformed EVT line {}", bad["text"]),
+            Category::MalformedTrace,
+            format!("EVT line {} is not one JSON object", bad["text"]),
         );
     }
     detection::check(detection_bound_ns, trace, findings);

@@ -11,13 +11,18 @@ use rt_analysis::uunifast::XorShift64Star;
 const HEARTBEATS_US: [Option<u32>; 5] = [None, Some(200), Some(300), Some(500), Some(1000)];
 /// Miss thresholds drawn (`None` is the default, 2).
 const THRESHOLDS: [Option<u32>; 3] = [None, Some(2), Some(3)];
-/// Tasks run this long past the last fault (us), plus the copy allowance below.
-const TAIL_US: u32 = 200_000;
+/// Tasks run this long past the last fault (us), plus the time a migrant's backlog may take
+/// to drain: the longest blackout over (1 - U). The policy's predictions assume jobs never run
+/// out, so the jobs must outlast every backlog.
+const TAIL_US: f64 = 200_000.0;
+/// The longest blackout, in us: detection, decision and restore of two VMs...
+const BLACKOUT_US: f64 = 30_000.0;
+/// ...plus, with copy migration, two copies of the largest VM at 200 MB/s (the slowest spare
+/// core of an 8-core GICv2 layout measures about 270 MB/s under QEMU).
+const COPY_US_PER_MIB: f64 = 5_250.0;
+
 /// Highest utilisation of a VM when the layout must consolidate two VMs on one core.
 const SHARING_UTILIZATION: f64 = 0.4;
-/// Copy allowance per MiB of the largest VM (us): five times a copy at about 0.8 GB/s, so that
-/// a migrant's backlog drains before its jobs run out.
-const COPY_TAIL_US_PER_MIB: u32 = 6_500;
 
 /// The layout of `seed`.
 pub fn generate(seed: u64) -> Layout {
@@ -43,13 +48,18 @@ pub fn generate(seed: u64) -> Layout {
         .iter()
         .map(|_| rng.between(4, if copy { 64 } else { 16 }) as u32)
         .collect();
-    let last_us = layout.faults.iter().map(|f| f.at_us).max().unwrap_or(0);
-    let copy_tail = if copy {
-        memory.iter().max().unwrap() * COPY_TAIL_US_PER_MIB
-    } else {
-        0
+    let last_us = f64::from(layout.faults.iter().map(|f| f.at_us).max().unwrap_or(0));
+    let largest = f64::from(*memory.iter().max().unwrap());
+    let blackout_us = BLACKOUT_US
+        + if copy {
+            2.0 * largest * COPY_US_PER_MIB
+        } else {
+            0.0
+        };
+    let jobs_for = |period_us: u32, utilization: f64| {
+        let until_us = last_us + TAIL_US + blackout_us / (1.0 - utilization);
+        (until_us / f64::from(period_us)).ceil() as u32
     };
-    let until_us = last_us + TAIL_US + copy_tail;
     let most = match shape {
         Shape::OnThePartitions => SHARING_UTILIZATION,
         _ => tasks::MAX_UTILIZATION,
@@ -68,9 +78,7 @@ pub fn generate(seed: u64) -> Layout {
             core,
             memory_mib,
             scheduler,
-            tasks: tasks::draw(&mut rng, scheduler, most, |period| {
-                until_us.div_ceil(period)
-            }),
+            tasks: tasks::draw(&mut rng, scheduler, most, jobs_for),
         });
     }
     layout

@@ -12,12 +12,12 @@ pub const MAX_UTILIZATION: f64 = 0.8;
 const MIN_WCET_US: u64 = 50;
 
 /// Draws 1 to 3 tasks for `scheduler` with a utilisation of at most `most` (up to 0.8); each
-/// runs `jobs_for(period_us)` jobs.
+/// runs `jobs_for(period_us, utilisation of the set)` jobs.
 pub fn draw(
     rng: &mut XorShift64Star,
     scheduler: Scheduler,
     most: f64,
-    jobs_for: impl Fn(u32) -> u32,
+    jobs_for: impl Fn(u32, f64) -> u32,
 ) -> Vec<TaskSpec> {
     let most = most.min(MAX_UTILIZATION);
     loop {
@@ -41,7 +41,7 @@ pub fn draw(
         let Ok(set) = generate(rng, &spec) else {
             continue;
         };
-        let tasks: Vec<TaskSpec> = set
+        let mut tasks: Vec<TaskSpec> = set
             .tasks()
             .iter()
             .map(|task| {
@@ -50,11 +50,18 @@ pub fn draw(
                     wcet_us: wcet as u32,
                     period_us: (task.period / 1000) as u32,
                     deadline_us: (task.deadline / 1000).max(wcet) as u32,
-                    jobs: jobs_for((task.period / 1000) as u32),
+                    jobs: 0,
                 }
             })
             .collect();
         if schedulable(&tasks, scheduler, most) {
+            let utilization: f64 = tasks
+                .iter()
+                .map(|t| f64::from(t.wcet_us) / f64::from(t.period_us))
+                .sum();
+            for task in tasks.iter_mut() {
+                task.jobs = jobs_for(task.period_us, utilization);
+            }
             return tasks;
         }
     }

@@ -76,6 +76,15 @@ impl Trace {
             .map(String::as_str)
     }
 
+    /// The job limit (`J=`) guest `name` printed for task `task` on its `TASK` line.
+    pub fn job_limit(&self, name: &str, task: u64) -> Option<u64> {
+        let prefix = format!("[{name}] TASK {task} ");
+        let line = self.lines.iter().find(|l| l.starts_with(&prefix))?;
+        line.split_whitespace()
+            .find_map(|word| word.strip_prefix("J="))
+            .and_then(|n| n.parse().ok())
+    }
+
     /// A number a guest printed as `key=<n>` on its line starting with `[name] <tag> `.
     pub fn guest_figure(&self, name: &str, tag: &str, key: &str) -> Option<u64> {
         let prefix = format!("[{name}] {tag} ");

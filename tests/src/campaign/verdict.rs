@@ -31,7 +31,9 @@ pub enum Category {
     LateResume,
     /// A measured downtime above its prediction.
     DowntimeOverPrediction,
-    /// The harness could not run the layout (dtc or QEMU missing, a malformed EVT line).
+    /// An `EVT` line that is not one JSON object (cut short or interleaved with another).
+    MalformedTrace,
+    /// The harness could not run the layout (dtc failed).
     Harness,
 }
 
