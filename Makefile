@@ -60,6 +60,9 @@ help:
 	@echo "  make images   the image of every board, each with its own default config"
 	@echo "  make test     host unit tests and QEMU integration tests on every board"
 	@echo "  make bench    deterministic cost table (instruction counts) and footprint"
+	@echo "  make campaign the fault campaign on QEMU virt: seeded random layouts, faults and checks"
+	@echo "                (docs/fault-campaign.md), figures in eval/campaign.md; SEED, LAYOUTS,"
+	@echo "                LAYOUT=<seed> reruns one layout in full"
 	@echo "  make eval     fault-injection sweep: eval/report.md and its plots (scripts/eval.sh)"
 	@echo "  make deps     install what is missing (scripts/deps.sh; every target does it first)"
 	@echo "  make guests | config | kernel | check-tool | real-dtbs   single build steps"
@@ -215,6 +218,17 @@ clean:
 bench: image
 	@OUT=$(OUT) bash scripts/test-configs.sh
 	@OUT=$(OUT) bash scripts/bench.sh
+
+# The fault campaign (docs/fault-campaign.md): LAYOUTS seeded layouts from SEED on QEMU virt,
+# each booted with and without its faults and checked from the trace; figures in
+# eval/campaign.md, failing layouts in full in eval/runs/campaign-failures.md. LAYOUT=<seed>
+# runs that one layout and shows its config, failures and consoles.
+SEED    ?= 1
+LAYOUTS ?= 320
+.PHONY: campaign
+campaign: image
+	@KAIROS_BUILD_DIR=$(abspath $(OUT)) cargo run -q -p system-tests --bin campaign -- \
+	 $(if $(LAYOUT),--layout $(LAYOUT),--seed $(SEED) --layouts $(LAYOUTS))
 
 # Fault-injection sweep and evaluation report (eval/report.md and SVG plots): scripts/eval.sh.
 .PHONY: eval

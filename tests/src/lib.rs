@@ -4,6 +4,9 @@
 //! Images and test configs come from `make image` and `scripts/test-configs.sh` (run by
 //! `make test`); a test whose image is missing fails with a message saying how to build it.
 
+pub mod campaign;
+pub mod scenario;
+
 use serde_json::Value;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
