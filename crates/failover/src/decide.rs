@@ -151,9 +151,16 @@ fn core_inputs(ledger: &Ledger, failed: usize, facts: &dyn Facts) -> Vec<CoreInp
                 .occupants(core)
                 .map(|id| ledger.guests[id].vm)
                 .collect();
+            // A core one of whose guests got it whole by a migration is no target: sharing it
+            // would cut the supply that guest's prediction counted on.
+            let now = facts.now();
+            let whole = ledger.frame(core).is_none()
+                && ledger
+                    .occupants(core)
+                    .any(|id| ledger.guests[id].needs_whole_core(now));
             CoreInput {
                 core,
-                healthy: core != failed && ledger.is_healthy(core) && facts.beating(core),
+                healthy: core != failed && ledger.is_healthy(core) && facts.beating(core) && !whole,
                 resident_sets: residents.iter().map(|&vm| facts.task_set(vm)).collect(),
                 residents,
                 frame: ledger.frame(core).map(|frame| Frame {
@@ -198,6 +205,7 @@ fn placement(
         detected_ns: fault.detected_at,
         copy: !shared && policy.downtime.copy > 0,
         shared,
+        whole_until_ns: policy.horizon.unwrap_or(u64::MAX),
     };
     let frame = match (&policy.frame, shared) {
         (Some(frame), true) => Some(frame_spec(ledger, id, to, frame)?),

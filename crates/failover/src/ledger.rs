@@ -78,6 +78,9 @@ pub struct Move {
     pub copy: bool,
     /// It shares the target in time partitions (the target's frame has its slot).
     pub shared: bool,
+    /// Moved to a whole core: until this instant (the prediction's recovery horizon; `u64::MAX`
+    /// when none is known) its prediction counts on the whole core, which is then not shared.
+    pub whole_until_ns: u64,
 }
 
 /// Why a guest stopped for good.
@@ -125,6 +128,9 @@ pub struct Guest {
     pub vcpu: usize,
     /// Where it is.
     pub status: GuestStatus,
+    /// It got its core whole by a migration: until this instant (ns; 0 when not) its
+    /// prediction counts on the whole core, which is not shared in time partitions under it.
+    pub whole_until_ns: u64,
 }
 
 impl Guest {
@@ -132,7 +138,18 @@ impl Guest {
         vm: 0,
         vcpu: 0,
         status: GuestStatus::Unused,
+        whole_until_ns: 0,
     };
+
+    /// True when its core must not be shared at `now_ns`: a migration gives (or gave) it the
+    /// core whole and it has not recovered from the blackout yet.
+    pub fn needs_whole_core(&self, now_ns: u64) -> bool {
+        match self.status {
+            GuestStatus::Placed(moving) => !moving.shared,
+            GuestStatus::Running { .. } => self.whole_until_ns > now_ns,
+            _ => false,
+        }
+    }
 
     /// The core it occupies (a whole core or a slot of its frame): where it runs, or the
     /// target it is placed on.

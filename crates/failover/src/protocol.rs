@@ -85,6 +85,7 @@ impl Ledger {
             vm,
             vcpu,
             status: GuestStatus::Running { core },
+            whole_until_ns: 0,
         };
         self.guest_count += 1;
         self.bump();
@@ -194,7 +195,12 @@ impl Ledger {
                     (false, None) if occupants == 0 && self.frames[target].is_none() => {}
                     (true, Some(frame)) => {
                         let listed = frame.slots().iter().fold(0u32, |set, s| set | 1 << s.guest);
-                        if listed != occupants | 1 << id {
+                        let now = moving.detected_ns;
+                        let whole = self.frames[target].is_none()
+                            && self
+                                .occupants(target)
+                                .any(|g| self.guests[g].needs_whole_core(now));
+                        if listed != occupants | 1 << id || whole {
                             return Err(Refusal::NoRoom(target));
                         }
                         self.frames[target] = Some(frame);
@@ -214,6 +220,11 @@ impl Ledger {
         match self.guest(id).map(|guest| guest.status) {
             Some(GuestStatus::Placed(moving)) if moving.to == core => {
                 self.guests[id].status = GuestStatus::Running { core };
+                self.guests[id].whole_until_ns = if moving.shared {
+                    0
+                } else {
+                    moving.whole_until_ns
+                };
                 self.bump();
                 Ok(moving)
             }

@@ -11,6 +11,8 @@
 //!   (fenced);
 //! * no two guests occupy one room: a core without a frame holds at most one guest, a core with
 //!   a frame holds exactly the guests of its slots, a failed core holds none;
+//! * a guest that a migration gave a whole core never shares it in time partitions (its
+//!   prediction counted on the whole core);
 //! * an orphan's decider is healthy (a dead decider's orphans were inherited);
 //! * once nothing can happen any more, while any core survives, every guest is either running
 //!   on a surviving core or stopped with a reason: none is lost.
@@ -80,6 +82,7 @@ impl Facts for ModelFacts<'_> {
             copy_memory: false,
             policy: MigratePolicy::Always,
             checkpoint_only: resume != ResumeKind::Live,
+            reload_ns: 0,
             realtime,
         }
     }
@@ -229,6 +232,12 @@ impl World {
                             let listed: HashSet<GuestId> =
                                 frame.slots().iter().map(|slot| slot.guest).collect();
                             assert_eq!(listed, occupants, "frame and occupants differ");
+                            assert!(
+                                occupants.iter().all(|&g| {
+                                    !self.ledger.guest(g).unwrap().needs_whole_core(1_000_000)
+                                }),
+                                "a migrant given a core whole shares it: {self:?}"
+                            );
                         }
                     }
                 }

@@ -22,6 +22,7 @@ fn moving(from: usize, to: usize) -> Move {
         detected_ns: 1,
         copy: false,
         shared: false,
+        whole_until_ns: 1_000,
     }
 }
 
@@ -211,4 +212,63 @@ fn a_decision_to_stop_needs_no_room() {
         ledger.guest(0).unwrap().status,
         GuestStatus::Stopped(StopReason::Decision)
     );
+}
+
+#[test]
+fn a_core_a_migration_gave_whole_to_a_guest_is_not_shared_under_it() {
+    let mut ledger = two_guests();
+    ledger.claim(3, 1, failure(100)).unwrap();
+    let to_spare = Decision {
+        guest: 0,
+        placement: Placement::Move {
+            moving: moving(1, 0),
+            frame: None,
+        },
+    };
+    ledger.commit(3, ledger.version, &[to_spare]).unwrap();
+    ledger.claim(3, 2, failure(200)).unwrap();
+    let slot = |guest, offset_ns| SlotSpec {
+        guest,
+        offset_ns,
+        length_ns: 100,
+    };
+    let frame = FrameSpec::new(0, 1000, &[slot(0, 0), slot(1, 500)]).unwrap();
+    let share = Decision {
+        guest: 1,
+        placement: Placement::Move {
+            moving: Move {
+                shared: true,
+                ..moving(2, 0)
+            },
+            frame: Some(frame),
+        },
+    };
+    let version = ledger.version;
+    assert_eq!(
+        ledger.commit(3, version, &[share]),
+        Err(Refusal::NoRoom(0)),
+        "on its way there"
+    );
+    ledger.take(0, 0).unwrap();
+    assert_eq!(ledger.guest(0).unwrap().whole_until_ns, 1_000);
+    let version = ledger.version;
+    assert_eq!(
+        ledger.commit(3, version, &[share]),
+        Err(Refusal::NoRoom(0)),
+        "and once it runs there, until it recovered"
+    );
+    let recovered = Decision {
+        placement: match share.placement {
+            Placement::Move { moving, frame } => Placement::Move {
+                moving: Move {
+                    detected_ns: 1_000,
+                    ..moving
+                },
+                frame,
+            },
+            Placement::Stop => Placement::Stop,
+        },
+        ..share
+    };
+    ledger.commit(3, version, &[recovered]).unwrap();
 }

@@ -53,6 +53,9 @@ pub struct Decision {
     /// budget ([`crate::supply::PREDICTION_EVENTS`]) cut it short (then the counts are a lower
     /// bound) or nothing was predicted.
     pub misses_complete: bool,
+    /// When the prediction is complete: the idle instant it reached, from which the guest has
+    /// recovered from the blackout (its schedule is again the one without blackout).
+    pub horizon: Option<Time>,
     /// Where it goes.
     pub target: Target,
     /// On a shared target, that core's whole frame after admission, its start set (a new

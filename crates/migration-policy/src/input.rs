@@ -56,6 +56,9 @@ pub struct VmInput {
     /// Fail-signal handed over no live state for it (it was switched out in a time partition
     /// of the failed core): it resumes from its checkpoint, as after a fail-stop.
     pub checkpoint_only: bool,
+    /// When it resumes by booting again (no checkpoint): the bound of reloading its memory
+    /// from its image on the target, part of its state term; 0 otherwise.
+    pub reload_ns: Time,
     /// Its paravirtual RTOS reports; `None` when it reports nothing (then `A` is unknown, taken
     /// as 0, and misses are not predicted).
     pub realtime: Option<RealTimeInput>,

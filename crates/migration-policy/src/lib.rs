@@ -52,7 +52,8 @@
 //! let fault = FaultInput { failed_core: 1, detected_at: 5_000_000, last_heartbeat: 4_000_000,
 //!                          kind: FaultKind::FailStop, signalled_at: None };
 //! let vm = VmInput { vm: 0, name: "linux".into(), memory_bytes: 1 << 20, copy_memory: false,
-//!                    policy: MigratePolicy::Always, checkpoint_only: false, realtime: None };
+//!                    policy: MigratePolicy::Always, checkpoint_only: false, reload_ns: 0,
+//!                    realtime: None };
 //! let cores = [CoreInput::idle(0), CoreInput { healthy: false, ..CoreInput::idle(1) }];
 //! let plan = plan(&fault, &[vm], &cores, &platform);
 //! let decision = &plan.decisions[0];

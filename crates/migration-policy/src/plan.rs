@@ -77,7 +77,11 @@ enum Verdict {
 
 impl Context<'_> {
     fn decide(&self, vm: &VmInput, guest: &Guest, queue: Time, hosts: &mut Hosts) -> Decision {
-        let cost = self.platform.model.predict(vm.memory_bytes, vm.copy_memory);
+        let with_reload = |mut cost: DowntimeBreakdown| {
+            cost.state = cost.state.saturating_add(vm.reload_ns);
+            cost
+        };
+        let cost = with_reload(self.platform.model.predict(vm.memory_bytes, vm.copy_memory));
         let unplaced = |reason| {
             let terms = self.terms(guest, &cost, queue, 0);
             self.decision(vm, guest, terms, None, None, reason)
@@ -95,7 +99,9 @@ impl Context<'_> {
         // Only spare cores own a copy region; a VM sharing a busy core keeps its memory where
         // it is and is remapped in place.
         let cost = match placement {
-            Placement::Shared { .. } => self.platform.model.predict(vm.memory_bytes, false),
+            Placement::Shared { .. } => {
+                with_reload(self.platform.model.predict(vm.memory_bytes, false))
+            }
             Placement::Spare(_) => cost,
         };
         let restore_at = self
@@ -207,6 +213,7 @@ impl Context<'_> {
             }
         };
         let misses_complete = prediction.as_ref().is_some_and(|p| p.complete);
+        let horizon = prediction.as_ref().and_then(|p| p.horizon);
         Decision {
             vm: vm.vm,
             name: vm.name.clone(),
@@ -220,6 +227,7 @@ impl Context<'_> {
             resume_at,
             predicted_misses: prediction.map(|p| p.misses),
             misses_complete,
+            horizon,
             target,
             frame,
             reason,

@@ -73,6 +73,10 @@ pub struct Prediction {
     /// the whole prediction; false when the event budget or the safety cap cut it short (the
     /// counts so far, a lower bound).
     pub complete: bool,
+    /// When complete: the idle instant the simulation reached, from which the schedule is the
+    /// one without blackout (the guest has recovered; its supply no longer matters to the
+    /// prediction).
+    pub horizon: Option<Time>,
 }
 
 /// Misses per task of `set` when its schedule, in `state` at `state.now` (the blackout start),
@@ -96,6 +100,7 @@ pub fn misses_with_supply(
             return Ok(Prediction {
                 misses: run.misses_per_task,
                 complete: run.stopped_idle,
+                horizon: run.stopped_idle.then_some(run.end.now),
             });
         }
     };
@@ -104,6 +109,7 @@ pub fn misses_with_supply(
     let mut prediction = Prediction {
         misses: vec![0u32; set.len()],
         complete: false,
+        horizon: None,
     };
     let mut budget = max_events;
     let mut current = state.clone();
@@ -123,6 +129,7 @@ pub fn misses_with_supply(
         budget = budget.saturating_sub(run.events);
         if run.stopped_idle || end >= cap || budget == 0 {
             prediction.complete = run.stopped_idle;
+            prediction.horizon = run.stopped_idle.then_some(run.end.now);
             return Ok(prediction);
         }
         current = run.end;

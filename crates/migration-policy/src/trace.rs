@@ -114,6 +114,9 @@ pub fn trace_fields(decision: &Decision) -> Vec<(&'static str, TraceValue)> {
         fields.push(("misses", List(misses.clone())));
         fields.push(("misses_total", U64(total)));
         fields.push(("misses_complete", U64(u64::from(decision.misses_complete))));
+        if let Some(horizon) = decision.horizon {
+            fields.push(("horizon_ns", U64(horizon)));
+        }
     }
     match decision.target {
         Target::Spare(core) => {

@@ -278,3 +278,16 @@ fn a_vm_switched_out_when_its_core_signalled_resumes_from_its_checkpoint() {
         "its work since the checkpoint is lost"
     );
 }
+
+#[test]
+fn a_vm_that_boots_again_counts_its_reload_in_the_state_term() {
+    let platform = platform(10 * MS);
+    let fault = fault(FaultKind::FailStop, 1, 2 * MS, 3 * MS);
+    let mut vm = vm(0, MigratePolicy::Always, None);
+    let cores = [CoreInput::idle(0), failed_core(1, &[0])];
+    let without = plan(&fault, &[vm.clone()], &cores, &platform).decisions[0].downtime;
+    vm.reload_ns = 3_000_000;
+    let with = plan(&fault, &[vm], &cores, &platform).decisions[0].downtime;
+    assert_eq!(with.state, without.state + 3_000_000);
+    assert_eq!(with.total, without.total + 3_000_000);
+}

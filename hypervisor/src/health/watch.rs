@@ -130,15 +130,13 @@ fn tick() {
         percpu::current().attend();
     }
     let cores = CORES.load(Ordering::Acquire);
+    // A core busy with long EL2 work (a copy, a reload) would decide for the failed core's VMs
+    // only once its work is done: it claims one beat after the others, so an idle or guest-
+    // running core claims first when there is one.
+    let threshold = settings.miss_threshold + u32::from(IN_EL2[me].load(Ordering::Relaxed));
     let mut suspects = [usize::MAX; percpu::MAX_CPUS];
     for (slot, core) in BEATS
-        .suspects(
-            me,
-            cores,
-            now,
-            settings.heartbeat_ns,
-            settings.miss_threshold,
-        )
+        .suspects(me, cores, now, settings.heartbeat_ns, threshold)
         .enumerate()
     {
         suspects[slot] = core;

@@ -97,14 +97,14 @@ pub enum Landing {
     Live(Box<LiveState>),
 }
 
-/// The arrival resumes on this core now: its interrupts follow it, the move is traced with its
-/// measured downtime, and the guest is told when its blackout ends. A reboot's memory must be
-/// reloaded by the caller before entering.
+/// The arrival resumes on this core: its interrupts follow it, the move is traced with its
+/// measured downtime, and the guest is told when its blackout ends. The caller enters it at
+/// the planned instant, or at once if that has passed; the trace counts the resume then.
 pub fn land(arrival: Arrival) -> Landing {
     let vm = &vms()[arrival.vm];
     let me = percpu::current_id();
     crate::vm::vgic::move_vcpu(vm, arrival.vcpu, me);
-    let now = cpu::now_ns();
+    let now = cpu::now_ns().max(arrival.moving.resume_at_ns);
     let moving = arrival.moving;
     let checkpoint = vm.realtime.checkpoint();
     let (landing, resume) = match (arrival.live, checkpoint, moving.resume) {

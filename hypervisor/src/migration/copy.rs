@@ -114,9 +114,10 @@ pub fn calibrate_here() {
     let start = cpu::now_ns();
     crate::health::with_beats(|| copy_and_clean(base, base + bytes, bytes));
     let elapsed = cpu::now_ns().saturating_sub(start).max(1);
-    // Plan on 90 % of what was measured: the copy during a migration competes with the same
-    // guests, but not always in the same phase.
-    let bandwidth = rt_analysis::downtime::measured_bandwidth(bytes, elapsed) / 10 * 9;
+    // Plan on 80 % of what was measured: the copy during a migration competes with the same
+    // guests, but not always in the same phase, and under QEMU's -icount with more of the
+    // cores busy at once (the fault campaign saw a copy run 0.7 % slower than 90 % of this).
+    let bandwidth = rt_analysis::downtime::measured_bandwidth(bytes, elapsed) / 10 * 8;
     BANDWIDTH[core].store(bandwidth.max(1), Ordering::Release);
     crate::console::emit(
         crate::console::event("copy_calibrated")

@@ -29,6 +29,13 @@ impl Facts for MachineFacts {
                 MigratePolicy::Never => migration_policy::MigratePolicy::Never,
             },
             checkpoint_only: resume != ResumeKind::Live,
+            reload_ns: match resume {
+                ResumeKind::Reboot => crate::vm::table::reload_bound_ns(
+                    vm.ram().size,
+                    crate::machine::core_count(crate::arch::aarch64::percpu::MAX_CPUS),
+                ),
+                _ => 0,
+            },
             realtime: inputs::realtime(vm),
         }
     }

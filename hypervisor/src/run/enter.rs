@@ -80,7 +80,10 @@ fn prepare_and_go(index: usize, slot: Option<(u64, u64)>) -> ! {
             let supply = slot_start + cpu::ns_to_ticks(crate::migration::SWITCH_BOUND_NS);
             serve_until(supply);
             crate::partition::dark_span::log(vm, saved.out_ns, cpu::ticks_to_ns(supply));
-            go(vm, vcpu, &saved.frame, Entry::Restored)
+            // `go` never returns: whatever this frame owns must be freed before it.
+            let frame = saved.frame;
+            drop(saved);
+            go(vm, vcpu, &frame, Entry::Restored)
         }
         State::Start { entry, argument } => {
             drop(core);
@@ -92,7 +95,18 @@ fn prepare_and_go(index: usize, slot: Option<(u64, u64)>) -> ! {
         State::Arriving(arriving) => {
             drop(core);
             context::load_fresh();
-            match arrival::land(*arriving) {
+            // Out of its box in a scope of its own: the box is freed before `go`, which never
+            // returns.
+            let arriving = {
+                let boxed = arriving;
+                *boxed
+            };
+            let resume_at = cpu::ns_to_ticks(arriving.moving.resume_at_ns);
+            let landing = arrival::land(arriving);
+            // Everything is ready: the guest resumes at the planned instant itself, the start of
+            // the supply its prediction counted on.
+            serve_until(resume_at);
+            match landing {
                 Landing::Fresh { entry, argument } => {
                     started(vm, vcpu, entry);
                     go(vm, vcpu, &TrapFrame::boot(entry, argument), Entry::Fresh)
@@ -100,7 +114,9 @@ fn prepare_and_go(index: usize, slot: Option<(u64, u64)>) -> ! {
                 Landing::Live(state) => {
                     el1_context::restore(&state.el1);
                     started(vm, vcpu, state.frame.elr);
-                    go(vm, vcpu, &state.frame, Entry::Restored)
+                    let frame = state.frame;
+                    drop(state);
+                    go(vm, vcpu, &frame, Entry::Restored)
                 }
             }
         }

@@ -159,19 +159,20 @@ fn follow_frame(me: usize) {
     if before == Some(spec) {
         return;
     }
-    // A migrant joined: the arriving vCPU with a slot (none when a VM left).
-    let migrant = slots
+    // Migrants joined: the arriving vCPUs with a slot (none when a VM left).
+    let migrants: Vec<usize> = slots
         .iter()
-        .find(|(_, slot)| {
+        .filter(|(_, slot)| {
             core.find(slot.vm, slot.vcpu)
                 .is_some_and(|index| matches!(core.hosted[index].state, State::Arriving(_)))
         })
-        .map(|(_, slot)| slot.vm);
+        .map(|(_, slot)| slot.vm)
+        .collect();
     let start = cpu::ns_to_ticks(spec.start_ns);
     let ticks = slots.into_iter().map(|(_, slot)| slot).collect();
     match Schedule::new(start, cpu::ns_to_ticks(spec.period_ns), ticks) {
         Ok(schedule) => {
-            if let Some(migrant) = migrant {
+            for migrant in migrants {
                 trace_frame(&schedule, &spec, migrant);
             }
             core.partitions = Some(Partitions { spec, schedule });
@@ -349,9 +350,9 @@ fn runnable(state: &State) -> bool {
     !matches!(state, State::Off | State::Reboot)
 }
 
-/// A migrant is held until its planned instant: it lands half the restore bound before it, so
-/// that entering ends by then (in a slot: only if the slot, ending at `slot_end`, reaches past
-/// the planned instant). `Some(until)` while it must wait.
+/// A migrant is held until its planned instant: it lands the restore bound before it, and its
+/// entry waits for the instant itself (in a slot: only if the slot, ending at `slot_end`,
+/// reaches past the planned instant). `Some(until)` while it must wait.
 fn held(state: &State, now: u64, slot_end: u64) -> Option<u64> {
     let State::Arriving(arrival) = state else {
         return None;
@@ -361,7 +362,7 @@ fn held(state: &State, now: u64, slot_end: u64) -> Option<u64> {
         arrival
             .moving
             .resume_at_ns
-            .saturating_sub(crate::migration::RESTORE_BOUND_NS / 2),
+            .saturating_sub(crate::migration::RESTORE_BOUND_NS),
     );
     if slot_end <= resume {
         return Some(slot_end);

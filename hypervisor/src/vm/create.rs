@@ -196,7 +196,9 @@ pub fn create(
 ) -> Result<Vm, CreateError> {
     let base = config.memory_base.ok_or(CreateError::NotPlaced)?;
     let ram = AddressRange::new(base, config.memory_size);
+    let started = crate::arch::aarch64::cpu::counter();
     load_image(&config, ram)?;
+    super::table::record_load(ram.size, started);
 
     let mut stage2 = PageTable::new(Regime::Stage2);
     stage2

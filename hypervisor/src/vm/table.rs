@@ -53,6 +53,25 @@ pub fn start_vcpu(vm: &Vm, vcpu: usize, entry: u64, context: u64) {
     kick(vm.vcpus[vcpu].core());
 }
 
+/// The slowest load of a VM's memory seen (ns per MiB, at boot on the boot core alone).
+static LOAD_NS_PER_MIB: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(0);
+
+/// Records a load of `bytes` of VM memory that began at `started` (counter ticks).
+pub fn record_load(bytes: u64, started: u64) {
+    let ns = cpu::ticks_to_ns(cpu::counter().saturating_sub(started));
+    let per_mib = (u128::from(ns) << 20).div_ceil(u128::from(bytes.max(1))) as u64;
+    LOAD_NS_PER_MIB.fetch_max(per_mib, Ordering::Relaxed);
+}
+
+/// Bound of reloading `bytes` of VM memory on a running machine: the slowest boot-time load,
+/// scaled by the number of cores (under QEMU's `-icount` they share one instruction clock, so
+/// with every core busy a core runs that much slower) and a 25 % margin.
+pub fn reload_bound_ns(bytes: u64, cores: usize) -> u64 {
+    let per_mib = u128::from(LOAD_NS_PER_MIB.load(Ordering::Relaxed));
+    let ns = (per_mib * u128::from(bytes)).div_ceil(1 << 20) * cores.max(1) as u128 * 5 / 4;
+    ns.min(u128::from(u64::MAX)) as u64
+}
+
 /// Most restarts the fault policy grants a VM before it stops it for good.
 pub const RESTART_LIMIT: u32 = 3;
 

@@ -107,6 +107,7 @@ pub fn vm(id: usize, policy: MigratePolicy, realtime: Option<RealTimeInput>) -> 
         copy_memory: false,
         policy,
         checkpoint_only: false,
+        reload_ns: 0,
         realtime,
     }
 }
