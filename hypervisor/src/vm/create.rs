@@ -48,6 +48,9 @@ pub struct Vm {
     pub vcpus: Vec<super::vcpu::VcpuSlot>,
     /// How many times its fault policy restarted it.
     pub restarts: core::sync::atomic::AtomicU32,
+    /// Its `vm_stopped` event is out: only then does the machine count it as stopped for
+    /// powering off (so that no core powers off before the event is written).
+    pub stop_traced: core::sync::atomic::AtomicBool,
     /// What its paravirtual RTOS reported (task set, slack, checkpoint, misses), readable from
     /// any core.
     pub realtime: super::paravirt::RealTime,
@@ -272,6 +275,7 @@ pub fn create(
         stage2: spin::Mutex::new(stage2),
         state: AtomicU8::new(VmState::Created as u8),
         restarts: core::sync::atomic::AtomicU32::new(0),
+        stop_traced: core::sync::atomic::AtomicBool::new(false),
         realtime: super::paravirt::RealTime::new(),
         console,
         devices,

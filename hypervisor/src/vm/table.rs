@@ -24,10 +24,13 @@ pub fn vms() -> &'static [Vm] {
     VMS.get().map(|vms| vms.as_slice()).unwrap_or(&[])
 }
 
-/// True once the table is published and every VM in it has stopped.
+/// True once the table is published and every VM in it has stopped and said so in the trace.
 pub fn all_stopped() -> bool {
-    VMS.get()
-        .is_some_and(|vms| vms.iter().all(|vm| vm.state() == VmState::Stopped))
+    VMS.get().is_some_and(|vms| {
+        vms.iter().all(|vm| {
+            vm.state() == VmState::Stopped && vm.stop_traced.load(Ordering::Acquire)
+        })
+    })
 }
 
 /// The VM whose vCPU this core runs (or last ran), if any.
@@ -115,6 +118,7 @@ pub fn mark_stopped(vm: &Vm, reason: &str, level: log::Level) -> bool {
             .str("name", &vm.name)
             .str("reason", reason),
     );
+    vm.stop_traced.store(true, Ordering::Release);
     for core in vm.vcpus.iter().map(|slot| slot.core()) {
         kick(core);
     }
