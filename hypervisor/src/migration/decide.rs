@@ -85,7 +85,18 @@ pub fn decide_pending(me: usize) {
             Ok(outcome) => outcome,
             Err(refusal) => return stop_orphans(me, refusal),
         };
-        match ledger::update(|ledger| ledger.publish(&outcome)) {
+        let moved = || {
+            outcome.decided.iter().filter_map(|decided| {
+                matches!(decided.decision.placement, Placement::Move { .. })
+                    .then_some(decided.decision.guest)
+            })
+        };
+        moved().for_each(|guest| super::announce::withhold(guest, me));
+        let published = ledger::update(|ledger| ledger.publish(&outcome));
+        if published.is_err() {
+            moved().for_each(super::announce::release);
+        }
+        match published {
             Ok(()) => carry_out(&outcome, decide_ns),
             Err(Refusal::Stale) => {
                 log::debug!("core {me}: the ledger changed during the decision; deciding again")
@@ -113,14 +124,9 @@ fn stop_orphans(me: usize, why: Refusal) {
     }
 }
 
-/// Wakes the targets of the committed decisions (first: their moves are timed), then traces
-/// the decisions and stops the VMs that stay.
+/// Traces the committed decisions, each move's before its target may land the guest (then
+/// woken), and stops the VMs that stay.
 fn carry_out(outcome: &Outcome, decide_ns: u64) {
-    for decided in &outcome.decided {
-        if let Placement::Move { moving, .. } = decided.decision.placement {
-            crate::vm::table::kick(moving.to);
-        }
-    }
     for decided in &outcome.decided {
         let policy = &decided.policy;
         let vm = &vms()[policy.vm];
@@ -131,6 +137,10 @@ fn carry_out(outcome: &Outcome, decide_ns: u64) {
         }
         crate::console::emit(event.u64("decide_ns", decide_ns));
         log::info!("{policy}");
+        if let Placement::Move { moving, .. } = decided.decision.placement {
+            super::announce::release(decided.decision.guest);
+            crate::vm::table::kick(moving.to);
+        }
         summary::record(summary::Row {
             core: decided.fault.failed_core,
             vm: vm.id,
@@ -150,8 +160,10 @@ fn carry_out(outcome: &Outcome, decide_ns: u64) {
                 Target::Stop => alloc::format!("stopped: {}", policy.reason),
             },
         });
+    }
+    for decided in &outcome.decided {
         if decided.decision.placement == Placement::Stop {
-            super::stop_vm(vm, "not_migrated", log::Level::Warn);
+            super::stop_vm(&vms()[decided.policy.vm], "not_migrated", log::Level::Warn);
         }
     }
 }
