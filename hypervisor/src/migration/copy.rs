@@ -7,7 +7,7 @@ use crate::mm::AddressRange;
 use core::sync::atomic::{AtomicU64, Ordering};
 
 /// How much is copied between two heartbeats.
-const CHUNK: u64 = 256 << 10;
+const CHUNK: u64 = 16 << 10;
 /// Bytes copied to measure the bandwidth.
 const CALIBRATION_BYTES: u64 = 1 << 20;
 
@@ -32,6 +32,7 @@ pub fn copy_and_clean(source: u64, destination: u64, length: u64) {
             )
         };
         cpu::clean_dcache_range(destination + done, chunk);
+        cpu::pause();
         done += chunk;
     }
 }

@@ -284,8 +284,8 @@ pub fn create(
     })
 }
 
-/// How much memory is cleared or copied between two heartbeats.
-const CHUNK: u64 = 256 << 10;
+/// How much memory is cleared between two pauses (`cpu::pause`).
+const CHUNK: u64 = 64 << 10;
 const PAGE: u64 = 4096;
 
 /// Fills the VM's RAM: its image at the load offset, its initramfs after the image's footprint,
@@ -338,10 +338,17 @@ pub fn load_image(config: &VmConfig, ram: AddressRange) -> Result<(), CreateErro
 /// tens of MiB takes milliseconds: a core that reboots a VM does it with its heartbeat going on
 /// (`health::with_beats`), so that it does not look dead to its peers meanwhile.
 fn copy_in(target: u64, source: &[u8]) {
-    // SAFETY: the caller hands over `target .. + source.len()` of the VM's RAM (see
-    // `load_image`), which does not overlap `source` (validated: outside every VM's RAM).
-    unsafe { core::ptr::copy_nonoverlapping(source.as_ptr(), target as *mut u8, source.len()) };
+    for (index, chunk) in source.chunks(COPY_CHUNK).enumerate() {
+        let at = target + (index * COPY_CHUNK) as u64;
+        // SAFETY: the caller hands over `target .. + source.len()` of the VM's RAM (see
+        // `load_image`), which does not overlap `source` (validated: outside every VM's RAM).
+        unsafe { core::ptr::copy_nonoverlapping(chunk.as_ptr(), at as *mut u8, chunk.len()) };
+        crate::arch::aarch64::cpu::pause();
+    }
 }
+
+/// Bytes copied between two pauses (`cpu::pause`) when an image is loaded.
+const COPY_CHUNK: usize = 16 << 10;
 
 /// Zeroes bytes `[start, end)` of the RAM at `base` and cleans them to memory: whole pages with
 /// DC ZVA, a chunk at a time (this can take milliseconds: see `copy_in` for the heartbeat), the
@@ -360,6 +367,7 @@ fn clear(base: u64, start: u64, end: u64) {
     while at < pages_end {
         let chunk = (pages_end - at).min(CHUNK);
         crate::arch::aarch64::cpu::zero_and_clean(base + at, chunk);
+        crate::arch::aarch64::cpu::pause();
         at += chunk;
     }
 }

@@ -34,6 +34,16 @@ pub fn send_event() {
     unsafe { core::arch::asm!("dsb ish", "sev", options(nomem, nostack)) };
 }
 
+/// Between chunks of long work (a copy, zeroing, a reload): a YIELD hint that this core's
+/// pipeline may go to others. On a core with hardware threads it lets the siblings run; under
+/// QEMU's `-icount` round robin it ends this core's turn, so a long copy never keeps the other
+/// cores (a slot switch, a migrant's landing, a heartbeat) waiting for their turn for longer
+/// than one chunk.
+pub fn pause() {
+    // SAFETY: YIELD is a hint with no architectural effect.
+    unsafe { core::arch::asm!("yield", options(nomem, nostack)) };
+}
+
 /// Sleeps until an event (SEV from another core, the event stream, or an interrupt).
 pub fn wait_for_event() {
     aarch64_cpu::asm::wfe();
