@@ -37,6 +37,11 @@ macro_rules! exception_vectors {
 .macro SAVE_FRAME
     sub     sp, sp, #{frame}
     stp     x0, x1, [sp, #0]
+    SAVE_FROM_X2
+.endm
+
+// The rest of the frame, once x0 and x1 are saved.
+.macro SAVE_FROM_X2
     stp     x2, x3, [sp, #16]
     stp     x4, x5, [sp, #32]
     stp     x6, x7, [sp, #48]
@@ -77,7 +82,20 @@ kairos_el2_vectors:
     VECTOR {hyp_irq}
     VECTOR {hyp_unexpected}
     VECTOR {hyp_serror}
-    VECTOR {guest_sync}         // lower EL, AArch64
+    // Lower EL, AArch64, synchronous: the null hypercall (VERSION by HVC) is answered here
+    // without Rust; everything else takes the full frame to the handler.
+    .balign 0x80
+    sub     sp, sp, #{frame}
+    stp     x0, x1, [sp, #0]
+    mrs     x1, esr_el2
+    lsr     x1, x1, #26
+    cmp     x1, #{hvc_class}
+    b.eq    kairos_fast_hypercall
+kairos_guest_sync_full:
+    SAVE_FROM_X2
+    mov     x0, sp
+    bl      {guest_sync}
+    b       kairos_restore_frame
     VECTOR {guest_irq}
     VECTOR {guest_unsupported}
     VECTOR {guest_serror}
@@ -85,6 +103,21 @@ kairos_el2_vectors:
     VECTOR {guest_unsupported}
     VECTOR {guest_unsupported}
     VECTOR {guest_unsupported}
+
+// HVC with x0 = the VERSION function: x0 = success, x1-x3 = the ABI's version, the other
+// registers as they were (only x0-x3 were touched). Any other HVC goes the full way.
+kairos_fast_hypercall:
+    mov     x1, #{version_function}
+    cmp     x0, x1
+    b.ne    1f
+    mov     x0, #0
+    mov     x1, #{version_major}
+    mov     x2, #{version_minor}
+    mov     x3, #0
+    add     sp, sp, #{frame}
+    eret
+1:  ldr     x1, [sp, #8]
+    b       kairos_guest_sync_full
 
 .global kairos_restore_frame
 kairos_restore_frame:
@@ -149,6 +182,10 @@ kairos_call_on_stack:
             x30 = const $crate::arch::aarch64::exception::X30_OFFSET,
             elr = const $crate::arch::aarch64::exception::ELR_OFFSET,
             spsr = const $crate::arch::aarch64::exception::SPSR_OFFSET,
+            hvc_class = const $crate::arch::aarch64::exception::HVC64_CLASS,
+            version_function = const $crate::arch::aarch64::exception::VERSION_FUNCTION,
+            version_major = const $crate::arch::aarch64::exception::VERSION_MAJOR,
+            version_minor = const $crate::arch::aarch64::exception::VERSION_MINOR,
             hyp_unexpected = sym <$traps as $crate::arch::aarch64::exception::Traps>::hypervisor_unexpected,
             hyp_sync = sym <$traps as $crate::arch::aarch64::exception::Traps>::hypervisor_sync,
             hyp_irq = sym <$traps as $crate::arch::aarch64::exception::Traps>::hypervisor_irq,
@@ -160,6 +197,15 @@ kairos_call_on_stack:
         );
     };
 }
+
+/// ESR_EL2.EC of an HVC from AArch64 (the vectors' fast path tests it).
+pub const HVC64_CLASS: u64 = 0x16;
+/// The VERSION hypercall's function id, answered by the vectors themselves.
+pub const VERSION_FUNCTION: u64 = hypercall_abi::Function::Version.id() as u64;
+/// What VERSION answers in x1 and x2.
+pub const VERSION_MAJOR: u64 = hypercall_abi::ABI_VERSION_MAJOR;
+/// See [`VERSION_MAJOR`].
+pub const VERSION_MINOR: u64 = hypercall_abi::ABI_VERSION_MINOR;
 
 extern "C" {
     fn kairos_el2_vectors();
