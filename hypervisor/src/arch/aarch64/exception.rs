@@ -7,11 +7,21 @@ pub use crate::arch::frame::{TrapFrame, ELR_OFFSET, FRAME_SIZE, SPSR_OFFSET, X30
 /// What the layer above does with each kind of exception. Each handler gets the frame the
 /// vectors saved; when it returns, the vectors restore that frame and return to it.
 pub trait Traps {
-    /// A synchronous exception from a guest (hypercall, SMC, trapped WFI, abort, system
-    /// register).
-    extern "C" fn guest_sync(frame: &mut TrapFrame);
-    /// An interrupt while a guest ran.
-    extern "C" fn guest_irq(frame: &mut TrapFrame);
+    /// A synchronous exception from a guest, first the short way: `frame` holds only the
+    /// registers a call clobbers (x0-x18, x30; not x19-x29, ELR or SPSR), `esr` its syndrome.
+    /// Returns [`RESUME_PAST`] when handled (the guest resumes after the trapping instruction),
+    /// or any other value, having changed nothing it would not change again, for
+    /// [`Traps::guest_sync`] to take over with that value and the full frame.
+    extern "C" fn guest_sync_fast(frame: &mut TrapFrame, esr: u64) -> u64;
+    /// A synchronous exception from a guest that the short way left (hypercall, SMC, trapped
+    /// WFI, abort, system register), with what [`Traps::guest_sync_fast`] returned.
+    extern "C" fn guest_sync(frame: &mut TrapFrame, note: u64);
+    /// An interrupt while a guest ran, with only the registers a call clobbers saved (as for
+    /// [`Traps::guest_sync_fast`]): true when the guest must leave ([`Traps::guest_irq_leave`]
+    /// follows with the full frame), false when it resumes.
+    extern "C" fn guest_irq(frame: &mut TrapFrame) -> bool;
+    /// The guest interrupted by [`Traps::guest_irq`] leaves; `frame` is complete.
+    extern "C" fn guest_irq_leave(frame: &mut TrapFrame);
     /// An SError from a guest.
     extern "C" fn guest_serror(frame: &mut TrapFrame);
     /// An exception from AArch32, or an FIQ: not supported.
@@ -83,7 +93,7 @@ kairos_el2_vectors:
     VECTOR {hyp_unexpected}
     VECTOR {hyp_serror}
     // Lower EL, AArch64, synchronous: the null hypercall (VERSION by HVC) is answered here
-    // without Rust; everything else takes the full frame to the handler.
+    // without Rust; everything else goes the short way first.
     .balign 0x80
     sub     sp, sp, #{frame}
     stp     x0, x1, [sp, #0]
@@ -91,18 +101,90 @@ kairos_el2_vectors:
     lsr     x1, x1, #26
     cmp     x1, #{hvc_class}
     b.eq    kairos_fast_hypercall
-kairos_guest_sync_full:
-    SAVE_FROM_X2
-    mov     x0, sp
-    bl      {guest_sync}
-    b       kairos_restore_frame
-    VECTOR {guest_irq}
+    b       kairos_guest_sync
+    .balign 0x80                // lower EL, AArch64, IRQ
+    sub     sp, sp, #{frame}
+    stp     x0, x1, [sp, #0]
+    b       kairos_guest_irq
     VECTOR {guest_unsupported}
     VECTOR {guest_serror}
     VECTOR {guest_unsupported}  // lower EL, AArch32: not supported
     VECTOR {guest_unsupported}
     VECTOR {guest_unsupported}
     VECTOR {guest_unsupported}
+
+// The registers a call clobbers (x0 and x1 are saved already), and back.
+.macro SAVE_CALL_CLOBBERED
+    stp     x2, x3, [sp, #16]
+    stp     x4, x5, [sp, #32]
+    stp     x6, x7, [sp, #48]
+    stp     x8, x9, [sp, #64]
+    stp     x10, x11, [sp, #80]
+    stp     x12, x13, [sp, #96]
+    stp     x14, x15, [sp, #112]
+    stp     x16, x17, [sp, #128]
+    str     x18, [sp, #144]
+    str     x30, [sp, #{x30}]
+.endm
+.macro RESTORE_CALL_CLOBBERED_AND_RETURN
+    ldp     x0, x1, [sp, #0]
+    ldp     x2, x3, [sp, #16]
+    ldp     x4, x5, [sp, #32]
+    ldp     x6, x7, [sp, #48]
+    ldp     x8, x9, [sp, #64]
+    ldp     x10, x11, [sp, #80]
+    ldp     x12, x13, [sp, #96]
+    ldp     x14, x15, [sp, #112]
+    ldp     x16, x17, [sp, #128]
+    ldr     x18, [sp, #144]
+    ldr     x30, [sp, #{x30}]
+    add     sp, sp, #{frame}
+    eret
+.endm
+// The rest of the frame once SAVE_CALL_CLOBBERED ran (x0-x3 free).
+.macro SAVE_REST
+    str     x19, [sp, #152]
+    stp     x20, x21, [sp, #160]
+    stp     x22, x23, [sp, #176]
+    stp     x24, x25, [sp, #192]
+    stp     x26, x27, [sp, #208]
+    stp     x28, x29, [sp, #224]
+    mrs     x2, elr_el2
+    mrs     x3, spsr_el2
+    str     x2, [sp, #{elr}]
+    str     x3, [sp, #{spsr}]
+.endm
+
+// A guest's synchronous exception: the short way with the call-clobbered registers saved;
+// what it does not handle goes to the full handler with the whole frame.
+kairos_guest_sync:
+    SAVE_CALL_CLOBBERED
+    mov     x0, sp
+    mrs     x1, esr_el2
+    bl      {guest_sync_fast}
+    cbnz    x0, 1f
+    mrs     x1, elr_el2
+    add     x1, x1, #4
+    msr     elr_el2, x1
+    RESTORE_CALL_CLOBBERED_AND_RETURN
+1:  mov     x1, x0
+    SAVE_REST
+    mov     x0, sp
+    bl      {guest_sync}
+    b       kairos_restore_frame
+
+// A guest's interrupt: handled with the call-clobbered registers saved; a guest that must
+// leave gets its whole frame saved first.
+kairos_guest_irq:
+    SAVE_CALL_CLOBBERED
+    mov     x0, sp
+    bl      {guest_irq}
+    cbnz    w0, 1f
+    RESTORE_CALL_CLOBBERED_AND_RETURN
+1:  SAVE_REST
+    mov     x0, sp
+    bl      {guest_irq_leave}
+    b       kairos_restore_frame
 
 // HVC with x0 = the VERSION function: x0 = success, x1-x3 = the ABI's version, the other
 // registers as they were (only x0-x3 were touched). Any other HVC goes the full way.
@@ -117,7 +199,7 @@ kairos_fast_hypercall:
     add     sp, sp, #{frame}
     eret
 1:  ldr     x1, [sp, #8]
-    b       kairos_guest_sync_full
+    b       kairos_guest_sync
 
 .global kairos_restore_frame
 kairos_restore_frame:
@@ -190,14 +272,18 @@ kairos_call_on_stack:
             hyp_sync = sym <$traps as $crate::arch::aarch64::exception::Traps>::hypervisor_sync,
             hyp_irq = sym <$traps as $crate::arch::aarch64::exception::Traps>::hypervisor_irq,
             hyp_serror = sym <$traps as $crate::arch::aarch64::exception::Traps>::hypervisor_serror,
+            guest_sync_fast = sym <$traps as $crate::arch::aarch64::exception::Traps>::guest_sync_fast,
             guest_sync = sym <$traps as $crate::arch::aarch64::exception::Traps>::guest_sync,
             guest_irq = sym <$traps as $crate::arch::aarch64::exception::Traps>::guest_irq,
+            guest_irq_leave = sym <$traps as $crate::arch::aarch64::exception::Traps>::guest_irq_leave,
             guest_unsupported = sym <$traps as $crate::arch::aarch64::exception::Traps>::guest_unsupported,
             guest_serror = sym <$traps as $crate::arch::aarch64::exception::Traps>::guest_serror,
         );
     };
 }
 
+/// What [`Traps::guest_sync_fast`] returns for an exception it handled.
+pub const RESUME_PAST: u64 = 0;
 /// ESR_EL2.EC of an HVC from AArch64 (the vectors' fast path tests it).
 pub const HVC64_CLASS: u64 = 0x16;
 /// The VERSION hypercall's function id, answered by the vectors themselves.

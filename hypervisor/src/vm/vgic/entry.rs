@@ -242,7 +242,8 @@ fn cntvoff() -> u64 {
     value
 }
 
-/// A trapped MSR/MRS: handles the guest's SGI register writes (GICv3); false for any other.
+/// A trapped MSR/MRS: handles the guest's SGI register writes (GICv3); false, having done
+/// nothing, for any other. The caller moves the guest past the instruction.
 pub fn system_register(frame: &mut TrapFrame, iss: u32) -> bool {
     let Some((vgic, vcpu)) = local().filter(|_| sgi::is_sgi_write(iss)) else {
         return false;
@@ -253,7 +254,6 @@ pub fn system_register(frame: &mut TrapFrame, iss: u32) -> bool {
         vgic.vcpu_count(),
     );
     raise_sgi(vgic, &Hardware, request, vcpu);
-    frame.elr += 4;
     true
 }
 
