@@ -59,22 +59,26 @@ pub mod class {
 }
 
 /// The exception class (ESR_EL2.EC) of a syndrome.
+#[inline(always)]
 pub fn class_of(esr: u64) -> u8 {
     ((esr >> 26) & 0x3f) as u8
 }
 
 /// The instruction-specific syndrome (ESR_EL2.ISS).
+#[inline(always)]
 pub fn iss_of(esr: u64) -> u32 {
     (esr & 0x1ff_ffff) as u32
 }
 
 /// The guest-physical address of a stage-2 abort, from FAR_EL2 and HPFAR_EL2.
+#[inline(always)]
 fn fault_ipa(far: u64, hpfar: u64) -> u64 {
     ((hpfar >> 4) & 0xff_ffff_ffff) << 12 | (far & 0xfff)
 }
 
 /// The access of a lower-EL data abort the hypervisor can emulate (ISV set, a translation or
 /// access fault), straight from the syndrome; None for any other abort.
+#[inline(always)]
 pub fn mmio_access(esr: u64, far: u64, hpfar: u64) -> Option<MmioAccess> {
     let iss = iss_of(esr);
     let translation_or_access = matches!(iss & 0x3c, 0x04 | 0x08);

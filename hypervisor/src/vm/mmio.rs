@@ -36,6 +36,29 @@ pub trait EmulatedDevice: Send + Sync {
         -> Result<(), MmioError>;
 }
 
+/// A device that lives in a static table (the vGIC's distributor, which the hot trap path
+/// reaches directly) is emulated through a reference to it.
+impl<T: EmulatedDevice> EmulatedDevice for &'static T {
+    fn name(&self) -> &str {
+        T::name(self)
+    }
+    fn range(&self) -> AddressRange {
+        T::range(self)
+    }
+    fn read(&self, accessor: Accessor, offset: u64, size: u8) -> Result<u64, MmioError> {
+        T::read(self, accessor, offset, size)
+    }
+    fn write(
+        &self,
+        accessor: Accessor,
+        offset: u64,
+        size: u8,
+        value: u64,
+    ) -> Result<(), MmioError> {
+        T::write(self, accessor, offset, size, value)
+    }
+}
+
 /// A device shared with another part of the hypervisor (the console UART, which console input
 /// reaches too) is emulated through its `Arc`.
 impl<T: EmulatedDevice> EmulatedDevice for alloc::sync::Arc<T> {
@@ -82,6 +105,7 @@ impl Devices {
 }
 
 /// Narrows a loaded value to what the guest's register receives (sign extension and width).
+#[inline(always)]
 pub fn load_value(raw: u64, size: u8, sign_extend: bool, sixty_four: bool) -> u64 {
     let bits = u32::from(size) * 8;
     let mask = if bits >= 64 {

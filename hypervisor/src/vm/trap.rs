@@ -6,7 +6,7 @@ use super::exit::{self, decode_with, ExitReason, TrapFrame};
 use super::hypercall::{dispatch, GuestContext};
 use super::inject::{inject_abort, AbortKind};
 use super::psci::{self, PsciAction};
-use super::table::current_vm;
+use super::table::{current_vm, trapping_vm};
 use super::Vm;
 use crate::arch::aarch64::{cpu, percpu, regs};
 use hypercall_abi::{encode_result, Error};
@@ -29,7 +29,7 @@ pub enum Fast {
 /// access and a vGIC system register. `frame` holds only x0-x18 and x30 (the vectors saved
 /// nothing else yet), so an access through another register goes the full way.
 pub fn fast(frame: &mut TrapFrame, esr: u64) -> Fast {
-    let Some(vm) = current_vm().filter(|vm| vm.state() != super::VmState::Stopped) else {
+    let Some(vm) = trapping_vm().filter(|vm| vm.state() != super::VmState::Stopped) else {
         return Fast::Full;
     };
     match exit::class_of(esr) {
@@ -40,10 +40,19 @@ pub fn fast(frame: &mut TrapFrame, esr: u64) -> Fast {
             if !saved_on_the_short_way(usize::from(access.register)) {
                 return Fast::Full;
             }
-            match access_device(vm, frame, access) {
-                Some(Ok(())) => Fast::ResumePast,
-                Some(Err(_)) => Fast::Refused,
-                None => Fast::Full,
+            let offset = access.ipa.wrapping_sub(super::vgic::GUEST_GICD);
+            let result = match super::vgic::distributor(vm.id) {
+                Some(gicd) if offset < super::vgic::GUEST_GICD_SIZE => {
+                    perform(vm, gicd, offset, frame, access)
+                }
+                _ => match access_device(vm, frame, access) {
+                    Some(result) => result,
+                    None => return Fast::Full,
+                },
+            };
+            match result {
+                Ok(()) => Fast::ResumePast,
+                Err(_) => Fast::Refused,
             }
         }
         exit::class::SYSREG => {
@@ -118,12 +127,26 @@ fn unreachable_without_vm(esr: u64) -> ! {
 
 /// Performs a trapped access on the emulated device at its address: None when there is none
 /// there, the device's refusal (traced) if it refuses.
+#[inline(always)]
 fn access_device(
     vm: &'static Vm,
     frame: &mut TrapFrame,
     access: super::exit::MmioAccess,
 ) -> Option<Result<(), super::mmio::MmioError>> {
     let (device, offset) = vm.devices.find(access.ipa)?;
+    Some(perform(vm, device, offset, frame, access))
+}
+
+/// Performs `access` at `offset` into `device`, its value from or into the guest's register;
+/// a refusal is traced.
+#[inline(always)]
+fn perform<D: super::mmio::EmulatedDevice + ?Sized>(
+    vm: &'static Vm,
+    device: &D,
+    offset: u64,
+    frame: &mut TrapFrame,
+    access: super::exit::MmioAccess,
+) -> Result<(), super::mmio::MmioError> {
     let here = percpu::current();
     let accessor = super::mmio::Accessor {
         vm: vm.id,
@@ -134,16 +157,19 @@ fn access_device(
     let result = if access.write {
         device.write(accessor, offset, access.size, frame.reg(register))
     } else {
-        device.read(accessor, offset, access.size).map(|raw| {
-            let value =
-                super::mmio::load_value(raw, access.size, access.sign_extend, access.sixty_four);
-            frame.set_reg(register, value);
-        })
+        match device.read(accessor, offset, access.size) {
+            Ok(raw) => {
+                let (size, sign, wide) = (access.size, access.sign_extend, access.sixty_four);
+                frame.set_reg(register, super::mmio::load_value(raw, size, sign, wide));
+                Ok(())
+            }
+            Err(error) => Err(error),
+        }
     };
     if let Err(error) = result {
         refused(vm, device.name(), offset, error);
     }
-    Some(result)
+    result
 }
 
 /// An access to no device: the guest's fault.

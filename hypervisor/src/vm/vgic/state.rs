@@ -72,7 +72,7 @@ pub struct VcpuState {
 }
 
 /// Most SPIs a VM may own (INTIDs 32-1019).
-const MAX_INTID: u32 = 1019;
+pub(super) const MAX_INTID: u32 = 1019;
 /// Target value meaning "no vCPU".
 pub const NO_TARGET: usize = usize::MAX;
 
