@@ -148,6 +148,7 @@ pub enum Handled {
 /// interrupts of its vCPU), refills the list registers (kick, maintenance), runs the
 /// hypervisor timer, or masks it. Called from the IRQ vectors (one interrupt per exception;
 /// another pending one traps again at once) and from waits.
+#[inline(always)]
 pub fn handle_irq() -> Handled {
     let Some(gic) = gic::get() else {
         return Handled::Nothing;
@@ -155,16 +156,27 @@ pub fn handle_irq() -> Handled {
     let Some(interrupt) = gic.acknowledge() else {
         return Handled::Nothing;
     };
-    let intid = interrupt.intid;
     let here = local();
     if let Some((vgic, vcpu)) = here {
-        let value = delivery::forward(vgic, vcpu, intid);
+        let value = delivery::forward(vgic, vcpu, interrupt.intid);
         if value != 0 {
             gic.priority_drop(interrupt); // stays active until the guest deactivates it (HW bit)
             list(vgic, vcpu, value);
             return Handled::ForGuest;
         }
     }
+    handle_own(gic, interrupt, here)
+}
+
+/// An interrupt that is not a guest's: a kick or maintenance (refill the list registers), the
+/// hypervisor's timer, or one masked because it is not wanted now.
+#[inline(never)]
+fn handle_own(
+    gic: &'static gic::Gic,
+    interrupt: gic::Acknowledged,
+    here: Option<(&'static Vgic, usize)>,
+) -> Handled {
+    let intid = interrupt.intid;
     let handled = if intid == KICK_SGI || intid == gic::maintenance_intid() {
         if let Some((vgic, vcpu)) = here {
             if PPI_RESYNC[percpu::current_id()].swap(false, Relaxed) {
@@ -192,14 +204,21 @@ pub fn handle_irq() -> Handled {
 
 /// Puts list-register `value` (a physical interrupt, HW bit set) into a free list register
 /// of this core, or through the queue when none is free.
+#[inline(always)]
 fn list(vgic: &Vgic, vcpu: usize, value: u64) {
     let interface = gic::virtual_interface().expect("checked when the VM's vGIC was built");
     let free = interface.empty();
     if free != 0 {
         interface.write_lr(free.trailing_zeros() as usize, value);
     } else {
-        delivery::deliver(vgic, &Hardware, vcpu, vgic.format().decode(value).irq);
+        queue(vgic, vcpu, value);
     }
+}
+
+/// No list register is free: `value` waits in the vCPU's queue.
+#[inline(never)]
+fn queue(vgic: &Vgic, vcpu: usize, value: u64) {
+    delivery::deliver(vgic, &Hardware, vcpu, vgic.format().decode(value).irq);
 }
 
 /// A trapped WFI (`frame`: the vCPU's registers, PC past the WFI): returns once this vCPU has
