@@ -299,6 +299,7 @@ impl Vgic {
     }
 
     /// True when `intid` may be signalled to vCPU `vcpu`: enabled, its group enabled.
+    #[inline]
     pub fn deliverable(&self, intid: u32, vcpu: usize) -> bool {
         let Some(bank) = self.bank(intid, vcpu) else {
             return false;
