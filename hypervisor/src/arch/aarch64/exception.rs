@@ -11,7 +11,9 @@ pub trait Traps {
     /// registers a call clobbers (x0-x18, x30; not x19-x29, ELR or SPSR), `esr` its syndrome.
     /// Returns [`RESUME_PAST`] when handled (the guest resumes after the trapping instruction),
     /// or any other value, having changed nothing it would not change again, for
-    /// [`Traps::guest_sync`] to take over with that value and the full frame.
+    /// [`Traps::guest_sync`] to take over with that value and the full frame. The guest
+    /// returns through ELR_EL2 and SPSR_EL2 as they are then: whatever takes an exception at
+    /// EL2 meanwhile must put them back (`drivers::gic::with_timer_only` does).
     extern "C" fn guest_sync_fast(frame: &mut TrapFrame, esr: u64) -> u64;
     /// A synchronous exception from a guest that the short way left (hypercall, SMC, trapped
     /// WFI, abort, system register), with what [`Traps::guest_sync_fast`] returned.
