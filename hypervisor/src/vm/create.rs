@@ -106,7 +106,7 @@ impl Vm {
     /// as the VM) and points its stage-2 map there. The VM must not run meanwhile.
     pub fn relocate(&self, new_base: u64) -> Result<(), crate::mm::MapError> {
         let old = self.ram();
-        crate::migration::copy::copy_and_clean(old.base, new_base, old.size);
+        crate::arch::aarch64::cpu::copy_and_clean(old.base, new_base, old.size);
         self.stage2.lock().map(
             self.ipa_base,
             new_base,
