@@ -46,14 +46,8 @@ macro_rules! exception_vectors {
     ($traps:ty) => {
         core::arch::global_asm!(
             r#"
-.macro SAVE_FRAME
-    sub     sp, sp, #{frame}
-    stp     x0, x1, [sp, #0]
-    SAVE_FROM_X2
-.endm
-
-// The rest of the frame, once x0 and x1 are saved.
-.macro SAVE_FROM_X2
+// The registers a call clobbers (x0 and x1 are saved already), and back.
+.macro SAVE_CALL_CLOBBERED
     stp     x2, x3, [sp, #16]
     stp     x4, x5, [sp, #32]
     stp     x6, x7, [sp, #48]
@@ -62,16 +56,44 @@ macro_rules! exception_vectors {
     stp     x12, x13, [sp, #96]
     stp     x14, x15, [sp, #112]
     stp     x16, x17, [sp, #128]
-    stp     x18, x19, [sp, #144]
+    str     x18, [sp, #144]
+    str     x30, [sp, #{x30}]
+.endm
+.macro RESTORE_CALL_CLOBBERED_AND_RETURN
+    ldp     x0, x1, [sp, #0]
+    ldp     x2, x3, [sp, #16]
+    ldp     x4, x5, [sp, #32]
+    ldp     x6, x7, [sp, #48]
+    ldp     x8, x9, [sp, #64]
+    ldp     x10, x11, [sp, #80]
+    ldp     x12, x13, [sp, #96]
+    ldp     x14, x15, [sp, #112]
+    ldp     x16, x17, [sp, #128]
+    ldr     x18, [sp, #144]
+    ldr     x30, [sp, #{x30}]
+    add     sp, sp, #{frame}
+    eret
+.endm
+// The rest of the frame once SAVE_CALL_CLOBBERED ran (x0-x3 free).
+.macro SAVE_REST
+    str     x19, [sp, #152]
     stp     x20, x21, [sp, #160]
     stp     x22, x23, [sp, #176]
     stp     x24, x25, [sp, #192]
     stp     x26, x27, [sp, #208]
     stp     x28, x29, [sp, #224]
-    mrs     x0, elr_el2
-    mrs     x1, spsr_el2
-    stp     x30, x0, [sp, #{x30}]
-    str     x1, [sp, #{spsr}]
+    mrs     x2, elr_el2
+    mrs     x3, spsr_el2
+    str     x2, [sp, #{elr}]
+    str     x3, [sp, #{spsr}]
+.endm
+
+// The whole frame.
+.macro SAVE_FRAME
+    sub     sp, sp, #{frame}
+    stp     x0, x1, [sp, #0]
+    SAVE_CALL_CLOBBERED
+    SAVE_REST
 .endm
 
 .macro VECTOR handler
@@ -114,48 +136,6 @@ kairos_el2_vectors:
     VECTOR {guest_unsupported}
     VECTOR {guest_unsupported}
     VECTOR {guest_unsupported}
-
-// The registers a call clobbers (x0 and x1 are saved already), and back.
-.macro SAVE_CALL_CLOBBERED
-    stp     x2, x3, [sp, #16]
-    stp     x4, x5, [sp, #32]
-    stp     x6, x7, [sp, #48]
-    stp     x8, x9, [sp, #64]
-    stp     x10, x11, [sp, #80]
-    stp     x12, x13, [sp, #96]
-    stp     x14, x15, [sp, #112]
-    stp     x16, x17, [sp, #128]
-    str     x18, [sp, #144]
-    str     x30, [sp, #{x30}]
-.endm
-.macro RESTORE_CALL_CLOBBERED_AND_RETURN
-    ldp     x0, x1, [sp, #0]
-    ldp     x2, x3, [sp, #16]
-    ldp     x4, x5, [sp, #32]
-    ldp     x6, x7, [sp, #48]
-    ldp     x8, x9, [sp, #64]
-    ldp     x10, x11, [sp, #80]
-    ldp     x12, x13, [sp, #96]
-    ldp     x14, x15, [sp, #112]
-    ldp     x16, x17, [sp, #128]
-    ldr     x18, [sp, #144]
-    ldr     x30, [sp, #{x30}]
-    add     sp, sp, #{frame}
-    eret
-.endm
-// The rest of the frame once SAVE_CALL_CLOBBERED ran (x0-x3 free).
-.macro SAVE_REST
-    str     x19, [sp, #152]
-    stp     x20, x21, [sp, #160]
-    stp     x22, x23, [sp, #176]
-    stp     x24, x25, [sp, #192]
-    stp     x26, x27, [sp, #208]
-    stp     x28, x29, [sp, #224]
-    mrs     x2, elr_el2
-    mrs     x3, spsr_el2
-    str     x2, [sp, #{elr}]
-    str     x3, [sp, #{spsr}]
-.endm
 
 // A guest's synchronous exception: the short way with the call-clobbered registers saved;
 // what it does not handle goes to the full handler with the whole frame.
@@ -205,27 +185,17 @@ kairos_fast_hypercall:
 
 .global kairos_restore_frame
 kairos_restore_frame:
+    ldr     x0, [sp, #{elr}]
     ldr     x1, [sp, #{spsr}]
-    ldp     x30, x0, [sp, #{x30}]
     msr     elr_el2, x0
     msr     spsr_el2, x1
-    ldp     x0, x1, [sp, #0]
-    ldp     x2, x3, [sp, #16]
-    ldp     x4, x5, [sp, #32]
-    ldp     x6, x7, [sp, #48]
-    ldp     x8, x9, [sp, #64]
-    ldp     x10, x11, [sp, #80]
-    ldp     x12, x13, [sp, #96]
-    ldp     x14, x15, [sp, #112]
-    ldp     x16, x17, [sp, #128]
-    ldp     x18, x19, [sp, #144]
+    ldr     x19, [sp, #152]
     ldp     x20, x21, [sp, #160]
     ldp     x22, x23, [sp, #176]
     ldp     x24, x25, [sp, #192]
     ldp     x26, x27, [sp, #208]
     ldp     x28, x29, [sp, #224]
-    add     sp, sp, #{frame}
-    eret
+    RESTORE_CALL_CLOBBERED_AND_RETURN
 
 // Enters a guest: x0 = TrapFrame to load, x1 = top of this core's stack (everything on it is
 // abandoned).
