@@ -36,31 +36,9 @@ pub trait EmulatedDevice: Send + Sync {
         -> Result<(), MmioError>;
 }
 
-/// A device that lives in a static table (the vGIC's distributor, which the hot trap path
-/// reaches directly) is emulated through a reference to it.
-impl<T: EmulatedDevice> EmulatedDevice for &'static T {
-    fn name(&self) -> &str {
-        T::name(self)
-    }
-    fn range(&self) -> AddressRange {
-        T::range(self)
-    }
-    fn read(&self, accessor: Accessor, offset: u64, size: u8) -> Result<u64, MmioError> {
-        T::read(self, accessor, offset, size)
-    }
-    fn write(
-        &self,
-        accessor: Accessor,
-        offset: u64,
-        size: u8,
-        value: u64,
-    ) -> Result<(), MmioError> {
-        T::write(self, accessor, offset, size, value)
-    }
-}
-
 /// A device shared with another part of the hypervisor (the console UART, which console input
-/// reaches too) is emulated through its `Arc`.
+/// reaches too; the vGIC's distributor, which the hot trap path reaches directly) is emulated
+/// through its `Arc`.
 impl<T: EmulatedDevice> EmulatedDevice for alloc::sync::Arc<T> {
     fn name(&self) -> &str {
         T::name(self)

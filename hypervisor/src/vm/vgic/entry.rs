@@ -19,7 +19,7 @@ use core::sync::atomic::Ordering::Relaxed;
 
 static VGICS: [spin::Once<Arc<Vgic>>; MAX_CPUS] = [const { spin::Once::new() }; MAX_CPUS];
 /// Each VM's distributor, reachable without searching its device list (the hot trap path).
-static DISTRIBUTORS: [spin::Once<Distributor<Hardware>>; MAX_CPUS] =
+static DISTRIBUTORS: [spin::Once<Arc<Distributor<Hardware>>>; MAX_CPUS] =
     [const { spin::Once::new() }; MAX_CPUS];
 
 /// The emulated GIC devices of VM `vm` (built from `config`, plus `virtual_spis`: the SPIs of
@@ -68,8 +68,9 @@ pub fn devices(
             .for_each(|&intid| vgic.claim_virtual_spi(intid));
         Arc::new(vgic)
     });
-    let distributor = DISTRIBUTORS[vm].call_once(|| Distributor::new(vgic.clone(), Hardware));
-    let mut devices: Vec<Box<dyn EmulatedDevice>> = alloc::vec![Box::new(distributor)];
+    let distributor =
+        DISTRIBUTORS[vm].call_once(|| Arc::new(Distributor::new(vgic.clone(), Hardware)));
+    let mut devices: Vec<Box<dyn EmulatedDevice>> = alloc::vec![Box::new(distributor.clone())];
     if version == Version::V3 {
         devices.push(Box::new(Redistributors::new(vgic.clone(), Hardware)));
     }
@@ -111,7 +112,7 @@ pub fn stage2_mappings() -> Vec<(u64, u64, u64)> {
 
 /// The distributor of VM `vm` (also among its devices), once its devices were built.
 pub fn distributor(vm: usize) -> Option<&'static Distributor<Hardware>> {
-    DISTRIBUTORS.get(vm)?.get()
+    DISTRIBUTORS.get(vm)?.get().map(|distributor| &**distributor)
 }
 
 /// The virtual GIC of VM `vm`, once its devices were built.
