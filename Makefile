@@ -37,9 +37,16 @@ QEMU_TIME   ?= -icount shift=0,sleep=off
 LOG         ?= info
 OBJCOPY     := aarch64-linux-gnu-objcopy
 GUESTS      := hello attacker bench rtos irqtest rtos-bench
-# The C guest's rules (C_GUESTS, C_GUEST_IMAGE); every built-in image, Rust and C.
+# The C guest's rules (C_GUESTS, C_GUEST_IMAGE).
 include guest-c/guest.mk
-BUILTIN_IMAGES := $(GUESTS) $(C_GUESTS)
+# The guest images built into the Image: with IMAGE_SET=shipped (the default) only those CONFIG
+# names (scripts/config-images.sh), what a user runs; with IMAGE_SET=test every guest, for the
+# tests, make bench, make campaign and make eval, whose configs name any of them.
+IMAGE_SET   ?= shipped
+ifeq ($(filter shipped test,$(IMAGE_SET)),)
+$(error IMAGE_SET=$(IMAGE_SET): it is shipped or test)
+endif
+BUILTIN_IMAGES = $(if $(filter test,$(IMAGE_SET)),$(GUESTS) $(C_GUESTS),$(filter $(shell bash scripts/config-images.sh $(CONFIG)),$(GUESTS) $(C_GUESTS)))
 
 .PHONY: bench all deps image kernel guests config run check check-tool debug test images real-dtbs clean help
 
@@ -73,6 +80,8 @@ help:
 	@echo "  BOARD=$(BOARD)            board folder under boards/: $(BOARDS)"
 	@echo "  CONFIG=$(CONFIG)   partition config (.dts or .dtb); make check takes several"
 	@echo "  LOG=$(LOG)                  hypervisor log level, chosen at build time (off error warn info debug trace)"
+	@echo "  IMAGE_SET=$(IMAGE_SET)        guests built into the Image: shipped (those CONFIG names) or test (all;"
+	@echo "                            make test, bench, campaign and eval use it)"
 	@echo "  FORCE=1                   make run: boot the valid VMs of a config with errors anyway"
 	@echo "  PLATFORM_DTB=$(PLATFORM_DTB)   the DTB make check checks against"
 	@echo "  RUN_TIMEOUT=$(RUN_TIMEOUT)           seconds before make run stops QEMU"
@@ -183,7 +192,7 @@ debug: image $(QEMU_DTB) check-tool $(PLATFORM_DTB)
 images: image
 	@for board in $(filter-out $(BOARD),$(BOARDS)); do \
 		$(MAKE) --no-print-directory image BOARD=$$board CONFIG=boards/$$board/partitions.dts \
-			OUT=$(OUT) TARGET_ROOT=$(TARGET_ROOT) LOG=$(LOG) || exit 1; \
+			OUT=$(OUT) TARGET_ROOT=$(TARGET_ROOT) LOG=$(LOG) IMAGE_SET=$(IMAGE_SET) || exit 1; \
 	done
 
 # Debian's real board DTBs, its arm64 kernel and busybox for the board and Linux tests
@@ -197,6 +206,9 @@ real-dtbs:
 	 bash scripts/make-initramfs.sh $(OUT)/linux/busybox boards/linux/init $(OUT)/linux/initramfs.cpio >/dev/null; fi
 	@OUT=$(OUT) bash scripts/fetch-uboot.sh || \
 	 echo "make test: fetching Debian's u-boot-qemu failed (see above); the U-Boot test will fail"
+
+# The tests, the bench, the campaign and the sweep boot configs naming every guest.
+test bench campaign: IMAGE_SET = test
 
 test: images real-dtbs
 	@OUT=$(OUT) bash scripts/test-configs.sh

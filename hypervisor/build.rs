@@ -38,25 +38,29 @@ fn main() {
 
     // Built-in guest images: KAIROS_GUEST_IMAGES="name=path,name=path", each aligned (`Aligned`
     // in images.rs) so that loading it into a VM is a word-by-word copy.
+    // Each image is a static in its own input section, which the linker script gathers into
+    // `.guest_images`: the footprint then tells the hypervisor's own read-only data from them.
+    let mut images = String::new();
     let mut table = String::from("/// Guest images built into the hypervisor image.\n");
     table.push_str("pub static BUILTIN: &[(&str, &[u8])] = &[\n");
-    for entry in env::var("KAIROS_GUEST_IMAGES")
-        .unwrap_or_default()
-        .split(',')
-    {
+    let list = env::var("KAIROS_GUEST_IMAGES").unwrap_or_default();
+    for (index, entry) in list.split(',').enumerate() {
         let Some((name, path)) = entry.split_once('=') else {
             continue;
         };
         println!("cargo:rerun-if-changed={path}");
         let absolute = fs::canonicalize(path).unwrap_or_else(|e| panic!("guest image {path}: {e}"));
+        let bytes = format!("include_bytes!({:?})", absolute.display());
         writeln!(
-            table,
-            "    ({name:?}, &Aligned(*include_bytes!({:?})).0),",
-            absolute.display()
+            images,
+            "#[link_section = \".rodata.kairos_guest_images\"]\n\
+             static IMAGE_{index}: Aligned<[u8; {bytes}.len()]> = Aligned(*{bytes});"
         )
         .unwrap();
+        writeln!(table, "    ({name:?}, &IMAGE_{index}.0),").unwrap();
     }
     table.push_str("];\n");
+    table.push_str(&images);
     fs::write(out.join("builtin_images.rs"), table).unwrap();
 
     let board = env::var("KAIROS_BOARD").unwrap_or_else(|_| "qemu-virt".into());

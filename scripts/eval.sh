@@ -16,7 +16,7 @@ RUN_TIMEOUT=${RUN_TIMEOUT:-60}
 start=$(date +%s)
 
 echo "eval: building the image ($OUT) and kairos-eval"
-make --no-print-directory image OUT="$OUT" TARGET_ROOT="$TARGET_ROOT"
+make --no-print-directory image IMAGE_SET=test OUT="$OUT" TARGET_ROOT="$TARGET_ROOT"
 CARGO_TARGET_DIR=$TARGET_ROOT cargo build -q --release -p kairos-eval
 # The overhead tables (costs, footprint, RTOS, vGIC, downtime against VM size): make bench.
 echo "eval: measuring overheads and downtime against VM size (scripts/bench.sh)"

@@ -13,8 +13,9 @@ static LINE: spin::Mutex<String> = spin::Mutex::new(String::new());
 static ROUTER: spin::Mutex<Router> = spin::Mutex::new(Router::new());
 
 /// Reads what was typed since the last call: bytes for the focused VM go to its console UART,
-/// bytes for the shell complete lines, each run as a command.
-pub fn poll() {
+/// bytes for the shell complete lines, each run as a command. True when a command asked to power
+/// the machine off (the run loop does it; the rest of what was typed is dropped).
+pub fn poll() -> bool {
     while let Some(byte) = crate::console::read_byte() {
         let vms = crate::vm::vms();
         let takes_input = |vm: usize| vms[vm].uart.is_some();
@@ -25,12 +26,14 @@ pub fn poll() {
             .feed(byte, vms.len(), takes_input, |action| actions.push(action));
         for action in actions {
             match action {
-                Action::Shell(byte) => shell_byte(byte),
+                Action::Shell(byte) if shell_byte(byte) => return true,
+                Action::Shell(_) => {}
                 Action::Vm(vm, byte) => vms[vm].type_input(byte),
                 Action::Switched { from, to } => switched(from, to),
             }
         }
     }
+    false
 }
 
 /// Announces a focus change and tells the VMs concerned.
@@ -51,8 +54,8 @@ fn switched(from: Focus, to: Focus) {
     }
 }
 
-/// A byte for the shell: edits the line, runs it when complete.
-fn shell_byte(byte: u8) {
+/// A byte for the shell: edits the line, runs it when complete; true for a power-off request.
+fn shell_byte(byte: u8) -> bool {
     let complete = {
         let mut line = LINE.lock();
         match byte {
@@ -68,12 +71,11 @@ fn shell_byte(byte: u8) {
             _ => None,
         }
     };
-    if let Some(line) = complete {
-        execute(&line);
-    }
+    complete.is_some_and(|line| execute(&line))
 }
 
-fn execute(line: &str) {
+/// Runs a command line; true when it asks for power-off.
+fn execute(line: &str) -> bool {
     match parse(line) {
         Ok(Command::Nothing) => {}
         Ok(Command::Help) => HELP
@@ -82,7 +84,7 @@ fn execute(line: &str) {
         Ok(Command::Status) => status(),
         Ok(Command::PowerOff) => {
             log::info!("power off requested on the console");
-            crate::run::finish();
+            return true;
         }
         Ok(Command::Crash) => panic!("crash requested on the console"),
         Ok(Command::Fault { core, kind }) => {
@@ -100,6 +102,7 @@ fn execute(line: &str) {
             crate::console::write_line(&format!("unexpected argument '{word}'"))
         }
     }
+    false
 }
 
 fn status() {

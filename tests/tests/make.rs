@@ -43,6 +43,7 @@ fn make_in(out: &Path, target: &Path, args: &[&str]) -> Made {
         .arg("--no-print-directory")
         .arg(format!("OUT={}", out.display()))
         .arg(format!("TARGET_ROOT={}", target.display()))
+        .arg("IMAGE_SET=test") // the Image make test built: nothing rebuilt under other tests
         .args(args)
         .env_remove("MAKEFLAGS")
         .env_remove("MFLAGS")

@@ -1,6 +1,8 @@
 //! The half-open physical or guest-physical address range (`[base, base + size)`) that the
 //! platform description, the partition configuration and the hypervisor's mappers share.
 //!
+//! Also [`order`]: the small sort those crates share.
+//!
 //! Pure arithmetic: no dependencies, `no_std`, host-testable.
 
 #![cfg_attr(not(test), no_std)]
@@ -8,6 +10,8 @@
 #![warn(missing_docs)]
 
 use core::fmt;
+
+pub mod order;
 
 /// A half-open address range `[base, base + size)`; `size` may be zero.
 ///

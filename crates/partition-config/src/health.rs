@@ -180,7 +180,7 @@ pub fn read(
                     kind,
                 });
             }
-            plan.sort_by_key(|fault| fault.at_ns);
+            addr::order::sort_by_key(&mut plan, |fault| fault.at_ns);
             config.fault_plan = plan;
         }
         _ => {}

@@ -112,7 +112,7 @@ impl TaskSetConfig {
             }
         };
         let mut order: Vec<usize> = (0..self.tasks.len()).collect();
-        order.sort_by_key(|&index| (key(&self.tasks[index]), index));
+        addr::order::sort_by_key(&mut order, |&index| (key(&self.tasks[index]), index));
         let mut priorities = alloc::vec![0u32; self.tasks.len()];
         if self.scheduler.is_fixed_priority() {
             for (rank, &index) in order.iter().enumerate() {

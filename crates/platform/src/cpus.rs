@@ -73,7 +73,7 @@ pub(crate) fn cpus(tree: &Tree) -> Result<Vec<Cpu>, PlatformError> {
     if found.is_empty() {
         return Err(tree.err(parent, "device_type", Problem::NotFound("enabled cpu node")));
     }
-    found.sort_unstable_by_key(|(cpu, _)| cpu.mpidr);
+    addr::order::sort_by_key(&mut found, |(cpu, _)| cpu.mpidr);
     if let Some(pair) = found.windows(2).find(|w| w[0].0.mpidr == w[1].0.mpidr) {
         return Err(tree.err(pair[1].1, "reg", Problem::BadValue("duplicate MPIDR")));
     }

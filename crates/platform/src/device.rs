@@ -79,6 +79,6 @@ pub(crate) fn mmio_regions(tree: &Tree) -> Vec<Region> {
         }
     }
     regions.retain(|r| r.size > 0);
-    regions.sort_by_key(|r| r.base);
+    addr::order::sort_by_key(&mut regions, |r| r.base);
     regions
 }

@@ -67,6 +67,9 @@ pub struct Platform {
     pub initrd: Option<Region>,
     /// MMIO regions of every enabled device node, translated to CPU addresses, sorted by base.
     pub devices: Vec<Region>,
+    /// Some node is compatible with `kairos,hypervisor`: the blob may carry a partition config
+    /// (read from the index built here, so that a boot without one walks the blob no more).
+    pub names_hypervisor: bool,
 }
 
 impl Platform {
@@ -90,6 +93,9 @@ impl Platform {
             timer: timer::timer(tree)?,
             initrd: memory::initrd(tree)?,
             devices: device::mmio_regions(tree),
+            names_hypervisor: tree
+                .ids()
+                .any(|id| tree.is_compatible(id, &["kairos,hypervisor"])),
         })
     }
 

@@ -22,7 +22,7 @@ pub(crate) fn memory(tree: &Tree) -> Result<Vec<Region>, PlatformError> {
             Problem::NotFound("memory node with a non-empty reg"),
         ));
     }
-    out.sort_unstable();
+    addr::order::sort(&mut out);
     Ok(out)
 }
 
@@ -37,7 +37,7 @@ pub(crate) fn reserved(tree: &Tree, memreserve: &[Region]) -> Result<Vec<Region>
             }
         }
     }
-    out.sort_unstable();
+    addr::order::sort(&mut out);
     Ok(out)
 }
 

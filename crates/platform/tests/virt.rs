@@ -132,3 +132,27 @@ fn device_regions_cover_mmio_but_not_ram_or_cpus() {
         "sorted"
     );
 }
+
+/// Whether a node names `kairos,hypervisor` (a config may be in the blob) comes from the index.
+#[test]
+fn a_kairos_hypervisor_node_is_noticed() {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    assert!(!parse("virt-gicv3.dtb").names_hypervisor);
+    let fixture = format!("{}/fixtures/virt-gicv3.dtb", env!("CARGO_MANIFEST_DIR"));
+    let source = Command::new("dtc")
+        .args(["-q", "-I", "dtb", "-O", "dts", &fixture])
+        .output()
+        .expect("dtc is installed (make test installs it)");
+    let mut source = String::from_utf8(source.stdout).unwrap();
+    source.push_str("/ { hypervisor { compatible = \"kairos,hypervisor\"; }; };\n");
+    let mut dtc = Command::new("dtc")
+        .args(["-q", "-I", "dts", "-O", "dtb"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    dtc.stdin.take().unwrap().write_all(source.as_bytes()).unwrap();
+    let blob = dtc.wait_with_output().unwrap().stdout;
+    assert!(platform::Platform::from_dtb(&blob).unwrap().names_hypervisor);
+}

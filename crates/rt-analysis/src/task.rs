@@ -96,7 +96,7 @@ impl TaskSet {
         }
         let mut by_priority: Vec<usize> = (0..tasks.len()).collect();
         if scheduler == Scheduler::FixedPriority {
-            by_priority.sort_by_key(|&i| (tasks[i].priority, i));
+            addr::order::sort_by_key(&mut by_priority, |&i| (tasks[i].priority, i));
             for pair in by_priority.windows(2) {
                 if tasks[pair[0]].priority == tasks[pair[1]].priority {
                     return Err(TaskSetError::DuplicatePriority {
@@ -200,7 +200,7 @@ pub fn deadline_monotonic_priorities(tasks: &mut [Task]) {
 
 fn assign_by_key(tasks: &mut [Task], key: impl Fn(&Task) -> Time) {
     let mut order: Vec<usize> = (0..tasks.len()).collect();
-    order.sort_by_key(|&i| (key(&tasks[i]), i));
+    addr::order::sort_by_key(&mut order, |&i| (key(&tasks[i]), i));
     for (priority, i) in order.into_iter().enumerate() {
         tasks[i].priority = u32::try_from(priority).unwrap_or(u32::MAX);
     }

@@ -38,7 +38,9 @@ fn initrd_blob(platform: &platform::Platform) -> Option<&'static [u8]> {
 }
 
 fn choose(platform: &platform::Platform, platform_blob: &'static [u8]) -> (Source, &'static [u8]) {
-    if has_hypervisor_node(platform_blob) {
+    // The platform's index says whether a node could hold a config: only then is the blob
+    // walked for it (most boots take the config from the initrd or the image).
+    if platform.names_hypervisor && has_hypervisor_node(platform_blob) {
         return (Source::PlatformDtb, platform_blob);
     }
     if let Some(blob) = initrd_blob(platform) {

@@ -6,36 +6,14 @@ use crate::arch::aarch64::{cpu, percpu};
 use crate::mm::AddressRange;
 use core::sync::atomic::{AtomicU64, Ordering};
 
-/// How much is copied between two heartbeats.
-const CHUNK: u64 = 16 << 10;
+pub use crate::arch::aarch64::cpu::copy_and_clean;
+
 /// Bytes copied to measure the bandwidth.
 const CALIBRATION_BYTES: u64 = 1 << 20;
 
 static REGION_BASE: [AtomicU64; percpu::MAX_CPUS] = [const { AtomicU64::new(0) }; percpu::MAX_CPUS];
 static REGION_SIZE: AtomicU64 = AtomicU64::new(0);
 static BANDWIDTH: [AtomicU64; percpu::MAX_CPUS] = [const { AtomicU64::new(0) }; percpu::MAX_CPUS];
-
-/// Copies `length` bytes from `source` to `destination` (disjoint RAM ranges), cleaning the
-/// destination to the point of coherency, a chunk at a time. Long: call it where the heartbeat
-/// goes on ([`crate::health::with_beats`]).
-pub fn copy_and_clean(source: u64, destination: u64, length: u64) {
-    let mut done = 0;
-    while done < length {
-        let chunk = (length - done).min(CHUNK);
-        // SAFETY: the caller hands over two disjoint RAM ranges mapped at EL2; nothing runs in
-        // them while they are copied.
-        unsafe {
-            core::ptr::copy_nonoverlapping(
-                (source + done) as *const u8,
-                (destination + done) as *mut u8,
-                chunk as usize,
-            )
-        };
-        cpu::clean_dcache_range(destination + done, chunk);
-        cpu::pause();
-        done += chunk;
-    }
-}
 
 /// First-fit, 2 MiB aligned: `count` regions of `size` bytes in `ram` clear of `taken`.
 pub fn carve(

@@ -53,7 +53,7 @@ impl Schedule {
         if period == 0 {
             return Err(ScheduleError::Period);
         }
-        slots.sort_by_key(|slot| slot.offset);
+        addr::order::sort_by_key(&mut slots, |slot| slot.offset);
         let mut end = 0;
         for (index, slot) in slots.iter().enumerate() {
             let past = slot.offset.checked_add(slot.length);

@@ -377,8 +377,8 @@ fn held(state: &State, now: u64, slot_end: u64) -> Option<u64> {
 /// Nothing to run until `until` (ticks) or the next interrupt: serve the console (on the
 /// console's core), measure the copy bandwidth (a spare with a copy region), wait.
 fn wait(me: usize, until: Option<u64>) {
-    if me == console_core() {
-        crate::shell::poll();
+    if me == console_core() && crate::shell::poll() {
+        finish();
     }
     crate::migration::copy::calibrate_here();
     if percpu::current().attention.load(Ordering::Acquire) {

@@ -18,14 +18,21 @@ pub struct Kairos;
 crate::exception_vectors!(Kairos);
 
 impl Traps for Kairos {
-    extern "C" fn guest_sync(frame: &mut TrapFrame) {
-        let exit = crate::vm::trap::sync(frame);
+    extern "C" fn guest_sync_fast(frame: &mut TrapFrame, esr: u64) -> u64 {
+        crate::vm::trap::fast(frame, esr) as u64
+    }
+
+    extern "C" fn guest_sync(frame: &mut TrapFrame, note: u64) {
+        let exit = crate::vm::trap::sync(frame, note);
         after(frame, exit);
     }
 
-    extern "C" fn guest_irq(frame: &mut TrapFrame) {
-        let exit = crate::vm::trap::irq(frame);
-        after(frame, exit);
+    extern "C" fn guest_irq(frame: &mut TrapFrame) -> bool {
+        crate::vm::trap::irq(frame) != Exit::Resume
+    }
+
+    extern "C" fn guest_irq_leave(frame: &mut TrapFrame) {
+        after(frame, Exit::Yield(Yield::Attention));
     }
 
     extern "C" fn guest_serror(frame: &mut TrapFrame) {

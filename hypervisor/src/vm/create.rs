@@ -57,7 +57,7 @@ pub struct Vm {
     /// Its console line.
     pub(super) console: alloc::sync::Arc<ConsoleLine>,
     /// Devices emulated for it (console UART, interrupt controller), found by IPA on a fault.
-    pub devices: Vec<alloc::boxed::Box<dyn super::mmio::EmulatedDevice>>,
+    pub devices: super::mmio::Devices,
     /// Its emulated console UART (also among `devices`), which console input is typed into.
     pub uart: Option<alloc::sync::Arc<super::uart::Pl011<super::console_line::VmConsole>>>,
 }
@@ -106,7 +106,7 @@ impl Vm {
     /// as the VM) and points its stage-2 map there. The VM must not run meanwhile.
     pub fn relocate(&self, new_base: u64) -> Result<(), crate::mm::MapError> {
         let old = self.ram();
-        crate::migration::copy::copy_and_clean(old.base, new_base, old.size);
+        crate::arch::aarch64::cpu::copy_and_clean(old.base, new_base, old.size);
         self.stage2.lock().map(
             self.ipa_base,
             new_base,
@@ -278,7 +278,7 @@ pub fn create(
         stop_traced: core::sync::atomic::AtomicBool::new(false),
         realtime: super::paravirt::RealTime::new(),
         console,
-        devices,
+        devices: super::mmio::Devices::new(devices),
         uart,
         config,
     })

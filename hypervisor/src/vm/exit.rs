@@ -58,6 +58,40 @@ pub mod class {
     pub const DABT_LOWER: u8 = 0x24;
 }
 
+/// The exception class (ESR_EL2.EC) of a syndrome.
+#[inline(always)]
+pub fn class_of(esr: u64) -> u8 {
+    ((esr >> 26) & 0x3f) as u8
+}
+
+/// The instruction-specific syndrome (ESR_EL2.ISS).
+#[inline(always)]
+pub fn iss_of(esr: u64) -> u32 {
+    (esr & 0x1ff_ffff) as u32
+}
+
+/// The guest-physical address of a stage-2 abort, from FAR_EL2 and HPFAR_EL2.
+#[inline(always)]
+fn fault_ipa(far: u64, hpfar: u64) -> u64 {
+    ((hpfar >> 4) & 0xff_ffff_ffff) << 12 | (far & 0xfff)
+}
+
+/// The access of a lower-EL data abort the hypervisor can emulate (ISV set, a translation or
+/// access fault), straight from the syndrome; None for any other abort.
+#[inline(always)]
+pub fn mmio_access(esr: u64, far: u64, hpfar: u64) -> Option<MmioAccess> {
+    let iss = iss_of(esr);
+    let translation_or_access = matches!(iss & 0x3c, 0x04 | 0x08);
+    (iss & (1 << 24) != 0 && translation_or_access).then(|| MmioAccess {
+        ipa: fault_ipa(far, hpfar),
+        size: 1 << ((iss >> 22) & 3),
+        write: iss & (1 << 6) != 0,
+        register: ((iss >> 16) & 0x1f) as u8,
+        sign_extend: iss & (1 << 21) != 0,
+        sixty_four: iss & (1 << 15) != 0,
+    })
+}
+
 /// Decodes ESR_EL2 with FAR_EL2 and HPFAR_EL2 (read by the caller) into an exit reason.
 pub fn decode(esr: u64, far: u64, hpfar: u64) -> ExitReason {
     decode_with(esr, || (far, hpfar))
@@ -66,12 +100,8 @@ pub fn decode(esr: u64, far: u64, hpfar: u64) -> ExitReason {
 /// [`decode`], reading FAR_EL2 and HPFAR_EL2 (through `fault_registers`) only for aborts, so
 /// the hypercall path does not pay for them.
 pub fn decode_with(esr: u64, fault_registers: impl FnOnce() -> (u64, u64)) -> ExitReason {
-    let ec = ((esr >> 26) & 0x3f) as u8;
-    let iss = (esr & 0x1ff_ffff) as u32;
-    let ipa = || {
-        let (far, hpfar) = fault_registers();
-        ((hpfar >> 4) & 0xff_ffff_ffff) << 12 | (far & 0xfff)
-    };
+    let ec = class_of(esr);
+    let iss = iss_of(esr);
     match ec {
         class::HVC64 => ExitReason::Hypercall {
             immediate: iss as u16,
@@ -81,26 +111,22 @@ pub fn decode_with(esr: u64, fault_registers: impl FnOnce() -> (u64, u64)) -> Ex
         },
         class::WFX => ExitReason::WaitForInterrupt { wfe: iss & 1 != 0 },
         class::SYSREG => ExitReason::SystemRegister { iss },
-        class::IABT_LOWER => ExitReason::InstructionAbort {
-            ipa: ipa(),
-            status: (iss & 0x3f) as u8,
-        },
+        class::IABT_LOWER => {
+            let (far, hpfar) = fault_registers();
+            ExitReason::InstructionAbort {
+                ipa: fault_ipa(far, hpfar),
+                status: (iss & 0x3f) as u8,
+            }
+        }
         class::DABT_LOWER => {
-            let ipa = ipa();
-            let write = iss & (1 << 6) != 0;
-            let status = (iss & 0x3f) as u8;
-            let translation_or_access = matches!(status & 0x3c, 0x04 | 0x08);
-            if iss & (1 << 24) != 0 && translation_or_access {
-                ExitReason::Mmio(MmioAccess {
-                    ipa,
-                    size: 1 << ((iss >> 22) & 3),
-                    write,
-                    register: ((iss >> 16) & 0x1f) as u8,
-                    sign_extend: iss & (1 << 21) != 0,
-                    sixty_four: iss & (1 << 15) != 0,
-                })
-            } else {
-                ExitReason::DataAbort { ipa, write, status }
+            let (far, hpfar) = fault_registers();
+            match mmio_access(esr, far, hpfar) {
+                Some(access) => ExitReason::Mmio(access),
+                None => ExitReason::DataAbort {
+                    ipa: fault_ipa(far, hpfar),
+                    write: iss & (1 << 6) != 0,
+                    status: (iss & 0x3f) as u8,
+                },
             }
         }
         _ => ExitReason::Other { class: ec, iss },

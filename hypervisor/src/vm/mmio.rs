@@ -37,7 +37,8 @@ pub trait EmulatedDevice: Send + Sync {
 }
 
 /// A device shared with another part of the hypervisor (the console UART, which console input
-/// reaches too) is emulated through its `Arc`.
+/// reaches too; the vGIC's distributor, which the hot trap path reaches directly) is emulated
+/// through its `Arc`.
 impl<T: EmulatedDevice> EmulatedDevice for alloc::sync::Arc<T> {
     fn name(&self) -> &str {
         T::name(self)
@@ -59,18 +60,30 @@ impl<T: EmulatedDevice> EmulatedDevice for alloc::sync::Arc<T> {
     }
 }
 
-/// The device covering `ipa`, and the offset into it.
-pub fn find(
-    devices: &[alloc::boxed::Box<dyn EmulatedDevice>],
-    ipa: u64,
-) -> Option<(&dyn EmulatedDevice, u64)> {
-    devices
-        .iter()
-        .find(|device| device.range().contains(ipa))
-        .map(|device| (device.as_ref(), ipa - device.range().base))
+/// A VM's emulated devices with their ranges beside them, so that finding the one a fault
+/// hit compares addresses without calling into each device.
+#[derive(Default)]
+pub struct Devices {
+    ranges: alloc::vec::Vec<AddressRange>,
+    devices: alloc::vec::Vec<alloc::boxed::Box<dyn EmulatedDevice>>,
+}
+
+impl Devices {
+    /// The table of `devices`.
+    pub fn new(devices: alloc::vec::Vec<alloc::boxed::Box<dyn EmulatedDevice>>) -> Self {
+        let ranges = devices.iter().map(|device| device.range()).collect();
+        Devices { ranges, devices }
+    }
+
+    /// The device covering `ipa`, and the offset into it.
+    pub fn find(&self, ipa: u64) -> Option<(&dyn EmulatedDevice, u64)> {
+        let index = self.ranges.iter().position(|range| range.contains(ipa))?;
+        Some((self.devices[index].as_ref(), ipa - self.ranges[index].base))
+    }
 }
 
 /// Narrows a loaded value to what the guest's register receives (sign extension and width).
+#[inline(always)]
 pub fn load_value(raw: u64, size: u8, sign_extend: bool, sixty_four: bool) -> u64 {
     let bits = u32::from(size) * 8;
     let mask = if bits >= 64 {
@@ -111,12 +124,15 @@ mod tests {
 
     #[test]
     fn finds_the_device_and_offset() {
-        let devices: alloc::vec::Vec<Box<dyn EmulatedDevice>> =
-            alloc::vec![Box::new(Register(AddressRange::new(0x0900_0000, 0x1000)))];
-        let (device, offset) = find(&devices, 0x0900_0018).unwrap();
+        let devices = Devices::new(alloc::vec![Box::new(Register(AddressRange::new(
+            0x0900_0000,
+            0x1000
+        )))]);
+        let (device, offset) = devices.find(0x0900_0018).unwrap();
         assert_eq!(device.name(), "register");
         assert_eq!(offset, 0x18);
-        assert!(find(&devices, 0x0900_1000).is_none());
+        assert!(devices.find(0x0900_1000).is_none());
+        assert!(devices.find(0x08ff_ffff).is_none());
     }
 
     #[test]

@@ -39,6 +39,16 @@ pub fn current_vm() -> Option<&'static Vm> {
     vms().get(id)
 }
 
+/// The VM whose guest trapped on this core (the trap paths' [`current_vm`]: the table was
+/// published before any guest ran).
+#[inline(always)]
+pub fn trapping_vm() -> Option<&'static Vm> {
+    let id = percpu::current().vm.load(Ordering::Relaxed);
+    // SAFETY: a guest traps only once one of its vCPUs was entered, which the run loop does
+    // only after `publish` completed the table (it finds its vCPUs there).
+    unsafe { VMS.get_unchecked() }.get(id)
+}
+
 /// Asks `core`'s run loop to look at what changed, interrupting its guest if one runs.
 pub fn kick(core: usize) {
     percpu::of(core).attend();

@@ -2,28 +2,94 @@
 //! guest resumes or leaves ([`Exit`]). Nothing here diverges.
 
 use super::action::{Exit, Yield};
-use super::exit::{decode_with, ExitReason, TrapFrame};
+use super::exit::{self, decode_with, ExitReason, TrapFrame};
 use super::hypercall::{dispatch, GuestContext};
 use super::inject::{inject_abort, AbortKind};
 use super::psci::{self, PsciAction};
-use super::table::current_vm;
+use super::table::{current_vm, trapping_vm};
 use super::Vm;
 use crate::arch::aarch64::{cpu, percpu, regs};
 use hypercall_abi::{encode_result, Error};
 use partition_config::OnFault;
 
-/// A trapped exception from the guest (hypercall, SMC, WFI, abort, system register).
-pub fn sync(frame: &mut TrapFrame) -> Exit {
+/// What the short way ([`fast`]) did with a guest's synchronous exception.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u64)]
+pub enum Fast {
+    /// Handled: the guest resumes past the trapping instruction.
+    ResumePast = crate::arch::aarch64::exception::RESUME_PAST,
+    /// Nothing done: [`sync`] handles it.
+    Full = 1,
+    /// An emulated device refused the access (and said so): [`sync`] applies the VM's fault
+    /// policy without repeating it.
+    Refused = 2,
+}
+
+/// The short way for the hot exits, decoded from the syndrome directly: an emulated device
+/// access and a vGIC system register. `frame` holds only x0-x18 and x30 (the vectors saved
+/// nothing else yet), so an access through another register goes the full way.
+pub fn fast(frame: &mut TrapFrame, esr: u64) -> Fast {
+    let Some(vm) = trapping_vm().filter(|vm| vm.state() != super::VmState::Stopped) else {
+        return Fast::Full;
+    };
+    match exit::class_of(esr) {
+        exit::class::DABT_LOWER => {
+            let Some(access) = exit::mmio_access(esr, regs::far_el2(), regs::hpfar_el2()) else {
+                return Fast::Full;
+            };
+            if !saved_on_the_short_way(usize::from(access.register)) {
+                return Fast::Full;
+            }
+            let offset = access.ipa.wrapping_sub(super::vgic::GUEST_GICD);
+            let result = match super::vgic::distributor(vm.id) {
+                Some(gicd) if offset < super::vgic::GUEST_GICD_SIZE => {
+                    perform(vm, gicd, offset, frame, access)
+                }
+                _ => match access_device(vm, frame, access) {
+                    Some(result) => result,
+                    None => return Fast::Full,
+                },
+            };
+            match result {
+                Ok(()) => Fast::ResumePast,
+                Err(_) => Fast::Refused,
+            }
+        }
+        exit::class::SYSREG => {
+            let iss = exit::iss_of(esr);
+            let register = super::vgic::sgi::transfer_register(iss);
+            if saved_on_the_short_way(register) && super::vgic::system_register(frame, iss) {
+                Fast::ResumePast
+            } else {
+                Fast::Full
+            }
+        }
+        _ => Fast::Full,
+    }
+}
+
+/// The registers the vectors save before [`fast`]: those a call clobbers (and XZR).
+fn saved_on_the_short_way(register: usize) -> bool {
+    register <= 18 || register >= 30
+}
+
+/// A trapped exception from the guest (hypercall, SMC, WFI, abort, system register), with the
+/// full frame, after [`fast`] returned `note` (a [`Fast`] value) without handling it.
+pub fn sync(frame: &mut TrapFrame, note: u64) -> Exit {
     // No fence check or frame bookkeeping here: a core declared failed is fenced by its own
     // overdue heartbeat interrupt, which is taken before the guest runs a single instruction
     // (physical IRQs go to EL2 whatever the guest masks), and faults are carried out by the
-    // run loop. This keeps the hypercall path short.
-    let reason = decode_with(regs::esr_el2(), || (regs::far_el2(), regs::hpfar_el2()));
+    // run loop.
+    let esr = regs::esr_el2();
     let Some(vm) = current_vm() else {
-        panic!("guest exit {reason:?} on a core without a VM");
+        unreachable_without_vm(esr)
     };
     if vm.state() == super::VmState::Stopped {
         return Exit::Yield(Yield::Attention); // another vCPU powered the VM off
+    }
+    let reason = decode_with(esr, || (regs::far_el2(), regs::hpfar_el2()));
+    if note == Fast::Refused as u64 {
+        return guest_fault(vm, frame, reason);
     }
     match reason {
         ExitReason::Hypercall { .. } => call(vm, frame),
@@ -38,58 +104,95 @@ pub fn sync(frame: &mut TrapFrame) -> Exit {
             }
             Exit::Resume
         }
-        ExitReason::Mmio(access) => emulate(vm, frame, access),
+        ExitReason::Mmio(access) => match access_device(vm, frame, access) {
+            Some(Ok(())) => {
+                frame.elr += 4;
+                Exit::Resume
+            }
+            Some(Err(_)) => guest_fault(vm, frame, reason),
+            None => outside(vm, frame, access),
+        },
         ExitReason::SystemRegister { iss } if super::vgic::system_register(frame, iss) => {
+            frame.elr += 4;
             Exit::Resume
         }
         other => guest_fault(vm, frame, other),
     }
 }
 
-/// Performs a trapped access on the emulated device at its address, or faults the guest.
-fn emulate(vm: &'static Vm, frame: &mut TrapFrame, access: super::exit::MmioAccess) -> Exit {
-    let Some((device, offset)) = super::mmio::find(&vm.devices, access.ipa) else {
-        let outside = ExitReason::DataAbort {
-            ipa: access.ipa,
-            write: access.write,
-            status: 0x07,
-        };
-        return guest_fault(vm, frame, outside);
-    };
+#[cold]
+fn unreachable_without_vm(esr: u64) -> ! {
+    panic!("guest exit (esr {esr:#x}) on a core without a VM");
+}
+
+/// Performs a trapped access on the emulated device at its address: None when there is none
+/// there, the device's refusal (traced) if it refuses.
+#[inline(always)]
+fn access_device(
+    vm: &'static Vm,
+    frame: &mut TrapFrame,
+    access: super::exit::MmioAccess,
+) -> Option<Result<(), super::mmio::MmioError>> {
+    let (device, offset) = vm.devices.find(access.ipa)?;
+    Some(perform(vm, device, offset, frame, access))
+}
+
+/// Performs `access` at `offset` into `device`, its value from or into the guest's register;
+/// a refusal is traced.
+#[inline(always)]
+fn perform<D: super::mmio::EmulatedDevice + ?Sized>(
+    vm: &'static Vm,
+    device: &D,
+    offset: u64,
+    frame: &mut TrapFrame,
+    access: super::exit::MmioAccess,
+) -> Result<(), super::mmio::MmioError> {
     let here = percpu::current();
     let accessor = super::mmio::Accessor {
         vm: vm.id,
         vcpu: here.vcpu.load(core::sync::atomic::Ordering::Relaxed),
-        core: percpu::current_id(),
+        core: here.id.load(core::sync::atomic::Ordering::Relaxed),
     };
     let register = usize::from(access.register);
     let result = if access.write {
         device.write(accessor, offset, access.size, frame.reg(register))
     } else {
-        device.read(accessor, offset, access.size).map(|raw| {
-            let value =
-                super::mmio::load_value(raw, access.size, access.sign_extend, access.sixty_four);
-            frame.set_reg(register, value);
-        })
+        match device.read(accessor, offset, access.size) {
+            Ok(raw) => {
+                let (size, sign, wide) = (access.size, access.sign_extend, access.sixty_four);
+                frame.set_reg(register, super::mmio::load_value(raw, size, sign, wide));
+                Ok(())
+            }
+            Err(error) => Err(error),
+        }
     };
-    match result {
-        Ok(()) => {
-            frame.elr += 4;
-            Exit::Resume
-        }
-        Err(error) => {
-            log::debug!(
-                "vm '{}': {} {:?} at +{offset:#x}",
-                vm.name,
-                device.name(),
-                error
-            );
-            guest_fault(vm, frame, ExitReason::Mmio(access))
-        }
+    if let Err(error) = result {
+        refused(vm, device.name(), offset, error);
     }
+    result
+}
+
+/// An access to no device: the guest's fault.
+#[cold]
+#[inline(never)]
+fn outside(vm: &'static Vm, frame: &mut TrapFrame, access: super::exit::MmioAccess) -> Exit {
+    let outside = ExitReason::DataAbort {
+        ipa: access.ipa,
+        write: access.write,
+        status: 0x07,
+    };
+    guest_fault(vm, frame, outside)
+}
+
+/// An access the device refused: said at debug level (the guest's fault follows).
+#[cold]
+#[inline(never)]
+fn refused(vm: &Vm, device: &str, offset: u64, error: super::mmio::MmioError) {
+    log::debug!("vm '{}': {device} {error:?} at +{offset:#x}", vm.name);
 }
 
 /// Answers a hypercall or a PSCI call (either conduit) in place.
+#[inline(never)]
 fn call(vm: &'static Vm, frame: &mut TrapFrame) -> Exit {
     let function = frame.x[0];
     if psci::is_psci(function) {
@@ -167,6 +270,8 @@ impl GuestContext for Caller {
 
 /// The guest did something the hypervisor does not allow or emulate: trace it and apply the
 /// VM's fault policy (reflect an abort into the guest, stop it, or restart it).
+#[cold]
+#[inline(never)]
 fn guest_fault(vm: &'static Vm, frame: &mut TrapFrame, reason: ExitReason) -> Exit {
     let (kind, address, abort) = match reason {
         ExitReason::Mmio(access) => (

@@ -96,6 +96,29 @@ fn dcache_line() -> u64 {
     4 << ((ctr >> 16) & 0xf)
 }
 
+/// Copies `length` bytes from `source` to `destination` (disjoint RAM ranges mapped at EL2),
+/// cleaning the destination to the point of coherency, 16 KiB at a time with a [`pause`]
+/// between chunks. Long: callers run it where the heartbeat goes on.
+pub fn copy_and_clean(source: u64, destination: u64, length: u64) {
+    const CHUNK: u64 = 16 << 10;
+    let mut done = 0;
+    while done < length {
+        let chunk = (length - done).min(CHUNK);
+        // SAFETY: the caller hands over two disjoint RAM ranges mapped at EL2; nothing runs in
+        // them while they are copied.
+        unsafe {
+            core::ptr::copy_nonoverlapping(
+                (source + done) as *const u8,
+                (destination + done) as *mut u8,
+                chunk as usize,
+            )
+        };
+        clean_dcache_range(destination + done, chunk);
+        pause();
+        done += chunk;
+    }
+}
+
 /// Zeroes `[start, start + length)` (both 4 KiB aligned) with DC ZVA, a cache block per
 /// instruction, and cleans it to the point of coherency, eight blocks per loop iteration;
 /// plain stores where DC ZVA is prohibited or its block is not a whole number of cache lines.

@@ -7,11 +7,23 @@ pub use crate::arch::frame::{TrapFrame, ELR_OFFSET, FRAME_SIZE, SPSR_OFFSET, X30
 /// What the layer above does with each kind of exception. Each handler gets the frame the
 /// vectors saved; when it returns, the vectors restore that frame and return to it.
 pub trait Traps {
-    /// A synchronous exception from a guest (hypercall, SMC, trapped WFI, abort, system
-    /// register).
-    extern "C" fn guest_sync(frame: &mut TrapFrame);
-    /// An interrupt while a guest ran.
-    extern "C" fn guest_irq(frame: &mut TrapFrame);
+    /// A synchronous exception from a guest, first the short way: `frame` holds only the
+    /// registers a call clobbers (x0-x18, x30; not x19-x29, ELR or SPSR), `esr` its syndrome.
+    /// Returns [`RESUME_PAST`] when handled (the guest resumes after the trapping instruction),
+    /// or any other value, having changed nothing it would not change again, for
+    /// [`Traps::guest_sync`] to take over with that value and the full frame. The guest
+    /// returns through ELR_EL2 and SPSR_EL2 as they are then: whatever takes an exception at
+    /// EL2 meanwhile must put them back (`drivers::gic::with_timer_only` does).
+    extern "C" fn guest_sync_fast(frame: &mut TrapFrame, esr: u64) -> u64;
+    /// A synchronous exception from a guest that the short way left (hypercall, SMC, trapped
+    /// WFI, abort, system register), with what [`Traps::guest_sync_fast`] returned.
+    extern "C" fn guest_sync(frame: &mut TrapFrame, note: u64);
+    /// An interrupt while a guest ran, with only the registers a call clobbers saved (as for
+    /// [`Traps::guest_sync_fast`]): true when the guest must leave ([`Traps::guest_irq_leave`]
+    /// follows with the full frame), false when it resumes.
+    extern "C" fn guest_irq(frame: &mut TrapFrame) -> bool;
+    /// The guest interrupted by [`Traps::guest_irq`] leaves; `frame` is complete.
+    extern "C" fn guest_irq_leave(frame: &mut TrapFrame);
     /// An SError from a guest.
     extern "C" fn guest_serror(frame: &mut TrapFrame);
     /// An exception from AArch32, or an FIQ: not supported.
@@ -34,9 +46,8 @@ macro_rules! exception_vectors {
     ($traps:ty) => {
         core::arch::global_asm!(
             r#"
-.macro SAVE_FRAME
-    sub     sp, sp, #{frame}
-    stp     x0, x1, [sp, #0]
+// The registers a call clobbers (x0 and x1 are saved already), and back.
+.macro SAVE_CALL_CLOBBERED
     stp     x2, x3, [sp, #16]
     stp     x4, x5, [sp, #32]
     stp     x6, x7, [sp, #48]
@@ -45,16 +56,44 @@ macro_rules! exception_vectors {
     stp     x12, x13, [sp, #96]
     stp     x14, x15, [sp, #112]
     stp     x16, x17, [sp, #128]
-    stp     x18, x19, [sp, #144]
+    str     x18, [sp, #144]
+    str     x30, [sp, #{x30}]
+.endm
+.macro RESTORE_CALL_CLOBBERED_AND_RETURN
+    ldp     x0, x1, [sp, #0]
+    ldp     x2, x3, [sp, #16]
+    ldp     x4, x5, [sp, #32]
+    ldp     x6, x7, [sp, #48]
+    ldp     x8, x9, [sp, #64]
+    ldp     x10, x11, [sp, #80]
+    ldp     x12, x13, [sp, #96]
+    ldp     x14, x15, [sp, #112]
+    ldp     x16, x17, [sp, #128]
+    ldr     x18, [sp, #144]
+    ldr     x30, [sp, #{x30}]
+    add     sp, sp, #{frame}
+    eret
+.endm
+// The rest of the frame once SAVE_CALL_CLOBBERED ran (x0-x3 free).
+.macro SAVE_REST
+    str     x19, [sp, #152]
     stp     x20, x21, [sp, #160]
     stp     x22, x23, [sp, #176]
     stp     x24, x25, [sp, #192]
     stp     x26, x27, [sp, #208]
     stp     x28, x29, [sp, #224]
-    mrs     x0, elr_el2
-    mrs     x1, spsr_el2
-    stp     x30, x0, [sp, #{x30}]
-    str     x1, [sp, #{spsr}]
+    mrs     x2, elr_el2
+    mrs     x3, spsr_el2
+    str     x2, [sp, #{elr}]
+    str     x3, [sp, #{spsr}]
+.endm
+
+// The whole frame.
+.macro SAVE_FRAME
+    sub     sp, sp, #{frame}
+    stp     x0, x1, [sp, #0]
+    SAVE_CALL_CLOBBERED
+    SAVE_REST
 .endm
 
 .macro VECTOR handler
@@ -77,8 +116,20 @@ kairos_el2_vectors:
     VECTOR {hyp_irq}
     VECTOR {hyp_unexpected}
     VECTOR {hyp_serror}
-    VECTOR {guest_sync}         // lower EL, AArch64
-    VECTOR {guest_irq}
+    // Lower EL, AArch64, synchronous: the null hypercall (VERSION by HVC) is answered here
+    // without Rust; everything else goes the short way first.
+    .balign 0x80
+    sub     sp, sp, #{frame}
+    stp     x0, x1, [sp, #0]
+    mrs     x1, esr_el2
+    lsr     x1, x1, #26
+    cmp     x1, #{hvc_class}
+    b.eq    kairos_fast_hypercall
+    b       kairos_guest_sync
+    .balign 0x80                // lower EL, AArch64, IRQ
+    sub     sp, sp, #{frame}
+    stp     x0, x1, [sp, #0]
+    b       kairos_guest_irq
     VECTOR {guest_unsupported}
     VECTOR {guest_serror}
     VECTOR {guest_unsupported}  // lower EL, AArch32: not supported
@@ -86,29 +137,65 @@ kairos_el2_vectors:
     VECTOR {guest_unsupported}
     VECTOR {guest_unsupported}
 
+// A guest's synchronous exception: the short way with the call-clobbered registers saved;
+// what it does not handle goes to the full handler with the whole frame.
+kairos_guest_sync:
+    SAVE_CALL_CLOBBERED
+    mov     x0, sp
+    mrs     x1, esr_el2
+    bl      {guest_sync_fast}
+    cbnz    x0, 1f
+    mrs     x1, elr_el2
+    add     x1, x1, #4
+    msr     elr_el2, x1
+    RESTORE_CALL_CLOBBERED_AND_RETURN
+1:  mov     x1, x0
+    SAVE_REST
+    mov     x0, sp
+    bl      {guest_sync}
+    b       kairos_restore_frame
+
+// A guest's interrupt: handled with the call-clobbered registers saved; a guest that must
+// leave gets its whole frame saved first.
+kairos_guest_irq:
+    SAVE_CALL_CLOBBERED
+    mov     x0, sp
+    bl      {guest_irq}
+    cbnz    w0, 1f
+    RESTORE_CALL_CLOBBERED_AND_RETURN
+1:  SAVE_REST
+    mov     x0, sp
+    bl      {guest_irq_leave}
+    b       kairos_restore_frame
+
+// HVC with x0 = the VERSION function: x0 = success, x1-x3 = the ABI's version, the other
+// registers as they were (only x0-x3 were touched). Any other HVC goes the full way.
+kairos_fast_hypercall:
+    mov     x1, #{version_function}
+    cmp     x0, x1
+    b.ne    1f
+    mov     x0, #0
+    mov     x1, #{version_major}
+    mov     x2, #{version_minor}
+    mov     x3, #0
+    add     sp, sp, #{frame}
+    eret
+1:  ldr     x1, [sp, #8]
+    b       kairos_guest_sync
+
 .global kairos_restore_frame
 kairos_restore_frame:
+    ldr     x0, [sp, #{elr}]
     ldr     x1, [sp, #{spsr}]
-    ldp     x30, x0, [sp, #{x30}]
     msr     elr_el2, x0
     msr     spsr_el2, x1
-    ldp     x0, x1, [sp, #0]
-    ldp     x2, x3, [sp, #16]
-    ldp     x4, x5, [sp, #32]
-    ldp     x6, x7, [sp, #48]
-    ldp     x8, x9, [sp, #64]
-    ldp     x10, x11, [sp, #80]
-    ldp     x12, x13, [sp, #96]
-    ldp     x14, x15, [sp, #112]
-    ldp     x16, x17, [sp, #128]
-    ldp     x18, x19, [sp, #144]
+    ldr     x19, [sp, #152]
     ldp     x20, x21, [sp, #160]
     ldp     x22, x23, [sp, #176]
     ldp     x24, x25, [sp, #192]
     ldp     x26, x27, [sp, #208]
     ldp     x28, x29, [sp, #224]
-    add     sp, sp, #{frame}
-    eret
+    RESTORE_CALL_CLOBBERED_AND_RETURN
 
 // Enters a guest: x0 = TrapFrame to load, x1 = top of this core's stack (everything on it is
 // abandoned).
@@ -149,17 +236,34 @@ kairos_call_on_stack:
             x30 = const $crate::arch::aarch64::exception::X30_OFFSET,
             elr = const $crate::arch::aarch64::exception::ELR_OFFSET,
             spsr = const $crate::arch::aarch64::exception::SPSR_OFFSET,
+            hvc_class = const $crate::arch::aarch64::exception::HVC64_CLASS,
+            version_function = const $crate::arch::aarch64::exception::VERSION_FUNCTION,
+            version_major = const $crate::arch::aarch64::exception::VERSION_MAJOR,
+            version_minor = const $crate::arch::aarch64::exception::VERSION_MINOR,
             hyp_unexpected = sym <$traps as $crate::arch::aarch64::exception::Traps>::hypervisor_unexpected,
             hyp_sync = sym <$traps as $crate::arch::aarch64::exception::Traps>::hypervisor_sync,
             hyp_irq = sym <$traps as $crate::arch::aarch64::exception::Traps>::hypervisor_irq,
             hyp_serror = sym <$traps as $crate::arch::aarch64::exception::Traps>::hypervisor_serror,
+            guest_sync_fast = sym <$traps as $crate::arch::aarch64::exception::Traps>::guest_sync_fast,
             guest_sync = sym <$traps as $crate::arch::aarch64::exception::Traps>::guest_sync,
             guest_irq = sym <$traps as $crate::arch::aarch64::exception::Traps>::guest_irq,
+            guest_irq_leave = sym <$traps as $crate::arch::aarch64::exception::Traps>::guest_irq_leave,
             guest_unsupported = sym <$traps as $crate::arch::aarch64::exception::Traps>::guest_unsupported,
             guest_serror = sym <$traps as $crate::arch::aarch64::exception::Traps>::guest_serror,
         );
     };
 }
+
+/// What [`Traps::guest_sync_fast`] returns for an exception it handled.
+pub const RESUME_PAST: u64 = 0;
+/// ESR_EL2.EC of an HVC from AArch64 (the vectors' fast path tests it).
+pub const HVC64_CLASS: u64 = 0x16;
+/// The VERSION hypercall's function id, answered by the vectors themselves.
+pub const VERSION_FUNCTION: u64 = hypercall_abi::Function::Version.id() as u64;
+/// What VERSION answers in x1 and x2.
+pub const VERSION_MAJOR: u64 = hypercall_abi::ABI_VERSION_MAJOR;
+/// See [`VERSION_MAJOR`].
+pub const VERSION_MINOR: u64 = hypercall_abi::ABI_VERSION_MINOR;
 
 extern "C" {
     fn kairos_el2_vectors();

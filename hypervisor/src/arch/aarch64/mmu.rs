@@ -110,20 +110,17 @@ pub fn build_final_table(ram: &[AddressRange]) -> PageTable {
     let mut table = PageTable::new(Regime::El2);
     let space = 1u64 << crate::mm::pagetable::INPUT_BITS;
     let limit = space.min(1u64 << physical_address_bits(physical_address_range_code()));
-    table
-        .map(0, 0, limit, MemoryKind::Device, Access::ReadWrite)
-        .ok();
+    if let Err(error) = table.map(0, 0, limit, MemoryKind::Device, Access::ReadWrite) {
+        log::error!("EL2 map: device space [0, {limit:#x}) not mapped: {error:?}");
+    }
     for region in ram {
         let base = (region.base + 0x1f_ffff) & !0x1f_ffff;
         let end = region.end().min(limit) & !0x1f_ffff;
         if end > base {
-            let _ = table.map(
-                base,
-                base,
-                end - base,
-                MemoryKind::Normal,
-                Access::ReadWriteExecute,
-            );
+            let (kind, access) = (MemoryKind::Normal, Access::ReadWriteExecute);
+            if let Err(error) = table.map(base, base, end - base, kind, access) {
+                log::error!("EL2 map: RAM [{base:#x}, {end:#x}) not mapped normal: {error:?}");
+            }
         }
     }
     table

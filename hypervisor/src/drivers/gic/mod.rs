@@ -157,12 +157,23 @@ pub fn with_timer_only<R>(work: impl FnOnce() -> R) -> R {
         return work();
     };
     gic.set_priority_mask(LONG_WORK_MASK);
+    // An interrupt taken in the window overwrites ELR_EL2 and SPSR_EL2: keep those of the
+    // exception being handled (a guest's trap on the short way returns through them).
+    let (elr, spsr): (u64, u64);
+    // SAFETY: reading ELR_EL2 and SPSR_EL2 has no side effects.
+    unsafe {
+        core::arch::asm!("mrs {}, elr_el2", "mrs {}, spsr_el2", out(reg) elr, out(reg) spsr,
+            options(nomem, nostack))
+    };
     // SAFETY: unmasking IRQs at EL2 lets the timer interrupt (the only one the priority mask
     // passes) be taken through the EL2 vectors; see above.
     unsafe { core::arch::asm!("msr daifclr, #2", "isb", options(nomem, nostack)) };
     let result = work();
-    // SAFETY: masks IRQs again; nothing else changes.
-    unsafe { core::arch::asm!("msr daifset, #2", "isb", options(nomem, nostack)) };
+    // SAFETY: masks IRQs again and puts back the return state read above.
+    unsafe {
+        core::arch::asm!("msr daifset, #2", "isb", "msr elr_el2, {}", "msr spsr_el2, {}",
+            in(reg) elr, in(reg) spsr, options(nomem, nostack))
+    };
     gic.set_priority_mask(OPEN_MASK);
     result
 }

@@ -174,7 +174,18 @@ pub fn ich_lr(index: usize) -> u64 {
 }
 
 /// Writes ICH_LR<index>_EL2 (index < 16).
+#[inline]
 pub fn set_ich_lr(index: usize, value: u64) {
+    if index == 0 {
+        // The one an interrupt usually finds free: no jump through the table below.
+        msr!("S3_4_C12_C12_0", value);
+        return;
+    }
+    set_ich_lr_indexed(index, value);
+}
+
+#[inline(never)]
+fn set_ich_lr_indexed(index: usize, value: u64) {
     match index {
         0 => msr!("S3_4_C12_C12_0", value),
         1 => msr!("S3_4_C12_C12_1", value),

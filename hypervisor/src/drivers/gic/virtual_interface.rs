@@ -98,6 +98,7 @@ impl VirtualInterface {
     }
 
     /// Writes list register `index`, raw.
+    #[inline]
     pub fn write_lr(&self, index: usize, value: u64) {
         match self {
             VirtualInterface::V2 { gich, .. } => gich.lr[index].set(value as u32),
@@ -106,6 +107,7 @@ impl VirtualInterface {
     }
 
     /// One bit per list register that holds no interrupt.
+    #[inline]
     pub fn empty(&self) -> u64 {
         match self {
             VirtualInterface::V2 { gich, count } => {

@@ -36,6 +36,7 @@ pub trait Backend: Send + Sync {
 
 /// Puts `irq` into vCPU `vcpu`'s list registers if it runs here, else queues it and kicks its
 /// core.
+#[inline]
 pub fn deliver<B: Backend>(vgic: &Vgic, backend: &B, vcpu: usize, irq: VirtualIrq) -> Outcome {
     let core = vgic.core_of(vcpu);
     let mut queue = vgic.vcpu(vcpu).queue.lock();
@@ -63,6 +64,7 @@ fn owner(vgic: &Vgic, intid: u32, vcpu: usize) -> Option<usize> {
 
 /// Makes a software interrupt pending (an SGI from `source`, a written ISPENDR bit, an
 /// emulated device's SPI): delivered now if deliverable, else latched.
+#[inline]
 pub fn raise<B: Backend>(vgic: &Vgic, backend: &B, intid: u32, vcpu: usize, source: u8) {
     let Some(target) = owner(vgic, intid, vcpu) else {
         return latch(vgic, intid, vcpu);

@@ -74,10 +74,29 @@ impl<B: Backend> EmulatedDevice for Distributor<B> {
         AddressRange::new(GUEST_GICD, GUEST_GICD_SIZE)
     }
 
+    #[inline]
     fn read(&self, accessor: Accessor, offset: u64, size: u8) -> Result<u64, MmioError> {
         if (offset, size) == (0x004, 4) {
             return Ok(u64::from(self.type_register)); // read by every driver: the short way
         }
+        self.read_register(accessor, offset, size)
+    }
+
+    fn write(
+        &self,
+        accessor: Accessor,
+        offset: u64,
+        size: u8,
+        value: u64,
+    ) -> Result<(), MmioError> {
+        self.write_register(accessor, offset, size, value)
+    }
+}
+
+impl<B: Backend> Distributor<B> {
+    /// A read of any register but GICD_TYPER.
+    #[inline(never)]
+    fn read_register(&self, accessor: Accessor, offset: u64, size: u8) -> Result<u64, MmioError> {
         let vgic = &self.vgic;
         let access = self.access(accessor);
         let value = match decode(vgic.version, offset, size).map_err(|_| MmioError::Unsupported)? {
@@ -118,7 +137,9 @@ impl<B: Backend> EmulatedDevice for Distributor<B> {
         Ok(value)
     }
 
-    fn write(
+    /// A write of any register.
+    #[inline(never)]
+    fn write_register(
         &self,
         accessor: Accessor,
         offset: u64,

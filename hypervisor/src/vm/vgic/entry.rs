@@ -18,6 +18,9 @@ use alloc::{boxed::Box, sync::Arc, vec::Vec};
 use core::sync::atomic::Ordering::Relaxed;
 
 static VGICS: [spin::Once<Arc<Vgic>>; MAX_CPUS] = [const { spin::Once::new() }; MAX_CPUS];
+/// Each VM's distributor, reachable without searching its device list (the hot trap path).
+static DISTRIBUTORS: [spin::Once<Arc<Distributor<Hardware>>>; MAX_CPUS] =
+    [const { spin::Once::new() }; MAX_CPUS];
 
 /// The emulated GIC devices of VM `vm` (built from `config`, plus `virtual_spis`: the SPIs of
 /// its emulated devices, with no physical line behind them), to add to its device list.
@@ -65,8 +68,9 @@ pub fn devices(
             .for_each(|&intid| vgic.claim_virtual_spi(intid));
         Arc::new(vgic)
     });
-    let mut devices: Vec<Box<dyn EmulatedDevice>> =
-        alloc::vec![Box::new(Distributor::new(vgic.clone(), Hardware))];
+    let distributor =
+        DISTRIBUTORS[vm].call_once(|| Arc::new(Distributor::new(vgic.clone(), Hardware)));
+    let mut devices: Vec<Box<dyn EmulatedDevice>> = alloc::vec![Box::new(distributor.clone())];
     if version == Version::V3 {
         devices.push(Box::new(Redistributors::new(vgic.clone(), Hardware)));
     }
@@ -106,6 +110,11 @@ pub fn stage2_mappings() -> Vec<(u64, u64, u64)> {
     }
 }
 
+/// The distributor of VM `vm` (also among its devices), once its devices were built.
+pub fn distributor(vm: usize) -> Option<&'static Distributor<Hardware>> {
+    DISTRIBUTORS.get(vm)?.get().map(|distributor| &**distributor)
+}
+
 /// The virtual GIC of VM `vm`, once its devices were built.
 pub fn of(vm: usize) -> Option<&'static Arc<Vgic>> {
     VGICS.get(vm)?.get()
@@ -140,6 +149,7 @@ pub enum Handled {
 /// interrupts of its vCPU), refills the list registers (kick, maintenance), runs the
 /// hypervisor timer, or masks it. Called from the IRQ vectors (one interrupt per exception;
 /// another pending one traps again at once) and from waits.
+#[inline(always)]
 pub fn handle_irq() -> Handled {
     let Some(gic) = gic::get() else {
         return Handled::Nothing;
@@ -147,16 +157,27 @@ pub fn handle_irq() -> Handled {
     let Some(interrupt) = gic.acknowledge() else {
         return Handled::Nothing;
     };
-    let intid = interrupt.intid;
     let here = local();
     if let Some((vgic, vcpu)) = here {
-        let value = delivery::forward(vgic, vcpu, intid);
+        let value = delivery::forward(vgic, vcpu, interrupt.intid);
         if value != 0 {
             gic.priority_drop(interrupt); // stays active until the guest deactivates it (HW bit)
             list(vgic, vcpu, value);
             return Handled::ForGuest;
         }
     }
+    handle_own(gic, interrupt, here)
+}
+
+/// An interrupt that is not a guest's: a kick or maintenance (refill the list registers), the
+/// hypervisor's timer, or one masked because it is not wanted now.
+#[inline(never)]
+fn handle_own(
+    gic: &'static gic::Gic,
+    interrupt: gic::Acknowledged,
+    here: Option<(&'static Vgic, usize)>,
+) -> Handled {
+    let intid = interrupt.intid;
     let handled = if intid == KICK_SGI || intid == gic::maintenance_intid() {
         if let Some((vgic, vcpu)) = here {
             if PPI_RESYNC[percpu::current_id()].swap(false, Relaxed) {
@@ -184,14 +205,21 @@ pub fn handle_irq() -> Handled {
 
 /// Puts list-register `value` (a physical interrupt, HW bit set) into a free list register
 /// of this core, or through the queue when none is free.
+#[inline(always)]
 fn list(vgic: &Vgic, vcpu: usize, value: u64) {
     let interface = gic::virtual_interface().expect("checked when the VM's vGIC was built");
     let free = interface.empty();
     if free != 0 {
         interface.write_lr(free.trailing_zeros() as usize, value);
     } else {
-        delivery::deliver(vgic, &Hardware, vcpu, vgic.format().decode(value).irq);
+        queue(vgic, vcpu, value);
     }
+}
+
+/// No list register is free: `value` waits in the vCPU's queue.
+#[inline(never)]
+fn queue(vgic: &Vgic, vcpu: usize, value: u64) {
+    delivery::deliver(vgic, &Hardware, vcpu, vgic.format().decode(value).irq);
 }
 
 /// A trapped WFI (`frame`: the vCPU's registers, PC past the WFI): returns once this vCPU has
@@ -242,7 +270,8 @@ fn cntvoff() -> u64 {
     value
 }
 
-/// A trapped MSR/MRS: handles the guest's SGI register writes (GICv3); false for any other.
+/// A trapped MSR/MRS: handles the guest's SGI register writes (GICv3); false, having done
+/// nothing, for any other. The caller moves the guest past the instruction.
 pub fn system_register(frame: &mut TrapFrame, iss: u32) -> bool {
     let Some((vgic, vcpu)) = local().filter(|_| sgi::is_sgi_write(iss)) else {
         return false;
@@ -253,7 +282,6 @@ pub fn system_register(frame: &mut TrapFrame, iss: u32) -> bool {
         vgic.vcpu_count(),
     );
     raise_sgi(vgic, &Hardware, request, vcpu);
-    frame.elr += 4;
     true
 }
 

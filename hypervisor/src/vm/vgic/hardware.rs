@@ -32,6 +32,7 @@ impl ListRegisters for HardwareLrs {
     fn read(&self, index: usize) -> Entry {
         self.format.decode(self.interface.read_lr(index))
     }
+    #[inline]
     fn write(&mut self, index: usize, entry: Entry) {
         self.interface.write_lr(index, self.format.encode(&entry));
     }

@@ -145,12 +145,20 @@ impl<B: Backend> Access<'_, B> {
 
     /// Writes `size` priority bytes from interrupt `first` (5 priority bits are kept).
     pub fn write_priority(&self, first: u32, size: u8, value: u64) {
-        for intid in (first..first + u32::from(size)).filter(|&intid| self.vgic.owns(intid)) {
-            if let Some(bank) = self.vgic.bank(intid, self.vcpu) {
-                let byte = (value >> (8 * (intid - first))) as u8 & 0xf8;
-                if bank.priority[(intid % 32) as usize].swap(byte, Relaxed) != byte {
-                    delivery::refresh_list_register(self.vgic, intid, self.vcpu);
-                }
+        // The bytes of one access lie in one bank of 32 (accesses are size-aligned): look it
+        // and its owned interrupts up once.
+        let Some(bank) = self.vgic.bank(first, self.vcpu) else {
+            return;
+        };
+        let owned = self.vgic.owned_mask((first / 32) as usize) >> (first % 32);
+        for byte_index in 0..u32::from(size) {
+            if owned & (1 << byte_index) == 0 || first + byte_index > super::state::MAX_INTID {
+                continue;
+            }
+            let intid = first + byte_index;
+            let byte = (value >> (8 * byte_index)) as u8 & 0xf8;
+            if bank.priority[(intid % 32) as usize].swap(byte, Relaxed) != byte {
+                delivery::refresh_list_register(self.vgic, intid, self.vcpu);
             }
         }
     }

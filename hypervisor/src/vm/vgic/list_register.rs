@@ -88,6 +88,7 @@ pub enum Format {
 
 impl Format {
     /// The register value for `entry`.
+    #[inline]
     pub fn encode(self, entry: &Entry) -> u64 {
         let irq = &entry.irq;
         match self {

@@ -53,14 +53,10 @@ pub fn decode_sgir(value: u32, sender: usize, vcpus: usize) -> Option<SgiRequest
 /// The SGI-generating system registers, as ESR_EL2 ISS of a trapped MSR (EC 0x18) names them:
 /// Op0 [21:20], Op2 [19:17], Op1 [16:14], CRn [13:10], Rt [9:5], CRm [4:1], read [0].
 pub fn is_sgi_write(iss: u32) -> bool {
-    let without_register = iss & !(0x1f << 5);
-    let sgi1r = 3 << 20 | 5 << 17 | 12 << 10 | 11 << 1; // S3_0_C12_C11_5, a write
-    [
-        sgi1r,
-        sgi1r ^ (5 << 17) ^ (6 << 17),
-        sgi1r ^ (5 << 17) ^ (7 << 17),
-    ]
-    .contains(&without_register)
+    const SGI1R: u32 = 3 << 20 | 5 << 17 | 12 << 10 | 11 << 1; // S3_0_C12_C11_5, a write
+    const ASGI1R: u32 = SGI1R ^ (5 << 17) ^ (6 << 17);
+    const SGI0R: u32 = SGI1R ^ (5 << 17) ^ (7 << 17);
+    matches!(iss & !(0x1f << 5), SGI1R | ASGI1R | SGI0R)
 }
 
 /// The general-purpose register a trapped MSR reads (31 = XZR).

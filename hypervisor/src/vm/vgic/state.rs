@@ -72,7 +72,7 @@ pub struct VcpuState {
 }
 
 /// Most SPIs a VM may own (INTIDs 32-1019).
-const MAX_INTID: u32 = 1019;
+pub(super) const MAX_INTID: u32 = 1019;
 /// Target value meaning "no vCPU".
 pub const NO_TARGET: usize = usize::MAX;
 
@@ -299,6 +299,7 @@ impl Vgic {
     }
 
     /// True when `intid` may be signalled to vCPU `vcpu`: enabled, its group enabled.
+    #[inline]
     pub fn deliverable(&self, intid: u32, vcpu: usize) -> bool {
         let Some(bank) = self.bank(intid, vcpu) else {
             return false;
