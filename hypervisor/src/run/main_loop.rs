@@ -350,13 +350,17 @@ fn runnable(state: &State) -> bool {
     !matches!(state, State::Off | State::Reboot)
 }
 
-/// A migrant is held until its planned instant: it lands the restore bound before it, and its
-/// entry waits for the instant itself (in a slot: only if the slot, ending at `slot_end`,
-/// reaches past the planned instant). `Some(until)` while it must wait.
+/// With `kairos,resume = "planned"`, a migrant is held until its planned instant: it lands the
+/// restore bound before it, and its entry waits for the instant itself (in a slot: only if the
+/// slot, ending at `slot_end`, reaches past the planned instant). `Some(until)` while it must
+/// wait. With `"asap"` nothing is held.
 fn held(state: &State, now: u64, slot_end: u64) -> Option<u64> {
     let State::Arriving(arrival) = state else {
         return None;
     };
+    if !crate::migration::arrival::held_to_plan() {
+        return None;
+    }
     let resume = cpu::ns_to_ticks(arrival.moving.resume_at_ns);
     let land = cpu::ns_to_ticks(
         arrival
