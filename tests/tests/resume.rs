@@ -35,11 +35,19 @@ fn asap_comes_back_earlier_and_never_misses_more_than_planned() {
             .run_and_check();
         let (planned_done, asap_done) = (done(&planned), done(&asap));
         assert!(!asap_done.is_empty(), "{name}: a migration happened");
-        assert_eq!(planned_done.len(), asap_done.len(), "{name}: the same moves");
+        assert_eq!(
+            planned_done.len(),
+            asap_done.len(),
+            "{name}: the same moves"
+        );
         for (held, early) in planned_done.iter().zip(&asap_done) {
             assert_eq!(held["resume_mode"], "planned", "{name}: {held}");
             assert_eq!(early["resume_mode"], "asap", "{name}: {early}");
-            assert_eq!(number(held, "early_ns"), 0, "{name}: held to the instant: {held}");
+            assert_eq!(
+                number(held, "early_ns"),
+                0,
+                "{name}: held to the instant: {held}"
+            );
             assert_eq!(number(held, "late_ns"), 0, "{name}: {held}");
             assert_eq!(number(early, "late_ns"), 0, "{name}: {early}");
             assert!(
@@ -59,5 +67,8 @@ fn asap_comes_back_earlier_and_never_misses_more_than_planned() {
             fewer += 1;
         }
     }
-    assert!(fewer > 0, "asap spares some predicted miss in at least one config");
+    assert!(
+        fewer > 0,
+        "asap spares some predicted miss in at least one config"
+    );
 }
