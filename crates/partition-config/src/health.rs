@@ -156,28 +156,18 @@ pub fn read(
             config.miss_threshold = count as u32;
         }
         MIGRATION => {
-            config.migration = match cells::string(value)? {
-                "in-place" => MigrationMode::InPlace,
-                "copy" => MigrationMode::Copy,
-                other => {
-                    return Err(ErrorKind::UnknownValue {
-                        value: other.into(),
-                        allowed: &["in-place", "copy"],
-                    })
-                }
-            };
+            config.migration = one_of(
+                value,
+                &["in-place", "copy"],
+                [MigrationMode::InPlace, MigrationMode::Copy],
+            )?;
         }
         RESUME => {
-            config.resume = match cells::string(value)? {
-                "asap" => ResumeMode::Asap,
-                "planned" => ResumeMode::Planned,
-                other => {
-                    return Err(ErrorKind::UnknownValue {
-                        value: other.into(),
-                        allowed: &["asap", "planned"],
-                    })
-                }
-            };
+            config.resume = one_of(
+                value,
+                &["asap", "planned"],
+                [ResumeMode::Asap, ResumeMode::Planned],
+            )?;
         }
         FAULT_PLAN => {
             let cells = cells::u32_list(value)?;
@@ -215,4 +205,20 @@ pub fn read(
         _ => {}
     }
     Ok(())
+}
+
+/// The mode a string property names: `modes[i]` for `names[i]`, else an error listing them.
+fn one_of<T: Copy, const N: usize>(
+    value: &[u8],
+    names: &'static [&'static str; N],
+    modes: [T; N],
+) -> Result<T, ErrorKind> {
+    let text = cells::string(value)?;
+    match names.iter().position(|name| *name == text) {
+        Some(index) => Ok(modes[index]),
+        None => Err(ErrorKind::UnknownValue {
+            value: text.into(),
+            allowed: names,
+        }),
+    }
 }
