@@ -113,9 +113,14 @@ fn stop_orphans(me: usize, why: Refusal) {
     }
 }
 
-/// Wakes the targets of the committed decisions (first: their moves are timed), then traces
-/// the decisions and stops the VMs that stay.
+/// Notes each decision for the end-of-run table, wakes the targets of the committed decisions
+/// (before tracing: their moves are timed; after the notes: a target that resumes its VM at
+/// once fills in the note's measured downtime), then traces the decisions and stops the VMs
+/// that stay.
 fn carry_out(outcome: &Outcome, decide_ns: u64) {
+    for decided in &outcome.decided {
+        note(decided);
+    }
     for decided in &outcome.decided {
         if let Placement::Move { moving, .. } = decided.decision.placement {
             crate::vm::table::kick(moving.to);
@@ -131,27 +136,33 @@ fn carry_out(outcome: &Outcome, decide_ns: u64) {
         }
         crate::console::emit(event.u64("decide_ns", decide_ns));
         log::info!("{policy}");
-        summary::record(summary::Row {
-            core: decided.fault.failed_core,
-            vm: vm.id,
-            name: vm.name.clone(),
-            affordable: policy.affordable,
-            predicted: policy.downtime.total,
-            measured: None,
-            predicted_misses: policy.predicted_misses.as_ref().map(|m| m.iter().sum()),
-            misses_before: vm.realtime.misses(),
-            outcome: match policy.target {
-                Target::Spare(core) => alloc::format!("moved to spare core {core}"),
-                Target::Shared { core, budget } => alloc::format!(
-                    "shares core {core} ({} of every {} us)",
-                    budget.0 / 1000,
-                    budget.1 / 1000
-                ),
-                Target::Stop => alloc::format!("stopped: {}", policy.reason),
-            },
-        });
         if decided.decision.placement == Placement::Stop {
             super::stop_vm(vm, "not_migrated", log::Level::Warn);
         }
     }
+}
+
+/// The end-of-run table's row of one decision.
+fn note(decided: &failover::decide::Decided) {
+    let policy = &decided.policy;
+    let vm = &vms()[policy.vm];
+    summary::record(summary::Row {
+        core: decided.fault.failed_core,
+        vm: vm.id,
+        name: vm.name.clone(),
+        affordable: policy.affordable,
+        predicted: policy.downtime.total,
+        measured: None,
+        predicted_misses: policy.predicted_misses.as_ref().map(|m| m.iter().sum()),
+        misses_before: vm.realtime.misses(),
+        outcome: match policy.target {
+            Target::Spare(core) => alloc::format!("moved to spare core {core}"),
+            Target::Shared { core, budget } => alloc::format!(
+                "shares core {core} ({} of every {} us)",
+                budget.0 / 1000,
+                budget.1 / 1000
+            ),
+            Target::Stop => alloc::format!("stopped: {}", policy.reason),
+        },
+    });
 }
