@@ -1,6 +1,6 @@
-//! Target cores: the lowest-id spare core (each used once), and the healthy cores whose cyclic
-//! [`Frame`] can take the migrant's slot; the plan predicts the misses of each option it
-//! considers and takes the fewest ([`crate::plan`]).
+//! Target cores: the lowest-id spare core (each used once), and the lowest-id healthy core
+//! whose cyclic [`Frame`] can take the migrant's slot; the plan predicts the misses of each
+//! option it considers and takes the fewest ([`crate::plan`]).
 //!
 //! A slot supplies `theta` of processor every `pi`, which a periodic resource of the Shin and
 //! Lee (2003) model guarantees at least as well as any phase of it: the VM needs
@@ -124,8 +124,9 @@ impl<'a> Hosts<'a> {
     }
 
     /// Where VM `vm` (task set `set`) can go now, without committing: the lowest spare core
-    /// if any; then, when there is no spare or `shared_too`, every core whose frame can take
-    /// it (one placement per core, ascending core id). Empty when it fits nowhere.
+    /// if any; then, when there is no spare or `shared_too`, the lowest core whose frame can
+    /// take it (one shared-core search, the cost `Platform::decide_shared` bounds). Empty when
+    /// it fits nowhere.
     pub fn options(
         &mut self,
         vm: usize,
@@ -175,6 +176,7 @@ impl<'a> Hosts<'a> {
                     theta,
                     fresh,
                 });
+                break;
             }
         }
         options

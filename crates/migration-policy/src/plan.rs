@@ -15,8 +15,8 @@ use rt_analysis::Time;
 pub enum TargetChoice {
     /// Kairos's policy: VMs in ascending order of their latest safe resume instant `s + A`;
     /// each to the option with the fewest predicted misses, then the shortest downtime, among
-    /// the lowest spare and, when the VM's memory would be copied to a spare, every core that
-    /// can share its frame with it (docs/method.md, "Order, verdict, target").
+    /// the lowest spare and, when the VM's memory would be copied to a spare, the lowest core
+    /// that can share its frame with it (docs/method.md, "Order, verdict, target").
     FewestMisses,
     /// A policy that ignores `A`, for comparison: VMs in id order, each to the lowest spare
     /// core, else the lowest core that can share.

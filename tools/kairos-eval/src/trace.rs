@@ -174,9 +174,17 @@ impl FaultRecord {
                     == self.obs_tasks.get(task).copied().unwrap_or(0)
             })
     }
-    /// Ready on the target over the predicted downtime, both counted from the failed core's
-    /// last heartbeat (the prediction's own origin: the fault instant in the period after it
-    /// is unknown to the detector).
+    /// Back on the target (resumed) over the predicted downtime, both counted from the failed
+    /// core's last heartbeat (the prediction's own origin: the fault instant in the period
+    /// after it is unknown to the detector). With `asap` the VM resumes when it is ready, or
+    /// at its first slot on a shared core.
+    pub fn resumed_over_predicted(&self) -> Option<f64> {
+        let beat = self.last_beat_ns?;
+        let resumed = self.fault_at_ns? + self.d_meas_ns?;
+        Some(resumed.saturating_sub(beat) as f64 / self.d_pred_ns as f64)
+    }
+    /// Prepared on the target (memory and vCPU in place, maybe before its slot) over the
+    /// predicted downtime, both from the last heartbeat.
     pub fn ready_over_predicted(&self) -> Option<f64> {
         let beat = self.last_beat_ns?;
         let ready = self.fault_at_ns? + self.ready_ns?;
@@ -197,6 +205,12 @@ impl FaultRecord {
 /// Builds the per-fault records of one run. Also returns the number of injected faults and
 /// how many of them were detected.
 pub fn faults(events: &[Event]) -> crate::Result<(Vec<FaultRecord>, usize, usize)> {
+    // In time order, not line order: a target that resumes its VM at once may print its
+    // migration_done before the decider has printed the decision.
+    let mut sorted: Vec<&Event> = events.iter().collect();
+    sorted.sort_by_key(|e| e.t_ns);
+    let events: Vec<Event> = sorted.into_iter().cloned().collect();
+    let events = &events[..];
     let mut injected: BTreeMap<u64, u64> = BTreeMap::new();
     let mut last_beat: BTreeMap<u64, u64> = BTreeMap::new();
     let mut detected = 0;
