@@ -95,7 +95,7 @@ elapsed=$(( $(date +%s) - start ))
 # (hypervisor/src/migration/inputs.rs), and the copy bandwidth the spare core measured.
 detect_ns=$(sed -n 's/^EVT .*"ev":"fault_detected".*"latency_ns":\([0-9]*\).*/\1/p' "$OUT/bench-migrate-slack.log" | head -1)
 copy_bps=$(sed -n 's/^EVT .*"ev":"copy_calibrated".*"bytes_per_s":\([0-9]*\).*/\1/p' "$OUT/bench-size-1-copy.log" | head -1)
-model="$(( (${detect_ns:-400000} + 999) / 1000 )),100,10,$(( ${copy_bps:-1000000000} / 1000000 )),10,60"
+model="$(( (${detect_ns:-400000} + 999) / 1000 )),150,10,$(( ${copy_bps:-1000000000} / 1000000 )),10,60"
 echo "eval: feasibility with the measured downtime model $model"
 "$tool" feasibility --config tests/configs/migrate-demo.dts --vm rtos0 --downtime-model "$model" \
     --svg eval/feasibility-rtos0.svg > eval/feasibility-rtos0.txt

@@ -3,8 +3,8 @@
 //! only if the ledger is still at the snapshot's version ([`Ledger::publish`]); otherwise the
 //! decider computes again from the new ledger, so no two decisions ever take the same room.
 //!
-//! Orphans are decided failed core by failed core, in the order the failures were claimed:
-//! each group sees the rooms the groups before it took.
+//! Orphans are decided failed core by failed core, in the order the failures were claimed, one
+//! failed core per decision: each sees the rooms the decisions before it took.
 
 use crate::frame::{FrameSpec, SlotSpec};
 use crate::ledger::{CoreStatus, FaultKind, Guest, GuestId, GuestStatus, Ledger, Move, ResumeKind};
@@ -54,12 +54,15 @@ pub struct Outcome {
     pub decided: Vec<Decided>,
 }
 
-/// Decides for every orphan of `me` in `snapshot`. `Refusal` only if a decision does not fit
-/// the ledger (a disagreement between policy and ledger: a bug).
+/// Decides for the orphans of `me` in `snapshot` of one failed core, the one claimed first: each
+/// failure's decisions are committed (and their targets woken) before the next failure's are
+/// computed, so that the decision-time bound a failure's prediction counts on covers its own
+/// VMs only. The caller decides again while orphans are left. `Refusal` only if a decision
+/// does not fit the ledger (a disagreement between policy and ledger: a bug).
 pub fn decide(snapshot: &Ledger, me: usize, facts: &dyn Facts) -> Result<Outcome, Refusal> {
     let mut draft = *snapshot;
     let mut decided = Vec::new();
-    while let Some(failed) = next_group(&draft, me) {
+    if let Some(failed) = next_group(&draft, me) {
         let CoreStatus::Failed(failure) = draft.core(failed) else {
             return Err(Refusal::Core(failed));
         };
@@ -92,7 +95,18 @@ pub fn decide(snapshot: &Ledger, me: usize, facts: &dyn Facts) -> Result<Outcome
             .iter()
             .map(|&(id, resume)| facts.vm_input(&draft.guests[id], resume))
             .collect();
-        let cores = core_inputs(&draft, failed, facts);
+        // A decider with another failure's orphans still to decide is no target now: the
+        // guests it took would wait for those decisions, which their prediction cannot count.
+        let more = draft.orphans_of(me).any(|id| {
+            matches!(draft.guests[id].status, GuestStatus::Orphaned { failed: f, .. } if f != failed)
+        });
+        let mut cores = core_inputs(&draft, failed, facts);
+        if more {
+            cores
+                .iter_mut()
+                .filter(|input| input.core == me)
+                .for_each(|input| input.healthy = false);
+        }
         let plan = migration_policy::plan(&fault, &vms, &cores, &facts.platform());
         if plan.decisions.len() != orphans.len() {
             return Err(Refusal::Guest(orphans[0].0)); // the policy left an orphan undecided

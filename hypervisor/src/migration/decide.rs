@@ -85,7 +85,18 @@ pub fn decide_pending(me: usize) {
             Ok(outcome) => outcome,
             Err(refusal) => return stop_orphans(me, refusal),
         };
-        match ledger::update(|ledger| ledger.publish(&outcome)) {
+        let moved = || {
+            outcome.decided.iter().filter_map(|decided| {
+                matches!(decided.decision.placement, Placement::Move { .. })
+                    .then_some(decided.decision.guest)
+            })
+        };
+        moved().for_each(|guest| super::announce::withhold(guest, me));
+        let published = ledger::update(|ledger| ledger.publish(&outcome));
+        if published.is_err() {
+            moved().for_each(super::announce::release);
+        }
+        match published {
             Ok(()) => carry_out(&outcome, decide_ns),
             Err(Refusal::Stale) => {
                 log::debug!("core {me}: the ledger changed during the decision; deciding again")
@@ -113,18 +124,12 @@ fn stop_orphans(me: usize, why: Refusal) {
     }
 }
 
-/// Notes each decision for the end-of-run table, wakes the targets of the committed decisions
-/// (before tracing: their moves are timed; after the notes: a target that resumes its VM at
-/// once fills in the note's measured downtime), then traces the decisions and stops the VMs
-/// that stay.
+/// Notes each decision for the end-of-run table (first: a target that resumes its VM at once
+/// fills in the note's measured downtime), traces the committed decisions, each move's before
+/// its target may land the guest (then woken), and stops the VMs that stay.
 fn carry_out(outcome: &Outcome, decide_ns: u64) {
     for decided in &outcome.decided {
         note(decided);
-    }
-    for decided in &outcome.decided {
-        if let Placement::Move { moving, .. } = decided.decision.placement {
-            crate::vm::table::kick(moving.to);
-        }
     }
     for decided in &outcome.decided {
         let policy = &decided.policy;
@@ -136,8 +141,14 @@ fn carry_out(outcome: &Outcome, decide_ns: u64) {
         }
         crate::console::emit(event.u64("decide_ns", decide_ns));
         log::info!("{policy}");
+        if let Placement::Move { moving, .. } = decided.decision.placement {
+            super::announce::release(decided.decision.guest);
+            crate::vm::table::kick(moving.to);
+        }
+    }
+    for decided in &outcome.decided {
         if decided.decision.placement == Placement::Stop {
-            super::stop_vm(vm, "not_migrated", log::Level::Warn);
+            super::stop_vm(&vms()[decided.policy.vm], "not_migrated", log::Level::Warn);
         }
     }
 }

@@ -3,6 +3,7 @@
 //! committed to the ledger), and each target core takes the VMs placed on it and resumes them
 //! (`arrival`). Both run in the core's run loop, with the heartbeat going on.
 
+pub mod announce;
 pub mod arrival;
 pub mod copy;
 mod decide;

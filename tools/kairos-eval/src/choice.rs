@@ -41,7 +41,7 @@ fn platform(sets: &[&TaskSet], copy_bytes_per_s: u64) -> Platform {
     Platform {
         model: DowntimeModel {
             detect: 0,
-            decide: 100_000,
+            decide: 150_000,
             state: 10_000,
             copy_bytes_per_sec: copy_bytes_per_s,
             remap: 10_000,
