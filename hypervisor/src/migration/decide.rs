@@ -133,7 +133,6 @@ fn carry_out(outcome: &Outcome, decide_ns: u64) {
     }
     for decided in &outcome.decided {
         let policy = &decided.policy;
-        let vm = &vms()[policy.vm];
         let mut event = crate::console::event("migration_decision")
             .u64("failed_core", decided.fault.failed_core as u64);
         for (key, value) in migration_policy::trace_fields(policy) {
