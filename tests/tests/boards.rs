@@ -3,7 +3,7 @@
 //! (`scripts/fetch-debian-arm64.sh`, run by `make test`; missing, those tests fail saying why).
 //! Every run must bring all 4 cores online at EL2, start the three demo RTOS VMs on cores 1..3,
 //! carry out the demo's fault plan (rtos1 moved off failed core 2 to the spare core 0, with the
-//! misses predicted), and power off cleanly (PSCI SYSTEM_OFF on the i.MX; on the Pi, which
+//! misses predicted, or fewer when resumed as soon as ready), and power off cleanly (PSCI SYSTEM_OFF on the i.MX; on the Pi, which
 //! has no PSCI, a semihosting exit). Also: the boot files `make image` writes for each board,
 //! and the failures that happen before there is a console.
 
@@ -370,7 +370,22 @@ fn assert_migration_outcome(run: &Run) {
         .iter()
         .filter(|e| e["vm"] == 1)
         .count() as u64;
-    assert_eq!(observed, predicted_misses, "misses as predicted");
+    // The board demos resume as soon as ready (the default): never more misses than predicted;
+    // migrate-demo holds its migrants to the planned instant: exactly the predicted misses.
+    assert!(done.iter().all(|d| d["late_ns"] == 0), "{done:?}");
+    let asap = done.iter().all(|d| d["resume_mode"] == "asap");
+    assert!(asap || done.iter().all(|d| d["resume_mode"] == "planned"));
+    let within = |observed: u64, predicted: u64| {
+        if asap {
+            observed <= predicted
+        } else {
+            observed == predicted
+        }
+    };
+    assert!(
+        within(observed, predicted_misses),
+        "misses as the mode promises"
+    );
     run.assert_line("[rtos0] DONE jobs=60 misses=0");
     let shared = run
         .events_named("migration_decision")
@@ -378,13 +393,14 @@ fn assert_migration_outcome(run: &Run) {
         .find(|e| e["name"] == "rtos2")
         .unwrap();
     let rtos2 = shared["vm"].as_u64().unwrap();
-    assert_eq!(
-        run.events_named("deadline_miss")
-            .iter()
-            .filter(|e| e["vm"] == rtos2)
-            .count() as u64,
-        shared["misses_total"].as_u64().unwrap(),
-        "rtos2's misses in its time partition as predicted"
+    let observed = run
+        .events_named("deadline_miss")
+        .iter()
+        .filter(|e| e["vm"] == rtos2)
+        .count() as u64;
+    assert!(
+        within(observed, shared["misses_total"].as_u64().unwrap()),
+        "rtos2's misses in its time partition as the mode promises"
     );
     assert!(run.events_named("panic").is_empty());
 }

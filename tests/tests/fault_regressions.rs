@@ -100,8 +100,12 @@ fn copy_migration_with_the_boot_core_spare_starts_without_false_alarms() {
 #[test]
 fn copy_migration_with_the_boot_core_spare_copies_the_vm_as_predicted() {
     for (mib, kind) in [(64u32, 0), (64, 1), (16, 0)] {
+        // `second` busy enough (U 0.75) that its core cannot take `first` in a time
+        // partition: with a copy this long, a shared core in place would have fewer misses
+        // and be chosen instead (tests/tests/migration.rs checks that choice).
         let run = Scenario::new("fault-copy-boot-spare")
             .set("/hypervisor/first", "kairos,memory-size", &[0, mib << 20])
+            .set("/hypervisor/second/tasks/fast", "kairos,wcet-us", &[3000])
             .faults(&[(1, 50_000, kind)])
             .run_and_check();
         let decision = of(&run, "migration_decision", "first")[0].clone();

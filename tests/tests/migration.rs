@@ -312,6 +312,36 @@ fn copy_migration_moves_the_memory_and_meets_the_prediction() {
 }
 
 #[test]
+fn with_copy_migration_a_shared_core_that_spares_the_copy_is_weighed_and_taken() {
+    let run = run("migrate-copy-share");
+    let decision = one(&run.events_named("migration_decision"), "vm", 0).clone();
+    // Both options were predicted: the spare (core 3, with the copy) and core 1 (in place).
+    let options: Vec<&str> = decision["alternatives"]
+        .as_str()
+        .unwrap()
+        .split(' ')
+        .collect();
+    assert_eq!(options.len(), 2, "{decision}");
+    assert!(options[0].starts_with("spare:3:"), "{decision}");
+    assert!(options[1].starts_with("shared:1:"), "{decision}");
+    let field = |option: &str, index: usize| -> u64 {
+        option.split(':').nth(index).unwrap().parse().unwrap()
+    };
+    let (spare, shared) = (options[0], options[1]);
+    assert!(
+        (field(shared, 2), field(shared, 3)) < (field(spare, 2), field(spare, 3)),
+        "the shared core has fewer misses, or as few and a shorter downtime: {decision}"
+    );
+    assert_eq!(decision["target"], "shared", "{decision}");
+    assert_eq!(decision["target_core"], 1);
+    assert_eq!(decision["d_copy_ns"], 0, "in place on the shared core");
+    assert_eq!(decision["misses_total"].as_u64().unwrap(), field(shared, 2));
+    assert_eq!(decision["d_ns"].as_u64().unwrap(), field(shared, 3));
+    misses_per_task_as_predicted(&run, 0);
+    run.assert_line("[relaxed] DONE jobs=45");
+}
+
+#[test]
 fn a_second_migrant_takes_the_free_room_of_a_running_frame() {
     let run = run("migrate-refill");
     let frames = run.events_named("time_partitions");

@@ -64,6 +64,22 @@ pub struct Decision {
     pub frame: Option<Frame>,
     /// Why.
     pub reason: Reason,
+    /// The targets considered, in the order tried (the chosen one among them); empty when the
+    /// VM was stopped before any was (policy never, no copy bandwidth).
+    pub alternatives: Vec<Alternative>,
+}
+
+/// One target considered for a VM, with what it was predicted to cost.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Alternative {
+    /// The core.
+    pub core: usize,
+    /// A share of a busy core (else a spare).
+    pub shared: bool,
+    /// Total predicted misses there; `None` when nothing was predicted.
+    pub misses: Option<u64>,
+    /// Predicted downtime `D` there.
+    pub downtime: Time,
 }
 
 /// The guest's last report, as received.

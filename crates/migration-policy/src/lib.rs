@@ -78,14 +78,16 @@ mod slack;
 pub mod supply;
 mod trace;
 
-pub use decision::{Decision, DowntimeTerms, Plan, Reason, Report, SlackSource, Target};
+pub use decision::{
+    Alternative, Decision, DowntimeTerms, Plan, Reason, Report, SlackSource, Target,
+};
 pub use frame::{Frame, Slot};
 pub use input::{
     CoreInput, FaultInput, FaultKind, MigratePolicy, Platform, RealTimeInput, VmInput,
 };
 pub use periods::candidate_periods;
 pub use placement::server_budget;
-pub use plan::plan;
+pub use plan::{plan, plan_with, TargetChoice};
 pub use slack::blackout_start;
 pub use supply::Supply;
 pub use trace::{trace_fields, TraceValue};

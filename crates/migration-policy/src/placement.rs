@@ -1,5 +1,6 @@
-//! Target cores: a spare core first (lowest id, each used once); else the lowest-id healthy
-//! core whose cyclic [`Frame`] can take the migrant's slot.
+//! Target cores: the lowest-id spare core (each used once), and the lowest-id healthy core
+//! whose cyclic [`Frame`] can take the migrant's slot; the plan predicts the misses of each
+//! option it considers and takes the fewest ([`crate::plan`]).
 //!
 //! A slot supplies `theta` of processor every `pi`, which a periodic resource of the Shin and
 //! Lee (2003) model guarantees at least as well as any phase of it: the VM needs
@@ -122,12 +123,26 @@ impl<'a> Hosts<'a> {
         }
     }
 
-    /// Where VM `vm` (task set `set`) can go now, without committing.
-    pub fn find(&mut self, vm: usize, set: Option<&TaskSet>) -> Option<Placement> {
+    /// Where VM `vm` (task set `set`) can go now, without committing: the lowest spare core
+    /// if any; then, when there is no spare or `shared_too`, the lowest core whose frame can
+    /// take it (one shared-core search, the cost `Platform::decide_shared` bounds). Empty when
+    /// it fits nowhere.
+    pub fn options(
+        &mut self,
+        vm: usize,
+        set: Option<&TaskSet>,
+        shared_too: bool,
+    ) -> Vec<Placement> {
+        let mut options = Vec::new();
         if let Some((core, _)) = self.hosts.iter().find(|(_, h)| matches!(h, Host::Spare)) {
-            return Some(Placement::Spare(*core));
+            options.push(Placement::Spare(*core));
+            if !shared_too {
+                return options;
+            }
         }
-        let set = set?;
+        let Some(set) = set else {
+            return options;
+        };
         let mut own: Vec<(Time, Option<Time>)> = Vec::new();
         let mut budget = |pi: Time| match own.iter().find(|(p, _)| *p == pi) {
             Some(&(_, theta)) => theta,
@@ -155,15 +170,23 @@ impl<'a> Hosts<'a> {
                 _ => None,
             };
             if let Some((frame, theta, fresh)) = found {
-                return Some(Placement::Shared {
+                options.push(Placement::Shared {
                     core: *core,
                     frame,
                     theta,
                     fresh,
                 });
+                break;
             }
         }
-        None
+        options
+    }
+
+    /// True when some healthy core has residents that might share it with a migrant.
+    pub fn any_shareable(&self) -> bool {
+        self.hosts
+            .iter()
+            .any(|(_, host)| matches!(host, Host::Whole(..) | Host::Framed(_)))
     }
 
     /// Records that the migrant went to `placement` (a new frame with its start set).

@@ -1,6 +1,7 @@
-//! [`plan`]: order the failed core's VMs, then for each predict, place and apply its policy.
+//! [`plan`]: order the failed core's VMs, then for each predict the misses of its target options,
+//! take the one with the fewest, and apply its policy.
 
-use crate::decision::{sum, Decision, DowntimeTerms, Plan, Reason, Target};
+use crate::decision::{sum, Alternative, Decision, DowntimeTerms, Plan, Reason, Target};
 use crate::input::{CoreInput, FaultInput, FaultKind, MigratePolicy, Platform, VmInput};
 use crate::placement::{Hosts, Placement};
 use crate::slack::{assess, Guest};
@@ -9,37 +10,72 @@ use alloc::vec::Vec;
 use rt_analysis::downtime::DowntimeBreakdown;
 use rt_analysis::Time;
 
+/// How [`plan_with`] orders the VMs and picks their targets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TargetChoice {
+    /// Kairos's policy: VMs in ascending order of their latest safe resume instant `s + A`;
+    /// each to the option with the fewest predicted misses, then the shortest downtime, among
+    /// the lowest spare and, when the VM's memory would be copied to a spare, the lowest core
+    /// that can share its frame with it (docs/method.md, "Order, verdict, target").
+    FewestMisses,
+    /// A policy that ignores `A`, for comparison: VMs in id order, each to the lowest spare
+    /// core, else the lowest core that can share.
+    FirstSpare,
+}
+
 /// Decides what happens to each VM of the failed core (`vms`, all of them), given every core
-/// (`cores`; the failed and unhealthy ones are never targets). VMs are handled in ascending
-/// order of their latest safe resume instant `s + A` (unbounded last, ties by VM id), restored
-/// one after another: each one's queue term is the restoration work of the migrated VMs
-/// before it. See the crate documentation for the terms and the verdict.
+/// (`cores`; the failed and unhealthy ones are never targets), with
+/// [`TargetChoice::FewestMisses`]. VMs are restored one after another: each one's queue term
+/// is the restoration work of the migrated VMs before it. See the crate documentation for the
+/// terms and the verdict.
 pub fn plan(fault: &FaultInput, vms: &[VmInput], cores: &[CoreInput], platform: &Platform) -> Plan {
+    plan_with(fault, vms, cores, platform, TargetChoice::FewestMisses)
+}
+
+/// [`plan`] with the order and target choice of `choice`.
+pub fn plan_with(
+    fault: &FaultInput,
+    vms: &[VmInput],
+    cores: &[CoreInput],
+    platform: &Platform,
+    choice: TargetChoice,
+) -> Plan {
     let guests: Vec<Guest> = vms.iter().map(|vm| assess(fault, vm)).collect();
     let mut order: Vec<usize> = (0..vms.len()).collect();
-    order.sort_by_key(|&i| {
-        (
-            guests[i].deadline().is_none(),
-            guests[i].deadline(),
-            vms[i].vm,
-        )
-    });
-    // Every VM costs the per-VM bound; those beyond the spares also search the shared cores.
+    match choice {
+        TargetChoice::FewestMisses => order.sort_by_key(|&i| {
+            (
+                guests[i].deadline().is_none(),
+                guests[i].deadline(),
+                vms[i].vm,
+            )
+        }),
+        TargetChoice::FirstSpare => order.sort_by_key(|&i| vms[i].vm),
+    }
+    let mut hosts = Hosts::new(fault, cores, platform);
+    // Every VM costs the per-VM bound; those that search the shared cores cost more: the VMs
+    // beyond the spares, and, when a spare would cost a copy, every VM that weighs a shared
+    // core against it.
     let spares = cores
         .iter()
         .filter(|c| c.healthy && c.core != fault.failed_core && c.residents.is_empty())
         .count();
-    let without_spare = vms.len().saturating_sub(spares) as u64;
+    let weighing = if choice == TargetChoice::FewestMisses && hosts.any_shareable() {
+        vms.iter().filter(|vm| vm.copy_memory).count()
+    } else {
+        0
+    };
+    let searching = vms.len().saturating_sub(spares).max(weighing) as u64;
     let context = Context {
         fault,
         platform,
+        choice,
         decide: platform
             .model
             .decide
             .saturating_mul(vms.len() as u64)
-            .saturating_add(platform.decide_shared.saturating_mul(without_spare)),
+            .saturating_add(platform.decide_shared.saturating_mul(searching)),
     };
-    let mut hosts = Hosts::new(fault, cores, platform);
     let mut queue: Time = 0;
     let mut decisions = Vec::with_capacity(vms.len());
     for i in order {
@@ -57,8 +93,9 @@ pub fn plan(fault: &FaultInput, vms: &[VmInput], cores: &[CoreInput], platform: 
 struct Context<'a> {
     fault: &'a FaultInput,
     platform: &'a Platform,
+    choice: TargetChoice,
     /// Deciding every VM: `n x` the per-VM bound, plus the shared-core search bound for each VM
-    /// beyond the spares.
+    /// that searches the shared cores.
     decide: Time,
 }
 
@@ -77,11 +114,7 @@ enum Verdict {
 
 impl Context<'_> {
     fn decide(&self, vm: &VmInput, guest: &Guest, queue: Time, hosts: &mut Hosts) -> Decision {
-        let with_reload = |mut cost: DowntimeBreakdown| {
-            cost.state = cost.state.saturating_add(vm.reload_ns);
-            cost
-        };
-        let cost = with_reload(self.platform.model.predict(vm.memory_bytes, vm.copy_memory));
+        let cost = self.cost(vm, vm.copy_memory);
         let unplaced = |reason| {
             let terms = self.terms(guest, &cost, queue, 0);
             self.decision(vm, guest, terms, None, None, reason)
@@ -93,37 +126,32 @@ impl Context<'_> {
             return unplaced(Reason::PolicyNever);
         }
         let rt = vm.realtime.as_ref();
-        let Some(mut placement) = hosts.find(vm.vm, rt.map(|rt| &rt.tasks)) else {
+        // A spare costs the copy, a shared core does not (the VM stays in place there): only
+        // then can a shared core beat a spare, so only then are both weighed.
+        let explore = self.choice == TargetChoice::FewestMisses && cost.copy > 0;
+        let mut options = hosts.options(vm.vm, rt.map(|rt| &rt.tasks), explore);
+        if self.choice == TargetChoice::FirstSpare {
+            options.truncate(1);
+        }
+        let mut alternatives = Vec::with_capacity(options.len());
+        let mut best: Option<Candidate> = None;
+        for placement in options {
+            self.platform.step();
+            let candidate = self.evaluate(vm, guest, queue, placement);
+            alternatives.push(candidate.alternative());
+            if best.as_ref().is_none_or(|b| candidate.rank() < b.rank()) {
+                best = Some(candidate);
+            }
+        }
+        let Some(Candidate {
+            placement,
+            terms,
+            blackout,
+            supply,
+            prediction,
+        }) = best
+        else {
             return unplaced(Reason::NoHost);
-        };
-        // Only spare cores own a copy region; a VM sharing a busy core keeps its memory where
-        // it is and is remapped in place.
-        let cost = match placement {
-            Placement::Shared { .. } => {
-                with_reload(self.platform.model.predict(vm.memory_bytes, false))
-            }
-            Placement::Spare(_) => cost,
-        };
-        let restore_at = self
-            .fault
-            .detected_at
-            .saturating_add(self.terms(guest, &cost, queue, 0).restore_offset());
-        placement.start(restore_at);
-        let supply = placement.supply(
-            vm.vm,
-            self.platform.switch,
-            self.platform.model.restore,
-            restore_at,
-        );
-        let terms = self.terms(guest, &cost, queue, supply.first_slot_wait());
-        let blackout = restore_at
-            .saturating_add(terms.server_wait)
-            .saturating_sub(guest.start);
-        let prediction = match (rt, &guest.state) {
-            (Some(rt), Some(state)) => {
-                misses_with_supply(&rt.tasks, state, restore_at, supply, PREDICTION_EVENTS).ok()
-            }
-            _ => None,
         };
         let any_miss = prediction
             .as_ref()
@@ -150,7 +178,61 @@ impl Context<'_> {
         if let Some(placement) = target {
             hosts.commit(placement);
         }
-        self.decision(vm, guest, terms, target, prediction, reason)
+        let mut decision = self.decision(vm, guest, terms, target, prediction, reason);
+        decision.alternatives = alternatives;
+        decision
+    }
+
+    /// The downtime of moving `vm`, its memory copied or not (a reboot adds its reload).
+    fn cost(&self, vm: &VmInput, copy: bool) -> DowntimeBreakdown {
+        let mut cost = self.platform.model.predict(vm.memory_bytes, copy);
+        cost.state = cost.state.saturating_add(vm.reload_ns);
+        cost
+    }
+
+    /// `vm` restored at `placement` after `queue` of work: its downtime, blackout, supply and
+    /// predicted misses.
+    fn evaluate(
+        &self,
+        vm: &VmInput,
+        guest: &Guest,
+        queue: Time,
+        mut placement: Placement,
+    ) -> Candidate {
+        // Only spare cores own a copy region; a VM sharing a busy core keeps its memory where
+        // it is and is remapped in place.
+        let cost = match placement {
+            Placement::Shared { .. } => self.cost(vm, false),
+            Placement::Spare(_) => self.cost(vm, vm.copy_memory),
+        };
+        let restore_at = self
+            .fault
+            .detected_at
+            .saturating_add(self.terms(guest, &cost, queue, 0).restore_offset());
+        placement.start(restore_at);
+        let supply = placement.supply(
+            vm.vm,
+            self.platform.switch,
+            self.platform.model.restore,
+            restore_at,
+        );
+        let terms = self.terms(guest, &cost, queue, supply.first_slot_wait());
+        let blackout = restore_at
+            .saturating_add(terms.server_wait)
+            .saturating_sub(guest.start);
+        let prediction = match (vm.realtime.as_ref(), &guest.state) {
+            (Some(rt), Some(state)) => {
+                misses_with_supply(&rt.tasks, state, restore_at, supply, PREDICTION_EVENTS).ok()
+            }
+            _ => None,
+        };
+        Candidate {
+            placement,
+            terms,
+            blackout,
+            supply,
+            prediction,
+        }
     }
 
     /// The downtime terms of `vm` restored after `queue` of work, first supplied `wait` after
@@ -231,6 +313,44 @@ impl Context<'_> {
             target,
             frame,
             reason,
+            alternatives: Vec::new(),
+        }
+    }
+}
+
+/// One target considered for a VM, evaluated.
+struct Candidate {
+    placement: Placement,
+    terms: DowntimeTerms,
+    blackout: Time,
+    supply: Supply,
+    prediction: Option<Prediction>,
+}
+
+impl Candidate {
+    /// Smaller is better: a complete prediction before a cut one (a lower bound), then the
+    /// fewest predicted misses (unknown counts as none: no option of the VM has a prediction),
+    /// then the earliest resume. Ties keep the earlier option: the spare, the lower core.
+    fn rank(&self) -> (bool, u64, Time) {
+        let (cut, misses) = self.prediction.as_ref().map_or((false, 0), |p| {
+            (!p.complete, p.misses.iter().map(|&m| u64::from(m)).sum())
+        });
+        (cut, misses, self.terms.total)
+    }
+
+    fn alternative(&self) -> Alternative {
+        let (core, shared) = match &self.placement {
+            Placement::Spare(core) => (*core, false),
+            Placement::Shared { core, .. } => (*core, true),
+        };
+        Alternative {
+            core,
+            shared,
+            misses: self
+                .prediction
+                .as_ref()
+                .map(|p| p.misses.iter().map(|&m| u64::from(m)).sum()),
+            downtime: self.terms.total,
         }
     }
 }

@@ -10,7 +10,8 @@
 //! budget cut it short) when predicted; `target` (`"spare"`, `"shared"`, `"stop"`),
 //! `target_core`, `theta_ns`, `pi_ns` where they apply, and on a shared target the frame:
 //! `server_period` (its period), `slot_offset`, `slot_length` (the migrant's slot, context
-//! switch included) and `frame_start`; `reason` (text) and `reason_code`.
+//! switch included) and `frame_start`; `alternatives` (the targets considered,
+//! `kind:core:misses:d_ns` each, space-separated); `reason` (text) and `reason_code`.
 //! None of them collides with the event's own `ev`, `t_ns`, `core`.
 
 use crate::decision::{Decision, SlackSource, Target};
@@ -142,7 +143,29 @@ pub fn trace_fields(decision: &Decision) -> Vec<(&'static str, TraceValue)> {
         }
         Target::Stop => fields.push(("target", text("stop"))),
     }
+    if !decision.alternatives.is_empty() {
+        fields.push(("alternatives", Str(alternatives(&decision.alternatives))));
+    }
     fields.push(("reason", Str(decision.reason.to_string())));
     fields.push(("reason_code", text(decision.reason.code())));
     fields
+}
+
+/// The targets considered, `kind:core:misses:d_ns` each (`kind` `spare` or `shared`, misses
+/// `-` when not predicted), separated by spaces, in the order tried.
+fn alternatives(list: &[crate::decision::Alternative]) -> String {
+    let mut text = String::new();
+    for (index, option) in list.iter().enumerate() {
+        if index > 0 {
+            text.push(' ');
+        }
+        let kind = if option.shared { "shared" } else { "spare" };
+        let misses = option.misses.map_or("-".to_string(), |m| m.to_string());
+        text.push_str(&alloc::format!(
+            "{kind}:{}:{misses}:{}",
+            option.core,
+            option.downtime
+        ));
+    }
+    text
 }

@@ -1,5 +1,5 @@
 //! The hypervisor node's fault-tolerance properties: heartbeat period and miss threshold, how a
-//! migrating VM's memory moves, and a fault plan for reproducible fault-injection runs.
+//! migrating VM's memory moves, when a migrant resumes, and a fault plan for reproducible fault-injection runs.
 
 use alloc::vec::Vec;
 
@@ -12,6 +12,9 @@ pub const HEARTBEAT_US: &str = "kairos,heartbeat-us";
 pub const MISS_THRESHOLD: &str = "kairos,miss-threshold";
 /// `kairos,migration`: `"in-place"` (remap the VM's memory) or `"copy"` (move it).
 pub const MIGRATION: &str = "kairos,migration";
+/// `kairos,resume`: `"asap"` (a migrant resumes as soon as it is ready) or `"planned"` (it is
+/// held to the instant its miss prediction planned with).
+pub const RESUME: &str = "kairos,resume";
 /// `kairos,fault-plan`: triplets `<core at-us kind>`, `at-us` from the moment the VMs start,
 /// kind 0 = fail-stop, 1 = fail-signal.
 pub const FAULT_PLAN: &str = "kairos,fault-plan";
@@ -68,6 +71,17 @@ pub enum MigrationMode {
     Copy,
 }
 
+/// When a migrated VM resumes on its target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResumeMode {
+    /// As soon as it is ready: its blackout ends then, so the predicted misses are an upper
+    /// bound (observed <= predicted, per task).
+    Asap,
+    /// At the instant the prediction planned with, even when ready earlier: the observed misses
+    /// are exactly the predicted ones.
+    Planned,
+}
+
 /// The fault-tolerance settings of the hypervisor node.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HealthConfig {
@@ -77,6 +91,8 @@ pub struct HealthConfig {
     pub miss_threshold: u32,
     /// How memory moves.
     pub migration: MigrationMode,
+    /// When a migrant resumes.
+    pub resume: ResumeMode,
     /// Faults to inject, in time order.
     pub fault_plan: Vec<PlannedFault>,
 }
@@ -87,6 +103,7 @@ impl Default for HealthConfig {
             heartbeat_ns: DEFAULT_HEARTBEAT_NS,
             miss_threshold: DEFAULT_MISS_THRESHOLD,
             migration: MigrationMode::InPlace,
+            resume: ResumeMode::Asap,
             fault_plan: Vec::new(),
         }
     }
@@ -94,7 +111,7 @@ impl Default for HealthConfig {
 
 /// True for the property names this module reads.
 pub fn is_health_property(name: &str) -> bool {
-    [HEARTBEAT_US, MISS_THRESHOLD, MIGRATION, FAULT_PLAN].contains(&name)
+    [HEARTBEAT_US, MISS_THRESHOLD, MIGRATION, RESUME, FAULT_PLAN].contains(&name)
 }
 
 /// Reads one health property into `config`.
@@ -139,16 +156,18 @@ pub fn read(
             config.miss_threshold = count as u32;
         }
         MIGRATION => {
-            config.migration = match cells::string(value)? {
-                "in-place" => MigrationMode::InPlace,
-                "copy" => MigrationMode::Copy,
-                other => {
-                    return Err(ErrorKind::UnknownValue {
-                        value: other.into(),
-                        allowed: &["in-place", "copy"],
-                    })
-                }
-            };
+            config.migration = one_of(
+                value,
+                &["in-place", "copy"],
+                [MigrationMode::InPlace, MigrationMode::Copy],
+            )?;
+        }
+        RESUME => {
+            config.resume = one_of(
+                value,
+                &["asap", "planned"],
+                [ResumeMode::Asap, ResumeMode::Planned],
+            )?;
         }
         FAULT_PLAN => {
             let cells = cells::u32_list(value)?;
@@ -186,4 +205,20 @@ pub fn read(
         _ => {}
     }
     Ok(())
+}
+
+/// The mode a string property names: `modes[i]` for `names[i]`, else an error listing them.
+fn one_of<T: Copy, const N: usize>(
+    value: &[u8],
+    names: &'static [&'static str; N],
+    modes: [T; N],
+) -> Result<T, ErrorKind> {
+    let text = cells::string(value)?;
+    match names.iter().position(|name| *name == text) {
+        Some(index) => Ok(modes[index]),
+        None => Err(ErrorKind::UnknownValue {
+            value: text.into(),
+            allowed: names,
+        }),
+    }
 }

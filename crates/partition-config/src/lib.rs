@@ -37,7 +37,7 @@ pub use cells::ValueType;
 pub use dtb_check::{check as check_dtb, DtbDefect, MAX_DEPTH};
 pub use error::{ConfigError, ErrorKind};
 pub use guest_dt_node::GENERATED_NODES;
-pub use health::{FaultKind, HealthConfig, MigrationMode, PlannedFault};
+pub use health::{FaultKind, HealthConfig, MigrationMode, PlannedFault, ResumeMode};
 pub use image_header::{Arm64Header, HEADER_SIZE as IMAGE_HEADER_SIZE};
 pub use model::{Config, ImageSource, MigratePolicy, OnFault, VmConfig};
 pub use place::place;

@@ -3,7 +3,7 @@
 mod common;
 
 use common::{good, load_body, vm};
-use partition_config::{ErrorKind, FaultKind, MigrationMode};
+use partition_config::{ErrorKind, FaultKind, MigrationMode, ResumeMode};
 
 #[test]
 fn defaults_without_properties() {
@@ -11,6 +11,7 @@ fn defaults_without_properties() {
     assert_eq!(config.health.heartbeat_ns, 1_000_000);
     assert_eq!(config.health.miss_threshold, 2);
     assert_eq!(config.health.migration, MigrationMode::InPlace);
+    assert_eq!(config.health.resume, ResumeMode::Asap);
     assert!(config.health.fault_plan.is_empty());
 }
 
@@ -107,4 +108,27 @@ fn heartbeats_the_platform_cannot_sustain_are_refused_with_the_minimum() {
         .iter()
         .any(|e| e.property == "kairos,miss-threshold"
             && matches!(e.kind, ErrorKind::ThresholdTooLow { threshold: 1 })));
+}
+
+#[test]
+fn resume_mode_is_read_and_a_bad_one_is_named() {
+    for (value, mode) in [("asap", ResumeMode::Asap), ("planned", ResumeMode::Planned)] {
+        let body = format!("kairos,resume = \"{value}\";\n{}", vm("a", &good(1)));
+        let config = load_body(&body);
+        assert!(config.errors.is_empty(), "{:?}", config.errors);
+        assert_eq!(config.health.resume, mode);
+    }
+    let body = format!("kairos,resume = \"later\";\n{}", vm("a", &good(1)));
+    let config = load_body(&body);
+    assert_eq!(config.vms.len(), 1, "a bad resume mode drops no VM");
+    assert_eq!(config.health.resume, ResumeMode::Asap, "the default stays");
+    let error = config
+        .errors
+        .iter()
+        .find(|e| e.property == "kairos,resume")
+        .expect("the bad value is reported");
+    assert!(matches!(error.kind, ErrorKind::UnknownValue { .. }));
+    let text = error.to_string();
+    assert!(text.contains("later") && text.contains("planned"), "{text}");
+    assert!(text.contains("kairos,resume"), "names the property: {text}");
 }

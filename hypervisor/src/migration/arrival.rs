@@ -97,14 +97,30 @@ pub enum Landing {
     Live(Box<LiveState>),
 }
 
+/// True when migrants are held to their planned instant (`kairos,resume = "planned"`); false
+/// when they resume as soon as they are ready (`"asap"`, the default).
+pub fn held_to_plan() -> bool {
+    crate::health::settings().resume == partition_config::ResumeMode::Planned
+}
+
+/// The instant (ticks) before which the caller must not enter `arrival`: its planned resume
+/// instant when migrants are held to it, else 0 (at once).
+pub fn enter_not_before(arrival: &Arrival) -> u64 {
+    if held_to_plan() {
+        cpu::ns_to_ticks(arrival.moving.resume_at_ns)
+    } else {
+        0
+    }
+}
+
 /// The arrival resumes on this core: its interrupts follow it, the move is traced with its
 /// measured downtime, and the guest is told when its blackout ends. The caller enters it at
-/// the planned instant, or at once if that has passed; the trace counts the resume then.
+/// once (`asap`), or at the planned instant if that is still ahead (`planned`); the trace
+/// counts the resume then, and the guest's blackout ends then.
 pub fn land(arrival: Arrival) -> Landing {
     let vm = &vms()[arrival.vm];
     let me = percpu::current_id();
     crate::vm::vgic::move_vcpu(vm, arrival.vcpu, me);
-    let now = cpu::now_ns().max(arrival.moving.resume_at_ns);
     let moving = arrival.moving;
     let checkpoint = vm.realtime.checkpoint();
     let (landing, resume) = match (arrival.live, checkpoint, moving.resume) {
@@ -124,6 +140,46 @@ pub fn land(arrival: Arrival) -> Landing {
             "reboot",
         ),
     };
+    // Read last, so that the instant the guest is given is as close as can be to its entry.
+    let planned = held_to_plan();
+    let now = if planned {
+        cpu::now_ns().max(moving.resume_at_ns)
+    } else {
+        cpu::now_ns()
+    };
+    match &landing {
+        Landing::Fresh { .. } if resume == "checkpoint" => {
+            // The guest ends its blackout where it resumes: at the planned instant, the start
+            // of the supply the prediction counted on (`planned`, whether it gets here before
+            // it or after), or now (`asap`: no later than planned, so never more misses).
+            if let Some(page) = vm.realtime.page_ipa() {
+                let at = page + hypercall_abi::rt_page::RT_RESUME_OFFSET as u64;
+                if vm.write_guest(at, &now.to_le_bytes()).is_err() {
+                    log::warn!("vm '{}': its resume instant could not be written", vm.name);
+                }
+            }
+        }
+        Landing::Live(state) => {
+            // It resumes where it stopped, unaware of the time in between: tell its RTOS, which
+            // then lives through the blackout up to its resume (the planned instant when held).
+            crate::partition::dark_span::log(vm, state.stopped_ns, now);
+        }
+        Landing::Fresh { .. } => {}
+    }
+    trace_done(vm, me, &moving, arrival.ready_ns, now, resume, planned);
+    landing
+}
+
+/// Traces the resume of `vm` on core `me` at `now` (ns), `resume` saying from what.
+fn trace_done(
+    vm: &crate::vm::Vm,
+    me: usize,
+    moving: &Move,
+    ready_ns: u64,
+    now: u64,
+    resume: &str,
+    planned: bool,
+) {
     let mut event = crate::console::event("migration_done")
         .u64("vm", vm.id as u64)
         .str("name", &vm.name)
@@ -132,6 +188,8 @@ pub fn land(arrival: Arrival) -> Landing {
         .u64("predicted_ns", moving.predicted_ns)
         .u64("resume_at_ns", moving.resume_at_ns)
         .u64("late_ns", now.saturating_sub(moving.resume_at_ns))
+        .u64("early_ns", moving.resume_at_ns.saturating_sub(now))
+        .str("resume_mode", if planned { "planned" } else { "asap" })
         .str("resume", resume)
         .str(
             "supply",
@@ -144,30 +202,8 @@ pub fn land(arrival: Arrival) -> Landing {
     if let Some(fault_ns) = crate::health::truth::fault_truth(moving.from) {
         event = event
             .u64("measured_ns", now.saturating_sub(fault_ns))
-            .u64("ready_ns", arrival.ready_ns.saturating_sub(fault_ns));
+            .u64("ready_ns", ready_ns.saturating_sub(fault_ns));
         super::summary::measured(vm.id, now.saturating_sub(fault_ns));
     }
     crate::console::emit(event);
-    match &landing {
-        Landing::Fresh { .. } if resume == "checkpoint" => {
-            // The guest ends its blackout at the planned instant, the start of the supply the
-            // prediction counted on, whether it gets here before it or after.
-            if let Some(page) = vm.realtime.page_ipa() {
-                let at = page + hypercall_abi::rt_page::RT_RESUME_OFFSET as u64;
-                if vm
-                    .write_guest(at, &moving.resume_at_ns.to_le_bytes())
-                    .is_err()
-                {
-                    log::warn!("vm '{}': its resume instant could not be written", vm.name);
-                }
-            }
-        }
-        Landing::Live(state) => {
-            // It resumes where it stopped, unaware of the time in between: tell its RTOS, which
-            // then lives through the blackout the policy predicted, to the planned instant.
-            crate::partition::dark_span::log(vm, state.stopped_ns, moving.resume_at_ns);
-        }
-        Landing::Fresh { .. } => {}
-    }
-    landing
 }

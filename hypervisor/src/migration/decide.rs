@@ -124,12 +124,15 @@ fn stop_orphans(me: usize, why: Refusal) {
     }
 }
 
-/// Traces the committed decisions, each move's before its target may land the guest (then
-/// woken), and stops the VMs that stay.
+/// Notes each decision for the end-of-run table (first: a target that resumes its VM at once
+/// fills in the note's measured downtime), traces the committed decisions, each move's before
+/// its target may land the guest (then woken), and stops the VMs that stay.
 fn carry_out(outcome: &Outcome, decide_ns: u64) {
     for decided in &outcome.decided {
+        note(decided);
+    }
+    for decided in &outcome.decided {
         let policy = &decided.policy;
-        let vm = &vms()[policy.vm];
         let mut event = crate::console::event("migration_decision")
             .u64("failed_core", decided.fault.failed_core as u64);
         for (key, value) in migration_policy::trace_fields(policy) {
@@ -141,29 +144,35 @@ fn carry_out(outcome: &Outcome, decide_ns: u64) {
             super::announce::release(decided.decision.guest);
             crate::vm::table::kick(moving.to);
         }
-        summary::record(summary::Row {
-            core: decided.fault.failed_core,
-            vm: vm.id,
-            name: vm.name.clone(),
-            affordable: policy.affordable,
-            predicted: policy.downtime.total,
-            measured: None,
-            predicted_misses: policy.predicted_misses.as_ref().map(|m| m.iter().sum()),
-            misses_before: vm.realtime.misses(),
-            outcome: match policy.target {
-                Target::Spare(core) => alloc::format!("moved to spare core {core}"),
-                Target::Shared { core, budget } => alloc::format!(
-                    "shares core {core} ({} of every {} us)",
-                    budget.0 / 1000,
-                    budget.1 / 1000
-                ),
-                Target::Stop => alloc::format!("stopped: {}", policy.reason),
-            },
-        });
     }
     for decided in &outcome.decided {
         if decided.decision.placement == Placement::Stop {
             super::stop_vm(&vms()[decided.policy.vm], "not_migrated", log::Level::Warn);
         }
     }
+}
+
+/// The end-of-run table's row of one decision.
+fn note(decided: &failover::decide::Decided) {
+    let policy = &decided.policy;
+    let vm = &vms()[policy.vm];
+    summary::record(summary::Row {
+        core: decided.fault.failed_core,
+        vm: vm.id,
+        name: vm.name.clone(),
+        affordable: policy.affordable,
+        predicted: policy.downtime.total,
+        measured: None,
+        predicted_misses: policy.predicted_misses.as_ref().map(|m| m.iter().sum()),
+        misses_before: vm.realtime.misses(),
+        outcome: match policy.target {
+            Target::Spare(core) => alloc::format!("moved to spare core {core}"),
+            Target::Shared { core, budget } => alloc::format!(
+                "shares core {core} ({} of every {} us)",
+                budget.0 / 1000,
+                budget.1 / 1000
+            ),
+            Target::Stop => alloc::format!("stopped: {}", policy.reason),
+        },
+    });
 }

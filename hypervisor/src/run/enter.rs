@@ -101,10 +101,10 @@ fn prepare_and_go(index: usize, slot: Option<(u64, u64)>) -> ! {
                 let boxed = arriving;
                 *boxed
             };
-            let resume_at = cpu::ns_to_ticks(arriving.moving.resume_at_ns);
+            let resume_at = arrival::enter_not_before(&arriving);
             let landing = arrival::land(arriving);
-            // Everything is ready: the guest resumes at the planned instant itself, the start of
-            // the supply its prediction counted on.
+            // Everything is ready: the guest resumes now (`asap`), or at the planned instant
+            // itself, the start of the supply its prediction counted on (`planned`).
             serve_until(resume_at);
             match landing {
                 Landing::Fresh { entry, argument } => {

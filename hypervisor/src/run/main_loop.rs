@@ -350,16 +350,20 @@ fn runnable(state: &State) -> bool {
     !matches!(state, State::Off | State::Reboot)
 }
 
-/// A migrant is held until its move is announced (its decider woken us then) and its planned
-/// instant: it lands the restore bound before the instant, and its entry waits for the instant
-/// itself (in a slot: only if the slot, ending at `slot_end`, reaches past the planned
-/// instant). `Some(until)` while it must wait.
+/// A migrant is held until its move is announced (its decider woken us then) and, with
+/// `kairos,resume = "planned"`, until its planned instant: it lands the restore bound before
+/// the instant, and its entry waits for the instant itself (in a slot: only if the slot,
+/// ending at `slot_end`, reaches past the planned instant). `Some(until)` while it must wait.
+/// With `"asap"` it enters as soon as it is announced.
 fn held(state: &State, now: u64, slot_end: u64) -> Option<u64> {
     let State::Arriving(arrival) = state else {
         return None;
     };
     if crate::migration::announce::withheld(arrival.guest) {
         return Some(slot_end);
+    }
+    if !crate::migration::arrival::held_to_plan() {
+        return None;
     }
     let resume = cpu::ns_to_ticks(arrival.moving.resume_at_ns);
     let land = cpu::ns_to_ticks(

@@ -24,7 +24,8 @@ const COPY_US_PER_MIB: f64 = 5_250.0;
 /// Highest utilisation of a VM when the layout must consolidate two VMs on one core.
 const SHARING_UTILIZATION: f64 = 0.4;
 
-/// The layout of `seed`.
+/// The layout of `seed`. The resume mode is not drawn: seeds alternate between `asap` and
+/// `planned` every round of [`SHAPES`].
 pub fn generate(seed: u64) -> Layout {
     let mut rng = XorShift64Star::new(mix(seed));
     let shape = SHAPES[(seed % SHAPES.len() as u64) as usize];
@@ -37,6 +38,9 @@ pub fn generate(seed: u64) -> Layout {
         gic: if rng.below(2) == 0 { 2 } else { 3 },
         counter_1ghz: rng.below(2) == 0,
         copy,
+        // Not drawn, so that every other draw of a seed stays what it was: each shape comes in
+        // both resume modes, alternating every round of the shapes.
+        planned: (seed / SHAPES.len() as u64) % 2 == 1,
         heartbeat_us: pick(&mut rng, &HEARTBEATS_US),
         miss_threshold: pick(&mut rng, &THRESHOLDS),
         vms: Vec::new(),

@@ -121,6 +121,8 @@ pub struct Layout {
     pub counter_1ghz: bool,
     /// `kairos,migration = "copy"` (else "in-place").
     pub copy: bool,
+    /// `kairos,resume = "planned"` (else "asap").
+    pub planned: bool,
     /// `kairos,heartbeat-us`, absent for the default.
     pub heartbeat_us: Option<u32>,
     /// `kairos,miss-threshold`, absent for the default.
@@ -158,9 +160,10 @@ impl Layout {
     /// The partition config with fault plan `plan` (empty: no `kairos,fault-plan`).
     pub fn dts(&self, plan: &[PlannedFault]) -> String {
         let mut text = format!(
-            "// Fault campaign layout {:#x} ({:?}): {} cores, GICv{}, counter {}.\n",
+            "// Fault campaign layout {:#x} ({:?}, {}): {} cores, GICv{}, counter {}.\n",
             self.seed,
             self.shape,
+            if self.planned { "planned" } else { "asap" },
             self.cores,
             self.gic,
             if self.counter_1ghz {
@@ -180,6 +183,8 @@ impl Layout {
         }
         let mode = if self.copy { "copy" } else { "in-place" };
         writeln!(text, "\t\tkairos,migration = \"{mode}\";").unwrap();
+        let resume = if self.planned { "planned" } else { "asap" };
+        writeln!(text, "\t\tkairos,resume = \"{resume}\";").unwrap();
         if !plan.is_empty() {
             let triplets: Vec<String> = plan
                 .iter()

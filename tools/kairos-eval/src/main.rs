@@ -1,12 +1,14 @@
 //! `kairos-eval`: the host side of the Kairos evaluation (see README.md, "Evaluation").
 //!
-//! Subcommands: `reliability`, `feasibility`, `report`, `gen-config`, `summarize`.
+//! Subcommands: `reliability`, `feasibility`, `report`, `gen-config`, `summarize`, `choice`.
 
 #[macro_use]
 mod output;
+mod choice;
 mod config;
 mod feasibility;
 mod gen;
+mod modes;
 mod plot;
 mod reliability;
 mod summarize;
@@ -38,6 +40,9 @@ enum Command {
     Report(trace::ReportArgs),
     /// Writes a random partition config (three RTOS VMs on cores 1-3, a fail-stop fault plan).
     GenConfig(gen::Args),
+    /// Kairos's target choice against the first-spare policy, on the host, over the sweep's
+    /// task sets and fault instants.
+    Choice(choice::Args),
     /// Aggregates many captured console logs into eval/report.md with its plots.
     Summarize(summarize::Args),
 }
@@ -50,6 +55,7 @@ fn main() -> ExitCode {
         Command::Report(a) => trace::run_report(&a),
         Command::GenConfig(a) => gen::run(&a),
         Command::Summarize(a) => summarize::run(&a),
+        Command::Choice(a) => choice::run(&a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

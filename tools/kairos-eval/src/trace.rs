@@ -125,6 +125,15 @@ pub struct FaultRecord {
     pub blackout_ns: u64,
     /// The policy's verdict (`no_miss`, `misses_accepted`, ...).
     pub reason_code: String,
+    /// `asap` or `planned` (the `migration_done`'s `resume_mode`; empty without one).
+    pub mode: String,
+    /// Predicted and observed misses per task.
+    pub pred_tasks: Vec<u64>,
+    pub obs_tasks: Vec<u64>,
+    /// When the VM was ready on its target, ns after the true fault instant.
+    pub ready_ns: Option<u64>,
+    /// The failed core's last heartbeat, and the true fault instant (absolute ns).
+    pub last_beat_ns: Option<u64>,
 }
 
 impl FaultRecord {
@@ -142,14 +151,51 @@ impl FaultRecord {
         let blackout = m + at.saturating_sub(self.blackout_start_ns);
         Some(self.a_ns.is_none_or(|a| blackout <= a))
     }
+    /// Observed misses as the mode promises: equal to the predicted ones (`planned`), at most
+    /// them task by task (`asap`).
     pub fn agrees(&self) -> bool {
+        if self.mode == "asap" {
+            return self.misses_pred.is_some() && !self.over_prediction();
+        }
         self.misses_pred == Some(self.misses_obs)
+    }
+    /// Some task missed more than predicted.
+    pub fn over_prediction(&self) -> bool {
+        self.obs_tasks
+            .iter()
+            .enumerate()
+            .any(|(task, &o)| o > self.pred_tasks.get(task).copied().unwrap_or(0))
+    }
+    /// Observed exactly the predicted misses of every task.
+    pub fn exact(&self) -> bool {
+        self.misses_pred.is_some()
+            && (0..self.pred_tasks.len().max(self.obs_tasks.len())).all(|task| {
+                self.pred_tasks.get(task).copied().unwrap_or(0)
+                    == self.obs_tasks.get(task).copied().unwrap_or(0)
+            })
+    }
+    /// Back on the target (resumed) over the predicted downtime, both counted from the failed
+    /// core's last heartbeat (the prediction's own origin: the fault instant in the period
+    /// after it is unknown to the detector). With `asap` the VM resumes when it is ready, or
+    /// at its first slot on a shared core.
+    pub fn resumed_over_predicted(&self) -> Option<f64> {
+        let beat = self.last_beat_ns?;
+        let resumed = self.fault_at_ns? + self.d_meas_ns?;
+        Some(resumed.saturating_sub(beat) as f64 / self.d_pred_ns as f64)
+    }
+    /// Prepared on the target (memory and vCPU in place, maybe before its slot) over the
+    /// predicted downtime, both from the last heartbeat.
+    pub fn ready_over_predicted(&self) -> Option<f64> {
+        let beat = self.last_beat_ns?;
+        let ready = self.fault_at_ns? + self.ready_ns?;
+        Some(ready.saturating_sub(beat) as f64 / self.d_pred_ns as f64)
     }
     pub fn outcome(&self) -> &'static str {
         match (self.misses_pred, self.d_meas_ns) {
             (None, _) => "not migrated",
             (_, None) => "no resume",
-            (Some(p), _) if p != self.misses_obs => "MISMATCH",
+            (Some(_), _) if !self.agrees() => "MISMATCH",
+            (Some(p), _) if p != self.misses_obs => "fewer than predicted (asap)",
             (Some(0), _) => "no miss (D<=A)",
             _ => "misses as predicted",
         }
@@ -159,7 +205,14 @@ impl FaultRecord {
 /// Builds the per-fault records of one run. Also returns the number of injected faults and
 /// how many of them were detected.
 pub fn faults(events: &[Event]) -> crate::Result<(Vec<FaultRecord>, usize, usize)> {
+    // In time order, not line order: a target that resumes its VM at once may print its
+    // migration_done before the decider has printed the decision.
+    let mut sorted: Vec<&Event> = events.iter().collect();
+    sorted.sort_by_key(|e| e.t_ns);
+    let events: Vec<Event> = sorted.into_iter().cloned().collect();
+    let events = &events[..];
     let mut injected: BTreeMap<u64, u64> = BTreeMap::new();
+    let mut last_beat: BTreeMap<u64, u64> = BTreeMap::new();
     let mut detected = 0;
     let mut recs = Vec::new();
     for e in events {
@@ -167,7 +220,13 @@ pub fn faults(events: &[Event]) -> crate::Result<(Vec<FaultRecord>, usize, usize
             "fault_injected" => {
                 injected.insert(e.core, e.u("at_ns")?);
             }
-            "fault_detected" => detected += 1,
+            "fault_detected" => {
+                detected += 1;
+                if let (Some(core), Some(beat)) = (e.opt_u("failed_core"), e.opt_u("last_beat_ns"))
+                {
+                    last_beat.insert(core, beat);
+                }
+            }
             "migration_decision" => {
                 let failed = e.u("failed_core")?;
                 recs.push(FaultRecord {
@@ -194,12 +253,24 @@ pub fn faults(events: &[Event]) -> crate::Result<(Vec<FaultRecord>, usize, usize
                     resume_at_ns: e.u("resume_at_ns")?,
                     blackout_ns: e.opt_u("blackout_ns").unwrap_or(0),
                     reason_code: e.s("reason_code").to_string(),
+                    mode: String::new(),
+                    pred_tasks: e
+                        .json
+                        .get("misses")
+                        .and_then(Value::as_array)
+                        .map(|list| list.iter().filter_map(Value::as_u64).collect())
+                        .unwrap_or_default(),
+                    obs_tasks: Vec::new(),
+                    ready_ns: None,
+                    last_beat_ns: last_beat.get(&failed).copied(),
                 });
             }
             "migration_done" => {
                 let vm = e.u("vm")?;
                 if let Some(r) = recs.iter_mut().rev().find(|r| r.vm == vm) {
                     r.d_meas_ns = Some(e.u("measured_ns")?);
+                    r.ready_ns = e.opt_u("ready_ns");
+                    r.mode = e.s("resume_mode").to_string();
                 }
             }
             _ => {}
@@ -213,7 +284,7 @@ pub fn faults(events: &[Event]) -> crate::Result<(Vec<FaultRecord>, usize, usize
             .find(|r| r.vm == recs[i].vm)
             .map_or(u64::MAX, |r| r.blackout_start_ns);
         let (vm, start) = (recs[i].vm, recs[i].blackout_start_ns);
-        recs[i].misses_obs = events
+        let window: Vec<&Event> = events
             .iter()
             .filter(|e| {
                 e.ev == "deadline_miss"
@@ -221,7 +292,17 @@ pub fn faults(events: &[Event]) -> crate::Result<(Vec<FaultRecord>, usize, usize
                     && e.t_ns >= start
                     && e.t_ns < next
             })
-            .count() as u64;
+            .collect();
+        recs[i].misses_obs = window.len() as u64;
+        let mut per_task = vec![0u64; recs[i].pred_tasks.len()];
+        for miss in window {
+            let task = miss.opt_u("task").unwrap_or(0) as usize;
+            if task >= per_task.len() {
+                per_task.resize(task + 1, 0);
+            }
+            per_task[task] += 1;
+        }
+        recs[i].obs_tasks = per_task;
     }
     Ok((recs, injected.len(), detected))
 }
