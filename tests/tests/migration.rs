@@ -422,11 +422,20 @@ fn a_shared_core_that_signals_hands_one_vm_over_live_and_the_other_from_its_chec
             .iter()
             .filter(|e| e["vm"] == vm && (from..until).contains(&e["t_ns"].as_u64().unwrap()))
             .count() as u64;
-        assert_eq!(
-            observed,
-            decision["misses_total"].as_u64().unwrap(),
-            "vm {vm} off core {failed}"
-        );
+        // A VM whose jobs end before the prediction's horizon cannot show the misses predicted
+        // after its end (the campaign's "cut by the VM's job limit"): then at most as predicted.
+        let predicted = decision["misses_total"].as_u64().unwrap();
+        let ended = run
+            .events_named("vm_stopped")
+            .iter()
+            .find(|e| e["vm"] == vm)
+            .and_then(|e| e["t_ns"].as_u64())
+            .unwrap_or(u64::MAX);
+        if until == u64::MAX && ended < decision["horizon_ns"].as_u64().unwrap_or(0) {
+            assert!(observed <= predicted, "vm {vm} off core {failed}: {observed} > {predicted}");
+        } else {
+            assert_eq!(observed, predicted, "vm {vm} off core {failed}");
+        }
     }
     run.assert_line("[light3] DONE jobs=16 misses=0");
 }
