@@ -432,7 +432,10 @@ fn a_shared_core_that_signals_hands_one_vm_over_live_and_the_other_from_its_chec
             .and_then(|e| e["t_ns"].as_u64())
             .unwrap_or(u64::MAX);
         if until == u64::MAX && ended < decision["horizon_ns"].as_u64().unwrap_or(0) {
-            assert!(observed <= predicted, "vm {vm} off core {failed}: {observed} > {predicted}");
+            assert!(
+                observed <= predicted,
+                "vm {vm} off core {failed}: {observed} > {predicted}"
+            );
         } else {
             assert_eq!(observed, predicted, "vm {vm} off core {failed}");
         }

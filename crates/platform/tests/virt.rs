@@ -152,7 +152,15 @@ fn a_kairos_hypervisor_node_is_noticed() {
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
-    dtc.stdin.take().unwrap().write_all(source.as_bytes()).unwrap();
+    dtc.stdin
+        .take()
+        .unwrap()
+        .write_all(source.as_bytes())
+        .unwrap();
     let blob = dtc.wait_with_output().unwrap().stdout;
-    assert!(platform::Platform::from_dtb(&blob).unwrap().names_hypervisor);
+    assert!(
+        platform::Platform::from_dtb(&blob)
+            .unwrap()
+            .names_hypervisor
+    );
 }

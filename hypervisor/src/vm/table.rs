@@ -27,9 +27,8 @@ pub fn vms() -> &'static [Vm] {
 /// True once the table is published and every VM in it has stopped and said so in the trace.
 pub fn all_stopped() -> bool {
     VMS.get().is_some_and(|vms| {
-        vms.iter().all(|vm| {
-            vm.state() == VmState::Stopped && vm.stop_traced.load(Ordering::Acquire)
-        })
+        vms.iter()
+            .all(|vm| vm.state() == VmState::Stopped && vm.stop_traced.load(Ordering::Acquire))
     })
 }
 

@@ -112,7 +112,10 @@ pub fn stage2_mappings() -> Vec<(u64, u64, u64)> {
 
 /// The distributor of VM `vm` (also among its devices), once its devices were built.
 pub fn distributor(vm: usize) -> Option<&'static Distributor<Hardware>> {
-    DISTRIBUTORS.get(vm)?.get().map(|distributor| &**distributor)
+    DISTRIBUTORS
+        .get(vm)?
+        .get()
+        .map(|distributor| &**distributor)
 }
 
 /// The virtual GIC of VM `vm`, once its devices were built.

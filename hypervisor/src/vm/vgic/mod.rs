@@ -33,8 +33,8 @@ mod tests;
 
 #[cfg(target_arch = "aarch64")]
 pub use entry::{
-    attach, devices, distributor, handle_irq, kick_vcpus, of, raise_spi, refill_here, release_this_core, reset,
-    stage2_mappings, system_register, wait_for_interrupt, Handled,
+    attach, devices, distributor, handle_irq, kick_vcpus, of, raise_spi, refill_here,
+    release_this_core, reset, stage2_mappings, system_register, wait_for_interrupt, Handled,
 };
 pub use state::{Version, Vgic};
 
