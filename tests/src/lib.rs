@@ -431,10 +431,11 @@ pub struct Run {
 }
 
 impl Run {
-    /// Every trace event, parsed; a malformed `EVT` line fails the test.
+    /// Every trace event, parsed (a deferred prediction merged into its decision:
+    /// [`merge_deferred_predictions`]); a malformed `EVT` line fails the test.
     pub fn events(&self) -> Vec<Value> {
         let lines: Vec<&str> = self.output.lines().collect();
-        lines
+        let mut events: Vec<Value> = lines
             .iter()
             .enumerate()
             .filter_map(|(at, line)| Some((at, line.trim_end_matches('\r').strip_prefix("EVT ")?)))
@@ -444,7 +445,9 @@ impl Run {
                     panic!("bad EVT line {json}: {e}; around it:\n{around}")
                 })
             })
-            .collect()
+            .collect();
+        merge_deferred_predictions(&mut events);
+        events
     }
 
     /// The events called `name`.
@@ -551,4 +554,36 @@ pub fn misses_per_task(run: &Run, vm: u64, tasks: usize, from_ns: u64, until_ns:
         }
     }
     counts
+}
+
+/// A decision whose prediction its time allowance cut is followed by a `migration_prediction`
+/// of the same VM with the completed figures: they replace the decision's (`misses`,
+/// `misses_total`, `misses_complete`, `horizon_ns`), which gets `deferred_predict_ns` (the
+/// completion's time) as the mark. `events` is in printed order: the decider prints the
+/// completion after the decision.
+pub fn merge_deferred_predictions(events: &mut [Value]) {
+    for at in 0..events.len() {
+        if events[at]["ev"] != "migration_prediction" {
+            continue;
+        }
+        let completion = events[at].clone();
+        let decision = events[..at]
+            .iter_mut()
+            .rev()
+            .find(|event| event["ev"] == "migration_decision" && event["vm"] == completion["vm"]);
+        let Some(Value::Object(decision)) = decision else {
+            continue;
+        };
+        for key in ["misses", "misses_total", "misses_complete"] {
+            decision.insert(key.into(), completion[key].clone());
+        }
+        match completion.get("horizon_ns") {
+            Some(horizon) => decision.insert("horizon_ns".into(), horizon.clone()),
+            None => decision.remove("horizon_ns"),
+        };
+        decision.insert(
+            "deferred_predict_ns".into(),
+            completion["predict_ns"].clone(),
+        );
+    }
 }

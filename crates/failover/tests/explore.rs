@@ -115,6 +115,8 @@ impl Facts for ModelFacts<'_> {
             switch: 20_000,
             decide_shared: 400_000,
             progress: None,
+            clock: None,
+            reserve: 0,
         }
     }
 }

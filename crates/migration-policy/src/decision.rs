@@ -2,9 +2,10 @@
 
 use crate::frame::Frame;
 use crate::input::MigratePolicy;
+use crate::supply::{Prediction, Supply};
 use alloc::string::String;
 use alloc::vec::Vec;
-use rt_analysis::{Slack, Time};
+use rt_analysis::{SimState, Slack, TaskSet, Time};
 
 /// The decisions for every VM of the failed core, in the order they are carried out.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -67,6 +68,37 @@ pub struct Decision {
     /// The targets considered, in the order tried (the chosen one among them); empty when the
     /// VM was stopped before any was (policy never, no copy bandwidth).
     pub alternatives: Vec<Alternative>,
+    /// When the decision's time allowance cut the chosen target's prediction: what completes it
+    /// after the commit ([`Deferred::complete`]); `predicted_misses` then holds the lower bound
+    /// the decision saw.
+    pub deferred: Option<Deferred>,
+}
+
+/// A migrant's miss prediction left to complete after its decision is committed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Deferred {
+    /// Its task set.
+    pub tasks: TaskSet,
+    /// Its schedule's state at the blackout start.
+    pub state: SimState,
+    /// Its restore instant on the target.
+    pub restore_at: Time,
+    /// The processor it gets there.
+    pub supply: Supply,
+}
+
+impl Deferred {
+    /// The whole prediction, within [`crate::supply::PREDICTION_EVENTS`] and no time limit.
+    pub fn complete(&self) -> Option<Prediction> {
+        crate::supply::misses_with_supply(
+            &self.tasks,
+            &self.state,
+            self.restore_at,
+            self.supply,
+            crate::supply::PREDICTION_EVENTS,
+        )
+        .ok()
+    }
 }
 
 /// One target considered for a VM, with what it was predicted to cost.

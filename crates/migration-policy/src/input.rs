@@ -153,6 +153,14 @@ pub struct Platform {
     /// Called between the plan's steps (each VM, each candidate core): the hypervisor beats its
     /// heartbeat there, so that a long plan does not make the deciding core look dead.
     pub progress: Option<fn()>,
+    /// The decider's clock (ns, the timeline of `FaultInput::detected_at`), when the decision
+    /// must keep to its time bound: each VM's predictions then stop at its share of the bound
+    /// (a cut prediction is completed after the commit: [`crate::Decision::deferred`]).
+    /// `None`: predictions run to their event budget.
+    pub clock: Option<fn() -> Time>,
+    /// Per VM, the part of the decision bound kept for what follows its predictions (committing
+    /// the decision and tracing it before the target may resume the VM).
+    pub reserve: Time,
 }
 
 impl Platform {

@@ -48,7 +48,8 @@
 //! let model = DowntimeModel { decide: 100_000, state: 20_000, remap: 20_000, restore: 60_000,
 //!                             copy_bytes_per_sec: 1_000_000_000, detect: 0 };
 //! let platform = Platform { model, server_periods: vec![10_000_000], switch: 5_000,
-//!                           decide_shared: 300_000, progress: None };
+//!                           decide_shared: 300_000, progress: None, clock: None,
+//!                           reserve: 0 };
 //! let fault = FaultInput { failed_core: 1, detected_at: 5_000_000, last_heartbeat: 4_000_000,
 //!                          kind: FaultKind::FailStop, signalled_at: None };
 //! let vm = VmInput { vm: 0, name: "linux".into(), memory_bytes: 1 << 20, copy_memory: false,
@@ -79,7 +80,7 @@ pub mod supply;
 mod trace;
 
 pub use decision::{
-    Alternative, Decision, DowntimeTerms, Plan, Reason, Report, SlackSource, Target,
+    Alternative, Decision, Deferred, DowntimeTerms, Plan, Reason, Report, SlackSource, Target,
 };
 pub use frame::{Frame, Slot};
 pub use input::{

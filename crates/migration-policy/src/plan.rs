@@ -1,11 +1,11 @@
 //! [`plan`]: order the failed core's VMs, then for each predict the misses of its target options,
 //! take the one with the fewest, and apply its policy.
 
-use crate::decision::{sum, Alternative, Decision, DowntimeTerms, Plan, Reason, Target};
+use crate::decision::{sum, Alternative, Decision, Deferred, DowntimeTerms, Plan, Reason, Target};
 use crate::input::{CoreInput, FaultInput, FaultKind, MigratePolicy, Platform, VmInput};
 use crate::placement::{Hosts, Placement};
 use crate::slack::{assess, Guest};
-use crate::supply::{misses_with_supply, Prediction, Supply, PREDICTION_EVENTS};
+use crate::supply::{misses_within, Budget, Prediction, Supply, CHUNK_EVENTS, PREDICTION_EVENTS};
 use alloc::vec::Vec;
 use rt_analysis::downtime::DowntimeBreakdown;
 use rt_analysis::Time;
@@ -76,11 +76,28 @@ pub fn plan_with(
             .saturating_mul(vms.len() as u64)
             .saturating_add(platform.decide_shared.saturating_mul(searching)),
     };
+    // With a clock, the VMs' predictions share the bound left after each one's reserve: the
+    // k-th VM's stop at its k-th share from the decision's start, so no VM takes another's.
+    let allowance = context
+        .decide
+        .saturating_sub(platform.reserve.saturating_mul(vms.len() as u64));
     let mut queue: Time = 0;
     let mut decisions = Vec::with_capacity(vms.len());
-    for i in order {
+    for (k, i) in order.into_iter().enumerate() {
         platform.step();
-        let decision = context.decide(&vms[i], &guests[i], queue, &mut hosts);
+        let share = u128::from(allowance) * (k as u128 + 1) / vms.len() as u128;
+        let budget = match platform.clock {
+            Some(clock) => Budget {
+                events: PREDICTION_EVENTS,
+                clock: Some(clock),
+                deadline: fault
+                    .detected_at
+                    .saturating_add(u64::try_from(share).unwrap_or(u64::MAX)),
+                chunk: CHUNK_EVENTS,
+            },
+            None => Budget::events(PREDICTION_EVENTS),
+        };
+        let decision = context.decide(&vms[i], &guests[i], queue, &mut hosts, budget);
         if decision.target != Target::Stop {
             queue = queue.saturating_add(decision.downtime.own_work());
         }
@@ -113,7 +130,14 @@ enum Verdict {
 }
 
 impl Context<'_> {
-    fn decide(&self, vm: &VmInput, guest: &Guest, queue: Time, hosts: &mut Hosts) -> Decision {
+    fn decide(
+        &self,
+        vm: &VmInput,
+        guest: &Guest,
+        queue: Time,
+        hosts: &mut Hosts,
+        budget: Budget,
+    ) -> Decision {
         let cost = self.cost(vm, vm.copy_memory);
         let unplaced = |reason| {
             let terms = self.terms(guest, &cost, queue, 0);
@@ -137,7 +161,7 @@ impl Context<'_> {
         let mut best: Option<Candidate> = None;
         for placement in options {
             self.platform.step();
-            let candidate = self.evaluate(vm, guest, queue, placement);
+            let candidate = self.evaluate(vm, guest, queue, placement, budget);
             alternatives.push(candidate.alternative());
             if best.as_ref().is_none_or(|b| candidate.rank() < b.rank()) {
                 best = Some(candidate);
@@ -178,8 +202,24 @@ impl Context<'_> {
         if let Some(placement) = target {
             hosts.commit(placement);
         }
+        // A prediction the time allowance cut is completed after the commit, off the path to
+        // the target's resume.
+        let deferred = match (&prediction, rt, &guest.state) {
+            (Some(p), Some(rt), Some(state)) if !p.complete && budget.clock.is_some() => target
+                .map(|_| Deferred {
+                    tasks: rt.tasks.clone(),
+                    state: state.clone(),
+                    restore_at: self
+                        .fault
+                        .detected_at
+                        .saturating_add(terms.restore_offset()),
+                    supply,
+                }),
+            _ => None,
+        };
         let mut decision = self.decision(vm, guest, terms, target, prediction, reason);
         decision.alternatives = alternatives;
+        decision.deferred = deferred;
         decision
     }
 
@@ -198,6 +238,7 @@ impl Context<'_> {
         guest: &Guest,
         queue: Time,
         mut placement: Placement,
+        budget: Budget,
     ) -> Candidate {
         // Only spare cores own a copy region; a VM sharing a busy core keeps its memory where
         // it is and is remapped in place.
@@ -222,7 +263,7 @@ impl Context<'_> {
             .saturating_sub(guest.start);
         let prediction = match (vm.realtime.as_ref(), &guest.state) {
             (Some(rt), Some(state)) => {
-                misses_with_supply(&rt.tasks, state, restore_at, supply, PREDICTION_EVENTS).ok()
+                misses_within(&rt.tasks, state, restore_at, supply, budget).ok()
             }
             _ => None,
         };
@@ -314,6 +355,7 @@ impl Context<'_> {
             frame,
             reason,
             alternatives: Vec::new(),
+            deferred: None,
         }
     }
 }

@@ -25,7 +25,7 @@
 use alloc::vec;
 use alloc::vec::Vec;
 use rt_analysis::math::{ceil_div_u128, lcm, saturate};
-use rt_analysis::predict::{predict_with_budget, PREDICT_MAX_EVENTS};
+use rt_analysis::predict::{recovery_bound, PREDICT_MAX_EVENTS};
 use rt_analysis::simulate::{simulate_until_idle, Blackout};
 use rt_analysis::{SimState, StateError, TaskSet, Time};
 
@@ -79,6 +79,43 @@ pub struct Prediction {
     pub horizon: Option<Time>,
 }
 
+/// How much simulation one prediction may do: at most `events` events and, with a `clock`, only
+/// until `deadline` on it (checked every `chunk` events), so that a decision's predictions end
+/// within the decision's time bound whatever the task set and blackout. A prediction cut by
+/// either is a lower bound ([`Prediction::complete`] false).
+#[derive(Clone, Copy, Debug)]
+pub struct Budget {
+    /// Event budget.
+    pub events: u64,
+    /// The clock the deadline is on (the hypervisor's, in ns); `None`: no time limit.
+    pub clock: Option<fn() -> Time>,
+    /// The instant on `clock` from which no further chunk starts.
+    pub deadline: Time,
+    /// Events per chunk between two readings of the clock.
+    pub chunk: u64,
+}
+
+/// Events simulated between two readings of the decision's clock: a few microseconds of work
+/// on the hypervisor's cores, unless the backlog of pending jobs is large.
+pub const CHUNK_EVENTS: u64 = 8;
+
+impl Budget {
+    /// `events` events, no time limit.
+    pub fn events(events: u64) -> Self {
+        Self {
+            events,
+            clock: None,
+            deadline: Time::MAX,
+            chunk: events,
+        }
+    }
+
+    /// True while a further chunk may start.
+    fn in_time(&self) -> bool {
+        self.clock.is_none_or(|now| now() < self.deadline)
+    }
+}
+
 /// Misses per task of `set` when its schedule, in `state` at `state.now` (the blackout start),
 /// loses the processor until `restore_at` and then gets `supply` (see the module doc), within
 /// `max_events` simulation events.
@@ -89,50 +126,82 @@ pub fn misses_with_supply(
     supply: Supply,
     max_events: u64,
 ) -> Result<Prediction, StateError> {
+    misses_within(set, state, restore_at, supply, Budget::events(max_events))
+}
+
+/// [`misses_with_supply`] within `budget`. The simulation runs in chunks of `budget.chunk`
+/// events, each continuing from the state the previous one ended in: chaining runs is exact
+/// under the simulator's rules (a job late at a chunk's end is counted there, once), so the
+/// counts do not depend on the chunking.
+pub fn misses_within(
+    set: &TaskSet,
+    state: &SimState,
+    restore_at: Time,
+    supply: Supply,
+    budget: Budget,
+) -> Result<Prediction, StateError> {
+    state.validate(set)?;
     let dark_until = restore_at.saturating_add(supply.first_slot_wait());
-    let (theta, pi, first) = match supply {
+    let server = match supply {
         Supply::Server {
             theta, pi, first, ..
-        } if theta < pi && !set.is_empty() => (theta, pi, first.min(theta)),
-        _ => {
-            let len = dark_until.saturating_sub(state.now);
-            let run = predict_with_budget(set, state, len, max_events)?;
-            return Ok(Prediction {
-                misses: run.misses_per_task,
-                complete: run.stopped_idle,
-                horizon: run.stopped_idle.then_some(run.end.now),
-            });
-        }
+        } if theta < pi && !set.is_empty() => Some((theta, pi, first.min(theta))),
+        _ => None,
     };
-    state.validate(set)?;
-    let cap = cap(set, state, dark_until, theta, pi);
+    let dark_length = dark_until.saturating_sub(state.now);
+    let cap = match server {
+        Some((theta, pi, _)) => cap(set, state, dark_until, theta, pi),
+        None => dark_until.saturating_add(recovery_bound(set, state, dark_length)),
+    };
     let mut prediction = Prediction {
         misses: vec![0u32; set.len()],
         complete: false,
         horizon: None,
     };
-    let mut budget = max_events;
+    let mut left = budget.events;
     let mut current = state.clone();
     let mut dark = Blackout {
         start: state.now,
-        length: dark_until.saturating_sub(state.now),
+        length: dark_length,
     };
     let mut idle_after = dark_until;
-    let mut on = first;
+    let mut on = server.map_or(0, |(_, _, first)| first);
     loop {
-        let end = dark.end().saturating_add(on).min(cap);
-        on = theta;
-        let run = simulate_until_idle(set, &current, idle_after, end, budget, Some(dark))?;
-        for (total, &m) in prediction.misses.iter_mut().zip(&run.misses_per_task) {
-            *total = total.saturating_add(m);
+        // One span of supply (the whole core: up to the cap), after its dark span.
+        let end = match server {
+            Some((theta, ..)) => {
+                let end = dark.end().saturating_add(on).min(cap);
+                on = theta;
+                end
+            }
+            None => cap,
+        };
+        loop {
+            if left == 0 || !budget.in_time() {
+                return Ok(prediction);
+            }
+            let chunk = left.min(budget.chunk.max(1));
+            let run = simulate_until_idle(set, &current, idle_after, end, chunk, Some(dark))?;
+            for (total, &m) in prediction.misses.iter_mut().zip(&run.misses_per_task) {
+                *total = total.saturating_add(m);
+            }
+            left = left.saturating_sub(run.events.max(1));
+            if run.stopped_idle {
+                prediction.complete = true;
+                prediction.horizon = Some(run.end.now);
+                return Ok(prediction);
+            }
+            current = run.end;
+            if current.now >= end {
+                break;
+            }
         }
-        budget = budget.saturating_sub(run.events);
-        if run.stopped_idle || end >= cap || budget == 0 {
-            prediction.complete = run.stopped_idle;
-            prediction.horizon = run.stopped_idle.then_some(run.end.now);
+        let Some((theta, pi, _)) = server else {
+            return Ok(prediction);
+        };
+        if end >= cap {
             return Ok(prediction);
         }
-        current = run.end;
         dark = Blackout {
             start: end,
             length: pi - theta,

@@ -120,6 +120,8 @@ fn copying_without_bandwidth_is_refused() {
         switch: 0,
         decide_shared: 0,
         progress: None,
+        clock: None,
+        reserve: 0,
     };
     let d = &plan(&stop_for_blackout(0, MS), &[big], &cores(), &platform).decisions[0];
     assert_eq!(

@@ -19,6 +19,10 @@ pub const DECIDE_BOUND_NS: u64 = 150_000;
 /// predictions of both options (the fault campaign measured up to 811 us for such a decision
 /// on 8 cores, layout 0x2; `make bench` shows the worst of its runs).
 pub const DECIDE_SHARED_BOUND_NS: u64 = 800_000;
+/// Per VM, the part of the decision bound its predictions leave for committing the decision
+/// and tracing it (about 50 us measured) before the target may resume the VM: predictions
+/// still running then are cut and completed after the commit (`migration_prediction`).
+pub const DECIDE_RESERVE_NS: u64 = 70_000;
 /// Upper bound of taking the vCPU state (checkpoint record or live registers). With the remap,
 /// from the end of the decision to the VM ready on its target (the target's wake-up
 /// included), 6 to 11 us measured over seven test scenarios: the two bounds leave 80 % margin.
@@ -124,6 +128,8 @@ pub fn platform() -> Platform {
         switch: SWITCH_BOUND_NS,
         decide_shared: DECIDE_SHARED_BOUND_NS,
         progress: None,
+        clock: Some(crate::arch::aarch64::cpu::now_ns),
+        reserve: DECIDE_RESERVE_NS,
     }
 }
 

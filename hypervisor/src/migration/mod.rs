@@ -13,7 +13,7 @@ pub mod live;
 pub mod summary;
 
 pub use decide::{decide_pending, report_claims};
-pub use inputs::{RESTORE_BOUND_NS, SWITCH_BOUND_NS};
+pub use inputs::{DECIDE_BOUND_NS, DECIDE_SHARED_BOUND_NS, RESTORE_BOUND_NS, SWITCH_BOUND_NS};
 
 use crate::vm::Vm;
 

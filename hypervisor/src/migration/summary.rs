@@ -39,6 +39,14 @@ pub fn measured(vm: usize, downtime: u64) {
     }
 }
 
+/// Sets the predicted misses of VM `vm`'s latest row (a prediction completed after its
+/// decision).
+pub fn predicted(vm: usize, misses: u32) {
+    if let Some(row) = ROWS.lock().iter_mut().rev().find(|row| row.vm == vm) {
+        row.predicted_misses = Some(misses);
+    }
+}
+
 fn us(value: Option<u64>) -> String {
     value.map_or(String::from("-"), |ns| {
         format!("{}.{:03}", ns / 1000, ns % 1000)

@@ -35,8 +35,11 @@ pub extern "C" fn run() -> ! {
         // Everything up to the choice may take a while: the heartbeat goes on meanwhile.
         let next = crate::health::with_beats(|| {
             crate::migration::report_claims(me);
-            crate::migration::decide_pending(me);
             take_arrivals(me);
+            if !landing_due(me) {
+                crate::migration::decide_pending(me);
+                take_arrivals(me);
+            }
             follow_frame(me);
             tidy();
             if crate::vm::all_stopped() && !crate::migration::pending() {
@@ -110,6 +113,34 @@ fn carry_out_due_fault() {
         }
         None => crate::health::fence_if_declared_failed(),
     }
+}
+
+/// True when a migrant placed here must land (its restore bound before its planned instant)
+/// before a decision begun now could end: deciding waits then until the migrant has entered
+/// (the loop's next pass after it), so that the landing keeps to its instant. The decision
+/// starts later by that much, which its detection term measures.
+fn landing_due(me: usize) -> bool {
+    let orphans = ledger::read(|ledger| ledger.orphans_of(me).count()) as u64;
+    if orphans == 0 {
+        return false;
+    }
+    let window = crate::migration::DECIDE_BOUND_NS
+        .saturating_mul(orphans)
+        .saturating_add(crate::migration::DECIDE_SHARED_BOUND_NS);
+    let latest_start = cpu::now_ns().saturating_add(window);
+    local::this()
+        .hosted
+        .iter()
+        .any(|hosted| match &hosted.state {
+            State::Arriving(arrival) => {
+                arrival
+                    .moving
+                    .resume_at_ns
+                    .saturating_sub(crate::migration::RESTORE_BOUND_NS)
+                    < latest_start
+            }
+            _ => false,
+        })
 }
 
 /// Takes the guests placed on this core; each waits for its turn as an arrival.

@@ -26,6 +26,7 @@ impl Trace {
                 None => lines.push(line.to_string()),
             }
         }
+        crate::merge_deferred_predictions(&mut events);
         events.sort_by_key(instant);
         Trace { events, lines }
     }

@@ -51,6 +51,8 @@ fn platform(sets: &[&TaskSet], copy_bytes_per_s: u64) -> Platform {
         switch: 20_000,
         decide_shared: 400_000,
         progress: None,
+        clock: None,
+        reserve: 0,
     }
 }
 

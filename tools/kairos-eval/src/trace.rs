@@ -265,6 +265,16 @@ pub fn faults(events: &[Event]) -> crate::Result<(Vec<FaultRecord>, usize, usize
                     last_beat_ns: last_beat.get(&failed).copied(),
                 });
             }
+            "migration_prediction" => {
+                // The completed prediction of a decision whose time allowance cut it.
+                let vm = e.u("vm")?;
+                if let Some(r) = recs.iter_mut().rev().find(|r| r.vm == vm) {
+                    r.misses_pred = e.opt_u("misses_total").or(r.misses_pred);
+                    if let Some(list) = e.json.get("misses").and_then(Value::as_array) {
+                        r.pred_tasks = list.iter().filter_map(Value::as_u64).collect();
+                    }
+                }
+            }
             "migration_done" => {
                 let vm = e.u("vm")?;
                 if let Some(r) = recs.iter_mut().rev().find(|r| r.vm == vm) {

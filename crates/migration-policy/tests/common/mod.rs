@@ -45,6 +45,8 @@ pub fn platform_with(periods: &[Time], switch: Time) -> Platform {
         switch,
         decide_shared: 0,
         progress: None,
+        clock: None,
+        reserve: 0,
     }
 }
 

@@ -1,0 +1,65 @@
+//! A decision that keeps to its time bound: with the decider's clock past the predictions'
+//! share, the chosen target's prediction is cut (a lower bound), the decision carries what
+//! completes it, and completing it gives the prediction an untimed decision makes. The target
+//! and instants do not depend on the clock when the decision has one option.
+
+mod common;
+
+use common::*;
+use migration_policy::{plan, CoreInput, FaultKind, MigratePolicy, Plan, Platform};
+
+/// A copy-mode VM with a long copy (several missed 4 ms jobs) and one spare, decided with the
+/// platform `platform`.
+fn decide(platform: &Platform) -> Plan {
+    let set = edf(&[(MS, 4 * MS), (MS, 6 * MS)]);
+    let checkpoint = released_at(&set, 10 * MS);
+    let mut migrant = vm(0, MigratePolicy::Always, Some(reporting(set, checkpoint)));
+    migrant.copy_memory = true;
+    let cores = [CoreInput::idle(0), failed_core(1, &[0])];
+    let fault = fault(FaultKind::FailStop, 1, 10 * MS, 10 * MS + 500 * US);
+    plan(&fault, &[migrant], &cores, platform)
+}
+
+#[test]
+fn a_cut_prediction_is_completed_after_the_decision() {
+    fn late() -> u64 {
+        u64::MAX // every share is over: no chunk starts
+    }
+    fn early() -> u64 {
+        0 // never over
+    }
+    let untimed = decide(&platform(0));
+    let whole = untimed.decisions[0].predicted_misses.clone().unwrap();
+    assert!(untimed.decisions[0].misses_complete);
+    assert!(untimed.decisions[0].deferred.is_none());
+    assert!(whole.iter().sum::<u32>() >= 2, "{whole:?}");
+
+    let timed = Platform {
+        clock: Some(late),
+        reserve: 50 * US,
+        ..platform(0)
+    };
+    let cut = decide(&timed);
+    let decision = &cut.decisions[0];
+    assert!(!decision.misses_complete);
+    assert_eq!(decision.target, untimed.decisions[0].target);
+    assert_eq!(decision.resume_at, untimed.decisions[0].resume_at);
+    assert!(decision
+        .predicted_misses
+        .as_ref()
+        .unwrap()
+        .iter()
+        .zip(&whole)
+        .all(|(c, w)| c <= w));
+    let completed = decision.deferred.as_ref().unwrap().complete().unwrap();
+    assert!(completed.complete);
+    assert_eq!(completed.misses, whole);
+    assert_eq!(completed.horizon, untimed.decisions[0].horizon);
+
+    // A clock that never runs out changes nothing.
+    let in_time = decide(&Platform {
+        clock: Some(early),
+        ..timed
+    });
+    assert_eq!(in_time, untimed);
+}
