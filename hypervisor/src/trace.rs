@@ -30,11 +30,16 @@ impl Event {
     /// Starts an event with its three mandatory fields.
     pub fn new(name: &str, t_ns: u64, core: usize) -> Event {
         let mut event = Event {
-            line: String::with_capacity(128),
+            // Large enough for the largest events (a migration decision is about 1 KB): the
+            // line is never copied while it grows.
+            line: String::with_capacity(1024),
         };
         event.line.push_str("EVT {\"ev\":");
         write_string(&mut event.line, name);
-        let _ = write!(event.line, ",\"t_ns\":{t_ns},\"core\":{core}");
+        event.line.push_str(",\"t_ns\":");
+        write_u64(&mut event.line, t_ns);
+        event.line.push_str(",\"core\":");
+        write_u64(&mut event.line, core as u64);
         event
     }
 
@@ -44,11 +49,12 @@ impl Event {
         write_string(&mut self.line, key);
         self.line.push(':');
         match value {
-            Value::U64(v) => {
-                let _ = write!(self.line, "{v}");
-            }
+            Value::U64(v) => write_u64(&mut self.line, v),
             Value::I64(v) => {
-                let _ = write!(self.line, "{v}");
+                if v < 0 {
+                    self.line.push('-');
+                }
+                write_u64(&mut self.line, v.unsigned_abs());
             }
             Value::Str(s) => write_string(&mut self.line, s),
             Value::Bool(b) => self.line.push_str(if b { "true" } else { "false" }),
@@ -85,8 +91,31 @@ impl Event {
     }
 }
 
+/// Decimal digits of `value`, without going through `core::fmt` (events are built on paths
+/// whose time is bounded, such as a migration decision's).
+pub fn write_u64(out: &mut String, mut value: u64) {
+    let mut digits = [0u8; 20];
+    let mut start = digits.len();
+    loop {
+        start -= 1;
+        digits[start] = b'0' + (value % 10) as u8;
+        value /= 10;
+        if value == 0 {
+            break;
+        }
+    }
+    for &digit in &digits[start..] {
+        out.push(char::from(digit));
+    }
+}
+
 fn write_string(out: &mut String, text: &str) {
     out.push('"');
+    if !text.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\') {
+        out.push_str(text);
+        out.push('"');
+        return;
+    }
     for c in text.chars() {
         match c {
             '"' => out.push_str("\\\""),
@@ -119,6 +148,20 @@ mod tests {
         assert_eq!(
             line,
             r#"EVT {"ev":"cpu_online","t_ns":1500,"core":2,"mpidr":2,"el":2,"ok":true,"delta":-4,"base":"0x40080000"}"#
+        );
+    }
+
+    #[test]
+    fn writes_integers_at_their_limits() {
+        let line = Event::new("limits", u64::MAX, 0)
+            .u64("zero", 0)
+            .field("min", Value::I64(i64::MIN))
+            .field("max", Value::I64(i64::MAX))
+            .u64("ten", 10)
+            .finish();
+        assert_eq!(
+            line,
+            r#"EVT {"ev":"limits","t_ns":18446744073709551615,"core":0,"zero":0,"min":-9223372036854775808,"max":9223372036854775807,"ten":10}"#
         );
     }
 

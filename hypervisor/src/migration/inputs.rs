@@ -41,10 +41,58 @@ pub const SWITCH_BOUND_NS: u64 = 20_000;
 /// period) would cost more than a few percent of the core.
 pub const MIN_FRAME_PERIOD_NS: u64 = 250_000;
 
+/// Task sets built from registrations, by VM, with the registration count each was read
+/// under: building one costs microseconds, and every decision asks for every VM's.
+static SETS: spin::Mutex<Vec<Option<(u64, TaskSet)>>> = spin::Mutex::new(Vec::new());
+
+/// Frame periods by the running VMs' registration counts (0 for a stopped VM or one without a
+/// task set) they were computed for.
+static PERIODS: spin::Mutex<Option<(Vec<u64>, Vec<rt_analysis::Time>)>> = spin::Mutex::new(None);
+
 /// The task set the VM's RTOS registered, if any (no guest memory is read).
 pub fn task_set(vm: &Vm) -> Option<TaskSet> {
-    let registration = vm.realtime.registration()?;
-    set_of(&registration)
+    let count = vm.realtime.registration_count();
+    if let Some(Some((cached, set))) = SETS.lock().get(vm.id) {
+        if *cached == count && vm.realtime.registered() {
+            return Some(set.clone());
+        }
+    }
+    let set = set_of(&vm.realtime.registration()?)?;
+    if vm.realtime.registration_count() == count {
+        let mut sets = SETS.lock();
+        if sets.len() <= vm.id {
+            sets.resize(vm.id + 1, None);
+        }
+        sets[vm.id] = Some((count, set.clone()));
+    }
+    Some(set)
+}
+
+/// [`migration_policy::candidate_periods`] of the running VMs' task sets, computed again only
+/// when a VM registered again or stopped.
+fn server_periods() -> Vec<rt_analysis::Time> {
+    let key: Vec<u64> = vms()
+        .iter()
+        .map(|vm| match vm.state() {
+            VmState::Stopped => 0,
+            _ if vm.realtime.registered() => vm.realtime.registration_count(),
+            _ => 0,
+        })
+        .collect();
+    if let Some((cached, periods)) = PERIODS.lock().as_ref() {
+        if *cached == key {
+            return periods.clone();
+        }
+    }
+    let sets: Vec<TaskSet> = vms()
+        .iter()
+        .filter(|vm| vm.state() != VmState::Stopped)
+        .filter_map(task_set)
+        .collect();
+    let set_refs: Vec<&TaskSet> = sets.iter().collect();
+    let periods = migration_policy::candidate_periods(&set_refs, MIN_FRAME_PERIOD_NS);
+    *PERIODS.lock() = Some((key, periods.clone()));
+    periods
 }
 
 fn set_of(registration: &crate::vm::paravirt::Registration) -> Option<TaskSet> {
@@ -106,12 +154,6 @@ pub fn realtime(vm: &Vm) -> Option<RealTimeInput> {
 /// The platform's downtime model, and the frame periods a newly shared core may take: fractions
 /// of the shortest task period of every VM still running (`candidate_periods`).
 pub fn platform() -> Platform {
-    let sets: Vec<TaskSet> = vms()
-        .iter()
-        .filter(|vm| vm.state() != VmState::Stopped)
-        .filter_map(task_set)
-        .collect();
-    let set_refs: Vec<&TaskSet> = sets.iter().collect();
     Platform {
         model: rt_analysis::downtime::DowntimeModel {
             detect: 0,
@@ -124,7 +166,7 @@ pub fn platform() -> Platform {
             remap: REMAP_BOUND_NS,
             restore: RESTORE_BOUND_NS,
         },
-        server_periods: migration_policy::candidate_periods(&set_refs, MIN_FRAME_PERIOD_NS),
+        server_periods: server_periods(),
         switch: SWITCH_BOUND_NS,
         decide_shared: DECIDE_SHARED_BOUND_NS,
         progress: None,
@@ -140,11 +182,11 @@ pub fn add_field(event: Event, key: &str, value: TraceValue) -> Event {
         TraceValue::Str(text) => event.str(key, &text),
         TraceValue::List(items) => {
             let mut text = String::from("[");
-            for (index, item) in items.iter().enumerate() {
+            for (index, &item) in items.iter().enumerate() {
                 if index > 0 {
                     text.push(',');
                 }
-                text.push_str(&alloc::format!("{item}"));
+                crate::trace::write_u64(&mut text, u64::from(item));
             }
             text.push(']');
             event.raw(key, &text)

@@ -267,6 +267,11 @@ impl RealTime {
             .then(|| self.page_ipa.load(Ordering::Relaxed))
     }
 
+    /// Registrations so far: a task set read under one count is that registration's.
+    pub fn registration_count(&self) -> u64 {
+        self.registrations.load(Ordering::Acquire)
+    }
+
     /// Whether a task set is registered.
     pub fn registered(&self) -> bool {
         self.task_count.load(Ordering::Acquire) != 0
