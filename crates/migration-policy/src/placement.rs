@@ -22,9 +22,9 @@
 
 use crate::frame::{Frame, Slot};
 use crate::input::{CoreInput, FaultInput, Platform};
-use crate::supply::Supply;
+use crate::supply::{Budget, Supply};
 use alloc::vec::Vec;
-use rt_analysis::admission::min_budget;
+use rt_analysis::admission::{min_budget, min_budget_while};
 use rt_analysis::{TaskSet, Time};
 
 /// The server `(theta, pi)` a VM with `set` needs at period `pi`: the smallest budget with
@@ -35,6 +35,14 @@ pub fn server_budget(set: &TaskSet, pi: Time) -> Option<(Time, Time)> {
         return None;
     }
     min_budget(set, pi).map(|theta| (theta, pi))
+}
+
+/// [`server_budget`]'s budget, computed while `time` lasts: `None` when it ran out first.
+fn budget_within(set: &TaskSet, pi: Time, time: &Budget) -> Option<Option<Time>> {
+    if pi == 0 {
+        return Some(None);
+    }
+    min_budget_while(set, pi, &mut || time.in_time())
 }
 
 /// Where a migrant can go.
@@ -127,11 +135,16 @@ impl<'a> Hosts<'a> {
     /// if any; then, when there is no spare or `shared_too`, the lowest core whose frame can
     /// take it (one shared-core search, the cost `Platform::decide_shared` bounds). Empty when
     /// it fits nowhere.
+    ///
+    /// The search keeps to `time` (the VM's share of the decision bound): no further core is
+    /// tried, and no further server budget computed, once it is over; the cores not tried are
+    /// not options.
     pub fn options(
         &mut self,
         vm: usize,
         set: Option<&TaskSet>,
         shared_too: bool,
+        time: &Budget,
     ) -> Vec<Placement> {
         let mut options = Vec::new();
         if let Some((core, _)) = self.hosts.iter().find(|(_, h)| matches!(h, Host::Spare)) {
@@ -147,7 +160,8 @@ impl<'a> Hosts<'a> {
         let mut budget = |pi: Time| match own.iter().find(|(p, _)| *p == pi) {
             Some(&(_, theta)) => theta,
             None => {
-                let theta = server_budget(set, pi).map(|(theta, _)| theta);
+                // Out of time: no budget, and none cached (the core is just not an option).
+                let theta = budget_within(set, pi, time)?;
                 own.push((pi, theta));
                 theta
             }
@@ -156,10 +170,13 @@ impl<'a> Hosts<'a> {
         let platform = self.platform;
         for (core, host) in &mut self.hosts {
             platform.step();
+            if !time.in_time() {
+                break;
+            }
             let found = match host {
                 Host::Whole(residents, cache) => self.periods.iter().find_map(|&pi| {
                     let theta = budget(pi)?;
-                    let frame = new_frame(residents, cache, vm, theta, pi, switch)?;
+                    let frame = new_frame(residents, cache, vm, theta, pi, switch, time)?;
                     Some((frame, theta, true))
                 }),
                 Host::Framed(frame) => budget(frame.period).and_then(|theta| {
@@ -228,12 +245,21 @@ fn new_frame(
     theta: Time,
     pi: Time,
     switch: Time,
+    time: &Budget,
 ) -> Option<Frame> {
     if !cache.iter().any(|(p, _)| *p == pi) {
-        let budgets = residents
-            .iter()
-            .map(|(_, set)| server_budget(set, pi).map(|(theta, _)| theta))
-            .collect();
+        let mut budgets = Some(Vec::with_capacity(residents.len()));
+        for (_, set) in residents {
+            // Out of time: nothing cached, the core is not an option.
+            let theta = budget_within(set, pi, time)?;
+            budgets = budgets.zip(theta).map(|(mut all, theta)| {
+                all.push(theta);
+                all
+            });
+            if budgets.is_none() {
+                break;
+            }
+        }
         cache.push((pi, budgets));
     }
     let budgets = cache.iter().find(|(p, _)| *p == pi)?.1.as_ref()?;

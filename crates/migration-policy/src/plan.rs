@@ -153,7 +153,7 @@ impl Context<'_> {
         // A spare costs the copy, a shared core does not (the VM stays in place there): only
         // then can a shared core beat a spare, so only then are both weighed.
         let explore = self.choice == TargetChoice::FewestMisses && cost.copy > 0;
-        let mut options = hosts.options(vm.vm, rt.map(|rt| &rt.tasks), explore);
+        let mut options = hosts.options(vm.vm, rt.map(|rt| &rt.tasks), explore, &budget);
         if self.choice == TargetChoice::FirstSpare {
             options.truncate(1);
         }

@@ -111,7 +111,7 @@ impl Budget {
     }
 
     /// True while a further chunk may start.
-    fn in_time(&self) -> bool {
+    pub(crate) fn in_time(&self) -> bool {
         self.clock.is_none_or(|now| now() < self.deadline)
     }
 }

@@ -63,3 +63,41 @@ fn a_cut_prediction_is_completed_after_the_decision() {
     });
     assert_eq!(in_time, untimed);
 }
+
+/// The shared-core search keeps to the time too: with the share over, a copy-mode VM that
+/// would weigh a shared core against the spare gets the spare alone; in time, both are weighed.
+#[test]
+fn an_expired_share_searches_no_shared_core() {
+    fn late() -> u64 {
+        u64::MAX
+    }
+    let set = edf(&[(MS, 4 * MS)]);
+    let mut migrant = vm(
+        0,
+        MigratePolicy::Always,
+        Some(reporting(set.clone(), released_at(&set, 10 * MS))),
+    );
+    migrant.copy_memory = true;
+    let cores = [
+        CoreInput::idle(0),
+        failed_core(1, &[0]),
+        occupied(2, &[(5, Some(edf(&[(MS, 10 * MS)])))]),
+    ];
+    let fault = fault(FaultKind::FailStop, 1, 10 * MS, 10 * MS + 500 * US);
+    let untimed = plan(
+        &fault,
+        &[migrant.clone()],
+        &cores,
+        &platform_with(&[2 * MS], 0),
+    );
+    assert_eq!(untimed.decisions[0].alternatives.len(), 2);
+    let timed = Platform {
+        clock: Some(late),
+        reserve: 50 * US,
+        ..platform_with(&[2 * MS], 0)
+    };
+    let cut = plan(&fault, &[migrant], &cores, &timed);
+    let options = &cut.decisions[0].alternatives;
+    assert_eq!(options.len(), 1, "{options:?}");
+    assert!(!options[0].shared);
+}

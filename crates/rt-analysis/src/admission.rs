@@ -23,38 +23,57 @@ pub fn sbf(theta: Time, pi: Time, t: Time) -> Time {
 /// deadline: EDF needs `dbf(t) <= sbf(t)` for all `t`; FP needs, for every task,
 /// some `t <= D_i` with `rbf_i(t) <= sbf(t)` (Shin and Lee, Theorems 4 and 5).
 pub fn fits(set: &TaskSet, theta: Time, pi: Time) -> bool {
+    fits_while(set, theta, pi, &mut || true) == Some(true)
+}
+
+/// Demand checks between two calls of `go_on` in [`fits_while`].
+const CHECKS_PER_CALL: u32 = 64;
+
+/// [`fits`], asking `go_on` every [`CHECKS_PER_CALL`] demand checks whether to go on: `None`
+/// when it said no (the answer is unknown).
+pub fn fits_while(
+    set: &TaskSet,
+    theta: Time,
+    pi: Time,
+    go_on: &mut dyn FnMut() -> bool,
+) -> Option<bool> {
     if pi == 0 || theta > pi {
-        return false;
+        return Some(false);
     }
     if set.is_empty() {
-        return true;
+        return Some(true);
     }
     match set.scheduler() {
-        Scheduler::Edf => fits_edf(set, theta, pi),
-        Scheduler::FixedPriority => fits_fp(set, theta, pi),
+        Scheduler::Edf => fits_edf(set, theta, pi, go_on),
+        Scheduler::FixedPriority => Some(fits_fp(set, theta, pi)),
     }
 }
 
 /// EDF check at every absolute deadline up to the earlier of `lcm(H, pi) + pi` (past it, with
 /// `U <= theta / pi`, demand grows by at most `U L` and supply by exactly `theta L / pi` per
 /// `L = lcm(H, pi)`) and the analytic point where the linear bounds cross.
-fn fits_edf(set: &TaskSet, theta: Time, pi: Time) -> bool {
+fn fits_edf(set: &TaskSet, theta: Time, pi: Time, go_on: &mut dyn FnMut() -> bool) -> Option<bool> {
     if set.utilization_cmp(theta, pi) == Ordering::Greater {
-        return false;
+        return Some(false);
     }
     let periodic_limit = set.hyperperiod().and_then(|h| lcm(h, pi)?.checked_add(pi));
     let limit = match (periodic_limit, analytic_limit(set, theta, pi)) {
         (Some(a), Some(b)) => a.min(b),
         (a, b) => match a.or(b) {
             Some(limit) => limit,
-            None => return false,
+            None => return Some(false),
         },
     };
+    let mut checks = 0u32;
     for task in set.tasks() {
         let mut d = task.deadline;
         while d <= limit {
+            checks += 1;
+            if checks % CHECKS_PER_CALL == 0 && !go_on() {
+                return None;
+            }
             if dbf(set, d) > sbf(theta, pi, d) {
-                return false;
+                return Some(false);
             }
             d = match d.checked_add(task.period) {
                 Some(next) => next,
@@ -62,7 +81,7 @@ fn fits_edf(set: &TaskSet, theta: Time, pi: Time) -> bool {
             };
         }
     }
-    true
+    Some(true)
 }
 
 /// `t*` beyond which `dbf(t) <= U t + K <= (theta / pi) (t - 2 (pi - theta)) <= sbf(t)`, with
@@ -117,19 +136,29 @@ fn fits_fp(set: &TaskSet, theta: Time, pi: Time) -> bool {
 /// Smallest budget `theta <= pi` with [`fits`] (binary search: `sbf` grows with `theta`);
 /// `None` if even `theta = pi` (a dedicated processor) does not fit.
 pub fn min_budget(set: &TaskSet, pi: Time) -> Option<Time> {
-    if !fits(set, pi, pi) {
-        return None;
+    min_budget_while(set, pi, &mut || true).flatten()
+}
+
+/// [`min_budget`], asking `go_on` as [`fits_while`] does: `None` when it said no, else
+/// `Some(min_budget)`.
+pub fn min_budget_while(
+    set: &TaskSet,
+    pi: Time,
+    go_on: &mut dyn FnMut() -> bool,
+) -> Option<Option<Time>> {
+    if !fits_while(set, pi, pi, go_on)? {
+        return Some(None);
     }
     let (mut low, mut high) = (0, pi);
     while low < high {
         let mid = low + (high - low) / 2;
-        if fits(set, mid, pi) {
+        if fits_while(set, mid, pi, go_on)? {
             high = mid;
         } else {
             low = mid + 1;
         }
     }
-    Some(low)
+    Some(Some(low))
 }
 
 /// True when periodic servers `(theta, pi)` sharing one core are schedulable by the

@@ -19,10 +19,13 @@ pub const DECIDE_BOUND_NS: u64 = 150_000;
 /// predictions of both options (the fault campaign measured up to 811 us for such a decision
 /// on 8 cores, layout 0x2; `make bench` shows the worst of its runs).
 pub const DECIDE_SHARED_BOUND_NS: u64 = 800_000;
-/// Per VM, the part of the decision bound its predictions leave for committing the decision
-/// and tracing it (about 50 us measured) before the target may resume the VM: predictions
-/// still running then are cut and completed after the commit (`migration_prediction`).
-pub const DECIDE_RESERVE_NS: u64 = 70_000;
+/// Per VM, the part of the decision bound its predictions and shared-core search leave for
+/// what follows them: the plan's own tail, one server budget computation begun just before the
+/// share ended, committing, and building and tracing the decision before the target may resume
+/// the VM (about 80 us measured on 8 cores, campaign layout 0xc8, and up to 110 us past the
+/// share over the campaign). Predictions still running
+/// then are cut and completed after the commit (`migration_prediction`).
+pub const DECIDE_RESERVE_NS: u64 = 130_000;
 /// Upper bound of taking the vCPU state (checkpoint record or live registers). With the remap,
 /// from the end of the decision to the VM ready on its target (the target's wake-up
 /// included), 6 to 11 us measured over seven test scenarios: the two bounds leave 80 % margin.
