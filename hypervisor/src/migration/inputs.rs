@@ -22,9 +22,9 @@ pub const DECIDE_SHARED_BOUND_NS: u64 = 800_000;
 /// Per VM, the part of the decision bound its predictions and shared-core search leave for
 /// what follows them: the plan's own tail, one server budget computation begun just before the
 /// share ended, committing, and building and tracing the decision before the target may resume
-/// the VM (about 80 us measured on 8 cores, campaign layout 0xc8, and up to 110 us past the
-/// share over the campaign). Predictions still running
-/// then are cut and completed after the commit (`migration_prediction`).
+/// the VM (about 80 us measured on 8 cores in campaign layout 0xc8; a decision of layout 0x77
+/// ended 113 us past its share). Predictions still running then are cut and completed after
+/// the commit (`migration_prediction`).
 pub const DECIDE_RESERVE_NS: u64 = 130_000;
 /// Upper bound of taking the vCPU state (checkpoint record or live registers). With the remap,
 /// from the end of the decision to the VM ready on its target (the target's wake-up
