@@ -15,5 +15,6 @@ mod watch;
 #[cfg(target_arch = "aarch64")]
 pub use watch::{
     configure, declared_failed, fence_if_declared_failed, heartbeats, inject, on_el2_interrupt,
-    settings, signal_here, start, stop_here, take_due_fault, with_beats, worst_beat_lateness,
+    recall_each_beat, settings, signal_here, start, stop_here, take_due_fault, with_beats,
+    worst_beat_lateness,
 };

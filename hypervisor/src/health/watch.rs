@@ -27,6 +27,10 @@ static IN_EL2: [core::sync::atomic::AtomicBool; percpu::MAX_CPUS] =
 
 /// The latest each core's beat came after its deadline (ns): what the minimum heartbeat
 /// period must cover.
+/// Per core: its run loop put off work it must come back to (a decision waiting for a migrant
+/// to land), so every beat calls it back from its guest.
+static RECALL: [core::sync::atomic::AtomicBool; percpu::MAX_CPUS] =
+    [const { core::sync::atomic::AtomicBool::new(false) }; percpu::MAX_CPUS];
 static WORST_LATE: [AtomicU64; percpu::MAX_CPUS] = [const { AtomicU64::new(0) }; percpu::MAX_CPUS];
 
 /// The health settings in force (defaults until `configure`).
@@ -126,7 +130,9 @@ fn tick() {
         percpu::current().attend();
     }
     let generation = super::ledger::generation();
-    if SEEN[me].swap(generation, Ordering::Relaxed) != generation {
+    if SEEN[me].swap(generation, Ordering::Relaxed) != generation
+        || RECALL[me].load(Ordering::Relaxed)
+    {
         percpu::current().attend();
     }
     let cores = CORES.load(Ordering::Acquire);
@@ -178,6 +184,12 @@ fn encode(kind: FaultKind) -> u8 {
         FaultKind::Stop => 1,
         FaultKind::Signal => 2,
     }
+}
+
+/// Whether this core's run loop must be called back from its guest at every beat (it put off
+/// work that cannot wait for the next change of the ledger).
+pub fn recall_each_beat(on: bool) {
+    RECALL[percpu::current_id()].store(on, Ordering::Relaxed);
 }
 
 /// The fault due on this core, if any (taken: it is carried out by the caller).

@@ -36,7 +36,10 @@ pub extern "C" fn run() -> ! {
         let next = crate::health::with_beats(|| {
             crate::migration::report_claims(me);
             take_arrivals(me);
-            if !landing_due(me) {
+            let wait_for_landing = landing_due(me);
+            // Put off: the beats call the loop back from the migrant once it has entered.
+            crate::health::recall_each_beat(wait_for_landing);
+            if !wait_for_landing {
                 crate::migration::decide_pending(me);
                 take_arrivals(me);
             }
