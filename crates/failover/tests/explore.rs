@@ -117,6 +117,7 @@ impl Facts for ModelFacts<'_> {
             progress: None,
             clock: None,
             reserve: 0,
+            known_budgets: None,
         }
     }
 }

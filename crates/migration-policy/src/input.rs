@@ -158,6 +158,10 @@ pub struct Platform {
     /// (a cut prediction is completed after the commit: [`crate::Decision::deferred`]).
     /// `None`: predictions run to their event budget.
     pub clock: Option<fn() -> Time>,
+    /// Server budgets known ahead (`min_budget` of a task set at a frame period, computed off
+    /// the decision's path): `Some(result)` when known. The shared-core search computes the
+    /// others itself, within its time.
+    pub known_budgets: Option<fn(&TaskSet, Time) -> Option<Option<Time>>>,
     /// Per VM, the part of the decision bound kept for what follows its predictions (committing
     /// the decision and tracing it before the target may resume the VM).
     pub reserve: Time,

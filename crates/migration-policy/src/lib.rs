@@ -49,7 +49,7 @@
 //!                             copy_bytes_per_sec: 1_000_000_000, detect: 0 };
 //! let platform = Platform { model, server_periods: vec![10_000_000], switch: 5_000,
 //!                           decide_shared: 300_000, progress: None, clock: None,
-//!                           reserve: 0 };
+//!                           reserve: 0, known_budgets: None };
 //! let fault = FaultInput { failed_core: 1, detected_at: 5_000_000, last_heartbeat: 4_000_000,
 //!                          kind: FaultKind::FailStop, signalled_at: None };
 //! let vm = VmInput { vm: 0, name: "linux".into(), memory_bytes: 1 << 20, copy_memory: false,

@@ -37,10 +37,19 @@ pub fn server_budget(set: &TaskSet, pi: Time) -> Option<(Time, Time)> {
     min_budget(set, pi).map(|theta| (theta, pi))
 }
 
-/// [`server_budget`]'s budget, computed while `time` lasts: `None` when it ran out first.
-fn budget_within(set: &TaskSet, pi: Time, time: &Budget) -> Option<Option<Time>> {
+/// [`server_budget`]'s budget: known ahead (`known`), or computed while `time` lasts (`None`
+/// when it ran out first).
+fn budget_within(
+    set: &TaskSet,
+    pi: Time,
+    known: Option<fn(&TaskSet, Time) -> Option<Option<Time>>>,
+    time: &Budget,
+) -> Option<Option<Time>> {
     if pi == 0 {
         return Some(None);
+    }
+    if let Some(budget) = known.and_then(|known| known(set, pi)) {
+        return Some(budget);
     }
     min_budget_while(set, pi, &mut || time.in_time())
 }
@@ -156,12 +165,13 @@ impl<'a> Hosts<'a> {
         let Some(set) = set else {
             return options;
         };
+        let known = self.platform.known_budgets;
         let mut own: Vec<(Time, Option<Time>)> = Vec::new();
         let mut budget = |pi: Time| match own.iter().find(|(p, _)| *p == pi) {
             Some(&(_, theta)) => theta,
             None => {
                 // Out of time: no budget, and none cached (the core is just not an option).
-                let theta = budget_within(set, pi, time)?;
+                let theta = budget_within(set, pi, known, time)?;
                 own.push((pi, theta));
                 theta
             }
@@ -176,7 +186,7 @@ impl<'a> Hosts<'a> {
             let found = match host {
                 Host::Whole(residents, cache) => self.periods.iter().find_map(|&pi| {
                     let theta = budget(pi)?;
-                    let frame = new_frame(residents, cache, vm, theta, pi, switch, time)?;
+                    let frame = new_frame(residents, cache, vm, theta, pi, switch, (known, time))?;
                     Some((frame, theta, true))
                 }),
                 Host::Framed(frame) => budget(frame.period).and_then(|theta| {
@@ -245,13 +255,13 @@ fn new_frame(
     theta: Time,
     pi: Time,
     switch: Time,
-    time: &Budget,
+    (known, time): (Option<fn(&TaskSet, Time) -> Option<Option<Time>>>, &Budget),
 ) -> Option<Frame> {
     if !cache.iter().any(|(p, _)| *p == pi) {
         let mut budgets = Some(Vec::with_capacity(residents.len()));
         for (_, set) in residents {
             // Out of time: nothing cached, the core is not an option.
-            let theta = budget_within(set, pi, time)?;
+            let theta = budget_within(set, pi, known, time)?;
             budgets = budgets.zip(theta).map(|(mut all, theta)| {
                 all.push(theta);
                 all

@@ -101,3 +101,43 @@ fn an_expired_share_searches_no_shared_core() {
     assert_eq!(options.len(), 1, "{options:?}");
     assert!(!options[0].shared);
 }
+
+/// Server budgets known ahead are used as they are: the migrant's budget in its new slot is the
+/// known one (here the computed one plus 1 us, to tell them apart).
+#[test]
+fn known_budgets_are_taken_as_known() {
+    fn known(set: &rt_analysis::TaskSet, pi: u64) -> Option<Option<u64>> {
+        Some(migration_policy::server_budget(set, pi).map(|(theta, _)| theta + 1_000))
+    }
+    let set = edf(&[(MS, 4 * MS)]);
+    let migrant = vm(
+        0,
+        MigratePolicy::Always,
+        Some(reporting(set.clone(), released_at(&set, 10 * MS))),
+    );
+    let cores = [
+        failed_core(1, &[0]),
+        occupied(2, &[(5, Some(edf(&[(MS, 10 * MS)])))]),
+    ];
+    let fault = fault(FaultKind::FailStop, 1, 10 * MS, 10 * MS + 500 * US);
+    let computed = plan(
+        &fault,
+        &[migrant.clone()],
+        &cores,
+        &platform_with(&[2 * MS], 0),
+    );
+    let ahead = plan(
+        &fault,
+        &[migrant],
+        &cores,
+        &Platform {
+            known_budgets: Some(known),
+            ..platform_with(&[2 * MS], 0)
+        },
+    );
+    let theta = |plan: &migration_policy::Plan| match plan.decisions[0].target {
+        migration_policy::Target::Shared { budget, .. } => budget.0,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(theta(&ahead), theta(&computed) + 1_000);
+}

@@ -122,6 +122,7 @@ fn copying_without_bandwidth_is_refused() {
         progress: None,
         clock: None,
         reserve: 0,
+        known_budgets: None,
     };
     let d = &plan(&stop_for_blackout(0, MS), &[big], &cores(), &platform).decisions[0];
     assert_eq!(

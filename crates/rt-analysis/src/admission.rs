@@ -146,19 +146,52 @@ pub fn min_budget_while(
     pi: Time,
     go_on: &mut dyn FnMut() -> bool,
 ) -> Option<Option<Time>> {
-    if !fits_while(set, pi, pi, go_on)? {
-        return Some(None);
-    }
-    let (mut low, mut high) = (0, pi);
-    while low < high {
-        let mid = low + (high - low) / 2;
-        if fits_while(set, mid, pi, go_on)? {
-            high = mid;
-        } else {
-            low = mid + 1;
+    BudgetSearch::new(pi).run(set, pi, go_on)
+}
+
+/// A [`min_budget`] search that can stop and go on later (from an idle core's spare moments):
+/// the binary search's interval so far.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BudgetSearch {
+    low: Time,
+    high: Time,
+    whole_fits: bool,
+}
+
+impl BudgetSearch {
+    /// A search at period `pi`, not begun.
+    pub fn new(pi: Time) -> Self {
+        Self {
+            low: 0,
+            high: pi,
+            whole_fits: false,
         }
     }
-    Some(Some(low))
+
+    /// Goes on with the search for `set` at `pi` while `go_on` says so: `Some(min_budget)`
+    /// when done, `None` when stopped first (the fits check it stopped in is redone next time).
+    pub fn run(
+        &mut self,
+        set: &TaskSet,
+        pi: Time,
+        go_on: &mut dyn FnMut() -> bool,
+    ) -> Option<Option<Time>> {
+        if !self.whole_fits {
+            if !fits_while(set, pi, pi, go_on)? {
+                return Some(None);
+            }
+            self.whole_fits = true;
+        }
+        while self.low < self.high {
+            let mid = self.low + (self.high - self.low) / 2;
+            if fits_while(set, mid, pi, go_on)? {
+                self.high = mid;
+            } else {
+                self.low = mid + 1;
+            }
+        }
+        Some(Some(self.low))
+    }
 }
 
 /// True when periodic servers `(theta, pi)` sharing one core are schedulable by the

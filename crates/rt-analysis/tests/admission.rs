@@ -100,3 +100,45 @@ fn servers_share_a_core_by_bandwidth() {
     assert!(!servers_fit(&[(3, 2)]));
     assert!(servers_fit(&[]));
 }
+
+/// A budget search stopped after every demand-check batch and resumed gives `min_budget`.
+#[test]
+fn a_search_stopped_and_resumed_finds_the_same_budget() {
+    use rt_analysis::admission::BudgetSearch;
+    let mut rng = XorShift64Star::new(0x7265_7375_6d65);
+    let mut stops = 0u64;
+    for case in 0..60 {
+        let scheduler = if case % 2 == 0 {
+            Scheduler::Edf
+        } else {
+            Scheduler::FixedPriority
+        };
+        let Ok(set) = rt_analysis::uunifast::generate_mixed(
+            &mut rng,
+            scheduler,
+            2 + case % 5,
+            0.2 + 0.01 * case as f64,
+        ) else {
+            continue;
+        };
+        let pi = 1_000_000 + rng.below(4_000_000);
+        let whole = min_budget(&set, pi);
+        let mut search = BudgetSearch::new(pi);
+        let mut allowance = 1u32;
+        let found = loop {
+            // Each run may go on a few times more than the last, then must stop.
+            let mut left = allowance;
+            allowance *= 2;
+            let mut go_on = || {
+                left = left.saturating_sub(1);
+                left > 0
+            };
+            match search.run(&set, pi, &mut go_on) {
+                Some(found) => break found,
+                None => stops += 1,
+            }
+        };
+        assert_eq!(found, whole, "{scheduler:?} pi {pi}");
+    }
+    assert!(stops > 0);
+}

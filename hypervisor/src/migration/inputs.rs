@@ -73,7 +73,7 @@ pub fn task_set(vm: &Vm) -> Option<TaskSet> {
 
 /// [`migration_policy::candidate_periods`] of the running VMs' task sets, computed again only
 /// when a VM registered again or stopped.
-fn server_periods() -> Vec<rt_analysis::Time> {
+pub(super) fn server_periods() -> Vec<rt_analysis::Time> {
     let key: Vec<u64> = vms()
         .iter()
         .map(|vm| match vm.state() {
@@ -175,6 +175,7 @@ pub fn platform() -> Platform {
         progress: None,
         clock: Some(crate::arch::aarch64::cpu::now_ns),
         reserve: DECIDE_RESERVE_NS,
+        known_budgets: Some(super::budgets::known),
     }
 }
 

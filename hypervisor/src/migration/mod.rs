@@ -5,6 +5,7 @@
 
 pub mod announce;
 pub mod arrival;
+pub mod budgets;
 pub mod copy;
 mod decide;
 mod facts;

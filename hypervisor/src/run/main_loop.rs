@@ -413,12 +413,16 @@ fn held(state: &State, now: u64, slot_end: u64) -> Option<u64> {
 }
 
 /// Nothing to run until `until` (ticks) or the next interrupt: serve the console (on the
-/// console's core), measure the copy bandwidth (a spare with a copy region), wait.
+/// console's core), measure the copy bandwidth (a spare with a copy region), work out server
+/// budgets ahead (a spare), wait.
 fn wait(me: usize, until: Option<u64>) {
     if me == console_core() && crate::shell::poll() {
         finish();
     }
     crate::migration::copy::calibrate_here();
+    if local::this().hosted.is_empty() {
+        work_ahead(until);
+    }
     if percpu::current().attention.load(Ordering::Acquire) {
         return;
     }
@@ -428,6 +432,15 @@ fn wait(me: usize, until: Option<u64>) {
     } else {
         cpu::wait_for_event();
     }
+}
+
+/// Works out server budgets ahead for the decisions (`migration::budgets`) until the core is
+/// wanted (a kick or a claim sets its attention; `until`), which it looks at every batch of
+/// demand checks (about 10 us); the beat goes on meanwhile.
+fn work_ahead(until: Option<u64>) {
+    let end = until.map_or(u64::MAX, cpu::ticks_to_ns);
+    let mut go_on = || !percpu::current().attention.load(Ordering::Acquire) && cpu::now_ns() < end;
+    crate::health::with_beats(|| crate::migration::budgets::work_ahead(&mut go_on));
 }
 
 /// The core that serves the console: the boot core, or the lowest core still alive.

@@ -53,6 +53,7 @@ fn platform(sets: &[&TaskSet], copy_bytes_per_s: u64) -> Platform {
         progress: None,
         clock: None,
         reserve: 0,
+        known_budgets: None,
     }
 }
 

@@ -47,6 +47,7 @@ pub fn platform_with(periods: &[Time], switch: Time) -> Platform {
         progress: None,
         clock: None,
         reserve: 0,
+        known_budgets: None,
     }
 }
 
