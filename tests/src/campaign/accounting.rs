@@ -175,6 +175,7 @@ fn decided(decision: &Value, state: State, stays: &mut [Stay], findings: &mut Fi
         );
     }
     findings.count("decisions", 1);
+    count_decision_time(decision, findings);
     match decision["target"].as_str() {
         Some("stop") => State::Stopping { at },
         _ => State::Moving {
@@ -182,6 +183,25 @@ fn decided(decision: &Value, state: State, stays: &mut [Stay], findings: &mut Fi
             target: number(decision, "target_core"),
         },
     }
+}
+
+/// How much of its bound the decision took (`decide_ns` against `d_decide_ns`, the trace that
+/// follows not included): how tight the bound is, and whether it holds.
+fn count_decision_time(decision: &Value, findings: &mut Findings) {
+    let (Some(took), Some(bound)) = (
+        decision["decide_ns"].as_u64(),
+        decision["d_decide_ns"].as_u64(),
+    ) else {
+        return;
+    };
+    let name = match took.saturating_mul(4) {
+        x if x <= bound => "decisions within 25 % of their time bound",
+        x if x <= 2 * bound => "decisions within 25-50 % of their time bound",
+        x if x <= 3 * bound => "decisions within 50-75 % of their time bound",
+        x if x <= 4 * bound => "decisions within 75-100 % of their time bound",
+        _ => "decisions over their time bound",
+    };
+    findings.count(name, 1);
 }
 
 /// The stays of the VMs running on `core` now.
