@@ -556,11 +556,11 @@ pub fn misses_per_task(run: &Run, vm: u64, tasks: usize, from_ns: u64, until_ns:
     counts
 }
 
-/// A decision whose prediction its time allowance cut is followed by a `migration_prediction`
-/// of the same VM with the completed figures: they replace the decision's (`misses`,
-/// `misses_total`, `misses_complete`, `horizon_ns`), which gets `deferred_predict_ns` (the
-/// completion's time) as the mark. `events` is in printed order: the decider prints the
-/// completion after the decision.
+/// A decision whose prediction its time allowance cut is followed, possibly much later, by a
+/// `migration_prediction` of the same VM and failed core with the completed figures: they
+/// replace the decision's (`misses`, `misses_total`, `misses_complete`, `horizon_ns`), which
+/// gets `deferred_predict_ns` (the completion's time) as the mark. A VM leaves a failed core
+/// once, so the pair names one decision.
 pub fn merge_deferred_predictions(events: &mut [Value]) {
     for at in 0..events.len() {
         if events[at]["ev"] != "migration_prediction" {

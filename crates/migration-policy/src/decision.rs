@@ -2,7 +2,7 @@
 
 use crate::frame::Frame;
 use crate::input::MigratePolicy;
-use crate::supply::{Prediction, Supply};
+use crate::supply::{Prediction, Simulation, Supply};
 use alloc::string::String;
 use alloc::vec::Vec;
 use rt_analysis::{SimState, Slack, TaskSet, Time};
@@ -88,6 +88,19 @@ pub struct Deferred {
 }
 
 impl Deferred {
+    /// The whole prediction as a simulation to run a little at a time, within
+    /// [`crate::supply::PREDICTION_EVENTS`]; `None` if the state does not fit the task set.
+    pub fn simulation(&self) -> Option<Simulation> {
+        Simulation::new(
+            &self.tasks,
+            &self.state,
+            self.restore_at,
+            self.supply,
+            crate::supply::PREDICTION_EVENTS,
+        )
+        .ok()
+    }
+
     /// The whole prediction, within [`crate::supply::PREDICTION_EVENTS`] and no time limit.
     pub fn complete(&self) -> Option<Prediction> {
         crate::supply::misses_with_supply(

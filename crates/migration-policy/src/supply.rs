@@ -140,73 +140,153 @@ pub fn misses_within(
     supply: Supply,
     budget: Budget,
 ) -> Result<Prediction, StateError> {
-    state.validate(set)?;
-    let dark_until = restore_at.saturating_add(supply.first_slot_wait());
-    let server = match supply {
-        Supply::Server {
-            theta, pi, first, ..
-        } if theta < pi && !set.is_empty() => Some((theta, pi, first.min(theta))),
-        _ => None,
-    };
-    let dark_length = dark_until.saturating_sub(state.now);
-    let cap = match server {
-        Some((theta, pi, _)) => cap(set, state, dark_until, theta, pi),
-        None => dark_until.saturating_add(recovery_bound(set, state, dark_length)),
-    };
-    let mut prediction = Prediction {
-        misses: vec![0u32; set.len()],
-        complete: false,
-        horizon: None,
-    };
-    let mut left = budget.events;
-    let mut current = state.clone();
-    let mut dark = Blackout {
-        start: state.now,
-        length: dark_length,
-    };
-    let mut idle_after = dark_until;
-    let mut on = server.map_or(0, |(_, _, first)| first);
-    loop {
-        // One span of supply (the whole core: up to the cap), after its dark span.
-        let end = match server {
-            Some((theta, ..)) => {
-                let end = dark.end().saturating_add(on).min(cap);
-                on = theta;
-                end
-            }
-            None => cap,
+    let mut simulation = Simulation::new(set, state, restore_at, supply, budget.events)?;
+    match simulation.run(set, budget.chunk, &mut || budget.in_time())? {
+        Some(prediction) => Ok(prediction),
+        None => Ok(simulation.so_far()),
+    }
+}
+
+/// A miss prediction that can stop and go on later (from an idle core's spare moments): the
+/// chained simulation runs of [`misses_within`], with where they got to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Simulation {
+    prediction: Prediction,
+    /// Events left in the budget.
+    left: u64,
+    current: SimState,
+    /// The dark span before the current span of supply.
+    dark: Blackout,
+    idle_after: Time,
+    /// Supply in the next span of a slot (the first: `first`, then `theta`).
+    on: Time,
+    cap: Time,
+    /// `(theta, pi)` on a shared core; `None` on a whole one.
+    server: Option<(Time, Time)>,
+    /// End of the current span of supply, once begun.
+    end: Option<Time>,
+}
+
+impl Simulation {
+    /// The prediction of [`misses_with_supply`] for `set` from `state`, not begun, within
+    /// `events` simulation events.
+    pub fn new(
+        set: &TaskSet,
+        state: &SimState,
+        restore_at: Time,
+        supply: Supply,
+        events: u64,
+    ) -> Result<Self, StateError> {
+        state.validate(set)?;
+        let dark_until = restore_at.saturating_add(supply.first_slot_wait());
+        let server = match supply {
+            Supply::Server {
+                theta, pi, first, ..
+            } if theta < pi && !set.is_empty() => Some((theta, pi, first.min(theta))),
+            _ => None,
         };
+        let dark_length = dark_until.saturating_sub(state.now);
+        let cap = match server {
+            Some((theta, pi, _)) => cap(set, state, dark_until, theta, pi),
+            None => dark_until.saturating_add(recovery_bound(set, state, dark_length)),
+        };
+        Ok(Self {
+            prediction: Prediction {
+                misses: vec![0u32; set.len()],
+                complete: false,
+                horizon: None,
+            },
+            left: events,
+            current: state.clone(),
+            dark: Blackout {
+                start: state.now,
+                length: dark_length,
+            },
+            idle_after: dark_until,
+            on: server.map_or(0, |(_, _, first)| first),
+            cap,
+            server: server.map(|(theta, pi, _)| (theta, pi)),
+            end: None,
+        })
+    }
+
+    /// The counts so far (a lower bound unless complete).
+    pub fn so_far(&self) -> Prediction {
+        self.prediction.clone()
+    }
+
+    /// Goes on in chunks of `chunk` events while `go_on` says so (asked before each): the
+    /// prediction when done (complete, or cut by the event budget or the cap), `None` when
+    /// stopped first. `set` must be the one it was made for.
+    pub fn run(
+        &mut self,
+        set: &TaskSet,
+        chunk: u64,
+        go_on: &mut dyn FnMut() -> bool,
+    ) -> Result<Option<Prediction>, StateError> {
         loop {
-            if left == 0 || !budget.in_time() {
-                return Ok(prediction);
+            let end = match self.end {
+                Some(end) => end,
+                None => {
+                    // The next span of supply (the whole core: up to the cap), after its dark span.
+                    let end = match self.server {
+                        Some((theta, _)) => {
+                            let end = self.dark.end().saturating_add(self.on).min(self.cap);
+                            self.on = theta;
+                            end
+                        }
+                        None => self.cap,
+                    };
+                    self.end = Some(end);
+                    end
+                }
+            };
+            loop {
+                if self.left == 0 {
+                    return Ok(Some(self.so_far()));
+                }
+                if !go_on() {
+                    return Ok(None);
+                }
+                let events = self.left.min(chunk.max(1));
+                let run = simulate_until_idle(
+                    set,
+                    &self.current,
+                    self.idle_after,
+                    end,
+                    events,
+                    Some(self.dark),
+                )?;
+                for (total, &m) in self.prediction.misses.iter_mut().zip(&run.misses_per_task) {
+                    *total = total.saturating_add(m);
+                }
+                self.left = self.left.saturating_sub(run.events.max(1));
+                if run.stopped_idle {
+                    self.prediction.complete = true;
+                    self.prediction.horizon = Some(run.end.now);
+                    self.left = 0;
+                    return Ok(Some(self.so_far()));
+                }
+                self.current = run.end;
+                if self.current.now >= end {
+                    break;
+                }
             }
-            let chunk = left.min(budget.chunk.max(1));
-            let run = simulate_until_idle(set, &current, idle_after, end, chunk, Some(dark))?;
-            for (total, &m) in prediction.misses.iter_mut().zip(&run.misses_per_task) {
-                *total = total.saturating_add(m);
+            self.end = None;
+            let Some((theta, pi)) = self.server else {
+                self.left = 0;
+                return Ok(Some(self.so_far()));
+            };
+            if end >= self.cap {
+                self.left = 0;
+                return Ok(Some(self.so_far()));
             }
-            left = left.saturating_sub(run.events.max(1));
-            if run.stopped_idle {
-                prediction.complete = true;
-                prediction.horizon = Some(run.end.now);
-                return Ok(prediction);
-            }
-            current = run.end;
-            if current.now >= end {
-                break;
-            }
+            self.dark = Blackout {
+                start: end,
+                length: pi - theta,
+            };
+            self.idle_after = end;
         }
-        let Some((theta, pi, _)) = server else {
-            return Ok(prediction);
-        };
-        if end >= cap {
-            return Ok(prediction);
-        }
-        dark = Blackout {
-            start: end,
-            length: pi - theta,
-        };
-        idle_after = end;
     }
 }
 

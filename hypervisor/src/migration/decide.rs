@@ -151,37 +151,8 @@ fn carry_out(outcome: &Outcome, decide_ns: u64) {
         }
     }
     for decided in &outcome.decided {
-        if let Some(deferred) = &decided.policy.deferred {
-            complete_prediction(&decided.policy, deferred);
-        }
+        super::completion::queue(&decided.policy, decided.fault.failed_core);
     }
-}
-
-/// Completes a prediction the decision's time allowance cut, now that the move is committed
-/// and its target woken (the heartbeat going on meanwhile), and traces it as
-/// `migration_prediction`: the decision's `misses` were a lower bound.
-fn complete_prediction(policy: &migration_policy::Decision, deferred: &migration_policy::Deferred) {
-    let started = cpu::counter();
-    let Some(prediction) = crate::health::with_beats(|| deferred.complete()) else {
-        return;
-    };
-    let predict_ns = cpu::ticks_to_ns(cpu::counter() - started);
-    let total: u64 = prediction.misses.iter().map(|&m| u64::from(m)).sum();
-    summary::predicted(policy.vm, u32::try_from(total).unwrap_or(u32::MAX));
-    let misses = inputs::add_field(
-        crate::console::event("migration_prediction")
-            .u64("vm", policy.vm as u64)
-            .str("name", &policy.name),
-        "misses",
-        migration_policy::TraceValue::List(prediction.misses.clone()),
-    );
-    let mut event = misses
-        .u64("misses_total", total)
-        .u64("misses_complete", u64::from(prediction.complete));
-    if let Some(horizon) = prediction.horizon {
-        event = event.u64("horizon_ns", horizon);
-    }
-    crate::console::emit(event.u64("predict_ns", predict_ns));
 }
 
 /// The end-of-run table's row of one decision.

@@ -6,6 +6,7 @@
 pub mod announce;
 pub mod arrival;
 pub mod budgets;
+pub mod completion;
 pub mod copy;
 mod decide;
 mod facts;

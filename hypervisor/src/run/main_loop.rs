@@ -29,6 +29,7 @@ pub extern "C" fn run() -> ! {
     let me = percpu::current_id();
     let here = percpu::current();
     loop {
+        here.idle_spare.store(false, Ordering::Release);
         here.attention.store(false, Ordering::Release);
         here.set_state(percpu::CoreState::Online);
         carry_out_due_fault();
@@ -413,19 +414,22 @@ fn held(state: &State, now: u64, slot_end: u64) -> Option<u64> {
 }
 
 /// Nothing to run until `until` (ticks) or the next interrupt: serve the console (on the
-/// console's core), measure the copy bandwidth (a spare with a copy region), work out server
-/// budgets ahead (a spare), wait.
+/// console's core), measure the copy bandwidth (a spare with a copy region), complete cut
+/// predictions and work out server budgets ahead (a spare), wait.
 fn wait(me: usize, until: Option<u64>) {
     if me == console_core() && crate::shell::poll() {
         finish();
     }
     crate::migration::copy::calibrate_here();
-    if local::this().hosted.is_empty() {
+    let spare = local::this().hosted.is_empty();
+    if spare {
         work_ahead(until);
     }
     if percpu::current().attention.load(Ordering::Acquire) {
         return;
     }
+    // Until the next pass of the loop: background work queued meanwhile wakes this core.
+    percpu::current().idle_spare.store(spare, Ordering::Release);
     if crate::drivers::gic::get().is_some() && timer::deadline().is_some() {
         timer::wait_for_interrupt(until);
         crate::vm::vgic::handle_irq();
@@ -434,13 +438,17 @@ fn wait(me: usize, until: Option<u64>) {
     }
 }
 
-/// Works out server budgets ahead for the decisions (`migration::budgets`) until the core is
+/// Completes the predictions decisions cut (`migration::completion`), then works out server
+/// budgets ahead for the decisions (`migration::budgets`), until the core is
 /// wanted (a kick or a claim sets its attention; `until`), which it looks at every batch of
 /// demand checks (about 10 us); the beat goes on meanwhile.
 fn work_ahead(until: Option<u64>) {
     let end = until.map_or(u64::MAX, cpu::ticks_to_ns);
     let mut go_on = || !percpu::current().attention.load(Ordering::Acquire) && cpu::now_ns() < end;
-    crate::health::with_beats(|| crate::migration::budgets::work_ahead(&mut go_on));
+    crate::health::with_beats(|| {
+        crate::migration::completion::work(&mut go_on);
+        crate::migration::budgets::work_ahead(&mut go_on);
+    });
 }
 
 /// The core that serves the console: the boot core, or the lowest core still alive.
@@ -468,6 +476,7 @@ pub fn finish() -> ! {
             (core.switches != 0).then(|| (id, core.switches, cpu::ticks_to_ns(core.worst_switch)))
         })
         .collect();
+    crate::migration::completion::finish_all();
     crate::migration::summary::print(&switches);
     log::info!("all VMs stopped; powering off");
     let off = crate::console::event("system_off")

@@ -266,9 +266,14 @@ pub fn faults(events: &[Event]) -> crate::Result<(Vec<FaultRecord>, usize, usize
                 });
             }
             "migration_prediction" => {
-                // The completed prediction of a decision whose time allowance cut it.
-                let vm = e.u("vm")?;
-                if let Some(r) = recs.iter_mut().rev().find(|r| r.vm == vm) {
+                // The completed prediction of a decision whose time allowance cut it (a VM
+                // leaves a failed core once: VM and failed core name the decision).
+                let (vm, failed) = (e.u("vm")?, e.u("failed_core")?);
+                if let Some(r) = recs
+                    .iter_mut()
+                    .rev()
+                    .find(|r| r.vm == vm && r.failed_core == failed)
+                {
                     r.misses_pred = e.opt_u("misses_total").or(r.misses_pred);
                     if let Some(list) = e.json.get("misses").and_then(Value::as_array) {
                         r.pred_tasks = list.iter().filter_map(Value::as_u64).collect();

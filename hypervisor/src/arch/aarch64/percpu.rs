@@ -55,6 +55,9 @@ pub struct PerCpu {
     /// request, a due fault): one load on the guest interrupt path decides whether to leave
     /// the guest for it.
     pub attention: core::sync::atomic::AtomicBool,
+    /// The core hosts no vCPU and waits: its idle time may do the hypervisor's background
+    /// work (completing predictions, working out server budgets).
+    pub idle_spare: core::sync::atomic::AtomicBool,
     /// Which stack this core runs on (its own, or the boot stack on the boot core).
     stack_slot: AtomicUsize,
 }
@@ -69,6 +72,7 @@ impl PerCpu {
             vcpu: AtomicUsize::new(0),
             guest_frame: AtomicUsize::new(0),
             attention: core::sync::atomic::AtomicBool::new(false),
+            idle_spare: core::sync::atomic::AtomicBool::new(false),
             stack_slot: AtomicUsize::new(0),
         }
     }
