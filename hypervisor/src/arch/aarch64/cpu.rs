@@ -19,11 +19,13 @@ pub fn now_ns() -> u64 {
 }
 
 /// Converts counter ticks to nanoseconds without overflow for any realistic uptime.
+#[inline(never)] // a 128-bit division: one copy, called from everywhere
 pub fn ticks_to_ns(ticks: u64) -> u64 {
     ((ticks as u128 * 1_000_000_000) / counter_frequency() as u128) as u64
 }
 
 /// Converts nanoseconds to counter ticks, rounding up.
+#[inline(never)] // a 128-bit division: one copy, called from everywhere
 pub fn ns_to_ticks(ns: u64) -> u64 {
     ((ns as u128 * counter_frequency() as u128).div_ceil(1_000_000_000)) as u64
 }
@@ -76,6 +78,7 @@ pub fn enable_event_stream(bit: u64) {
 
 /// Cleans and invalidates the data cache lines covering `[start, start + length)` to the point of
 /// coherency, so a core with its MMU off (or another observer) sees what was written.
+#[inline(never)] // cold (boot, moves): one copy, called
 pub fn clean_dcache_range(start: u64, length: u64) {
     let line = dcache_line();
     let mut address = start & !(line - 1);
