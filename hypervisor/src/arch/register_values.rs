@@ -10,8 +10,8 @@ use tock_registers::fields::FieldValue;
 use tock_registers::{register_bitfields, RegisterLongName};
 
 register_bitfields! {u64,
-    /// SCTLR_EL1 bits that are RES1 in ARMv8.0 (later features give them meanings whose
-    /// RES1 value is the safe one): EOS, TSCXT, EIS, SPAN, nTLSMD, LSMAOE.
+    /// SCTLR_EL1 bits that are RES1 in ARMv8.0 (later features give them meanings; 1 keeps
+    /// the ARMv8.0 behaviour): EOS, TSCXT, EIS, SPAN, nTLSMD, LSMAOE.
     pub SCTLR_EL1_RES1 [
         EOS OFFSET(11) NUMBITS(1) [],
         TSCXT OFFSET(20) NUMBITS(1) [],
