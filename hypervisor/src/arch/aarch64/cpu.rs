@@ -77,7 +77,6 @@ pub fn enable_event_stream(bit: u64) {
 
 /// Cleans and invalidates the data cache lines covering `[start, start + length)` to the point of
 /// coherency, so a core with its MMU off (or another observer) sees what was written.
-#[inline(never)] // cold (boot, moves): one copy, called
 pub fn clean_dcache_range(start: u64, length: u64) {
     let line = dcache_line();
     let mut address = start & !(line - 1);
