@@ -19,7 +19,6 @@ pub fn now_ns() -> u64 {
 }
 
 /// Converts counter ticks to nanoseconds without overflow for any realistic uptime.
-#[inline(never)] // a 128-bit division by a runtime value: one copy, called from everywhere
 pub fn ticks_to_ns(ticks: u64) -> u64 {
     ((ticks as u128 * 1_000_000_000) / counter_frequency() as u128) as u64
 }
