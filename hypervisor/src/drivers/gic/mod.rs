@@ -164,9 +164,7 @@ struct SavedReturn {
     spsr: u64,
 }
 
-/// Opens a [`with_timer_only`] window (none inside another one, or before the GIC is up). One
-/// out-of-line copy for every caller: only the `work` in between differs.
-#[inline(never)]
+/// Opens a [`with_timer_only`] window (none inside another one, or before the GIC is up).
 fn open_long_work_window() -> Option<SavedReturn> {
     let daif: u64;
     // SAFETY: reading DAIF has no side effects.
@@ -189,7 +187,6 @@ fn open_long_work_window() -> Option<SavedReturn> {
 }
 
 /// Closes a window [`open_long_work_window`] opened.
-#[inline(never)]
 fn close_long_work_window(saved: SavedReturn) {
     // SAFETY: masks IRQs again and puts back the return state read when the window opened.
     unsafe {
