@@ -226,6 +226,8 @@ done
 
 # Footprint of the fault-tolerance part (code of the health, migration, policy and real-time
 # analysis modules, by symbol) and the paravirtualization effort of the RTOS.
+printf '\nHypervisor code by crate (bytes of .text and .rodata symbols; scripts/code-by-crate.sh)\n\n'
+bash scripts/code-by-crate.sh "$elf"
 printf '\nFault-tolerance footprint (code bytes, by symbol name)\n\n'
 aarch64-linux-gnu-nm --size-sort -S -C "$elf" | python3 -c '
 import sys

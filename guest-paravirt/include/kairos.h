@@ -135,11 +135,13 @@ struct kairos_rt_supply {
 struct kairos_rt_page {
 	struct kairos_rt_header header;
 	struct kairos_rt_task tasks[KAIROS_RT_MAX_TASKS];
-	uint8_t reserved0[2048 - 64 - KAIROS_RT_MAX_TASKS * 48];
+	uint8_t reserved0[2048 - sizeof(struct kairos_rt_header)
+	                  - KAIROS_RT_MAX_TASKS * sizeof(struct kairos_rt_task)];
 	struct kairos_rt_slot slots[2];
 	struct kairos_rt_supply supply;
 	uint64_t resume_ns;             /* hypervisor: planned end of the blackout a recovery resumes from; 0 = none */
-	uint8_t reserved1[KAIROS_RT_PAGE_SIZE - KAIROS_RT_SUPPLY_OFFSET - 272 - 8];
+	uint8_t reserved1[KAIROS_RT_PAGE_SIZE - KAIROS_RT_SUPPLY_OFFSET - sizeof(struct kairos_rt_supply)
+	                  - sizeof(uint64_t)];
 } __attribute__((aligned(KAIROS_RT_PAGE_ALIGN)));
 
 _Static_assert(sizeof(struct kairos_rt_header) == 64, "rt header");

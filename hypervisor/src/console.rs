@@ -24,6 +24,7 @@ pub fn ready() -> bool {
 }
 
 /// Writes `text` and a newline as one unbroken line.
+#[inline(never)]
 pub fn write_line(text: &str) {
     locked(|uart| {
         uart.write_str(text);
@@ -92,11 +93,13 @@ pub fn read_byte() -> Option<u8> {
 }
 
 /// Emits one trace event line.
+#[inline(never)]
 pub fn emit(event: crate::trace::Event) {
     write_line(&event.finish());
 }
 
 /// Starts an event stamped with the current time and core.
+#[inline(never)]
 pub fn event(name: &str) -> crate::trace::Event {
     crate::trace::Event::new(name, cpu::now_ns(), percpu::current_id())
 }

@@ -28,6 +28,7 @@ pub struct Event {
 
 impl Event {
     /// Starts an event with its three mandatory fields.
+    #[inline(never)]
     pub fn new(name: &str, t_ns: u64, core: usize) -> Event {
         let mut event = Event {
             // Large enough for the largest events (a migration decision is about 1 KB): the
@@ -44,6 +45,7 @@ impl Event {
     }
 
     /// Adds a field.
+    #[inline(never)]
     pub fn field(mut self, key: &str, value: Value) -> Event {
         self.line.push(',');
         write_string(&mut self.line, key);
@@ -66,16 +68,19 @@ impl Event {
     }
 
     /// Shorthand for an unsigned field.
+    #[inline(never)]
     pub fn u64(self, key: &str, value: u64) -> Event {
         self.field(key, Value::U64(value))
     }
 
     /// Shorthand for a string field.
+    #[inline(never)]
     pub fn str(self, key: &str, value: &str) -> Event {
         self.field(key, Value::Str(value))
     }
 
     /// Adds a field whose value is already valid JSON (an array, say).
+    #[inline(never)]
     pub fn raw(mut self, key: &str, json: &str) -> Event {
         self.line.push(',');
         write_string(&mut self.line, key);
@@ -85,6 +90,7 @@ impl Event {
     }
 
     /// Closes the object and returns the line.
+    #[inline(never)]
     pub fn finish(mut self) -> String {
         self.line.push('}');
         self.line

@@ -2,7 +2,6 @@
 
 use crate::names::{check_node_name, check_property_name};
 use crate::DtError;
-use alloc::collections::BTreeSet;
 use alloc::string::ToString;
 use alloc::vec::Vec;
 use core::ops::Range;
@@ -22,6 +21,26 @@ struct OpenNode {
     has_children: bool,
     /// Where its children's names start in [`FdtWriter::child_names`].
     children_from: usize,
+}
+
+/// A set of phandles: a guest's tree has a handful, so a list searched in order is enough
+/// (and one small piece of code, where a `BTreeSet<u32>` brought its whole tree machinery).
+#[derive(Default)]
+struct PhandleSet(Vec<u32>);
+
+impl PhandleSet {
+    fn contains(&self, phandle: &u32) -> bool {
+        self.0.contains(phandle)
+    }
+
+    /// Adds `phandle`; false if it was there already.
+    fn insert(&mut self, phandle: u32) -> bool {
+        if self.contains(&phandle) {
+            return false;
+        }
+        self.0.push(phandle);
+        true
+    }
 }
 
 /// Builds a DTB node by node: begin a node, write its properties, its children, end it.
@@ -44,9 +63,9 @@ pub struct FdtWriter {
     property_names: Vec<u32>,
     root_started: bool,
     /// Phandles allocated or reserved: [`alloc_phandle`](Self::alloc_phandle) skips them.
-    phandles_taken: BTreeSet<u32>,
+    phandles_taken: PhandleSet,
     /// Phandles written in a `phandle` property: each may appear once.
-    phandles_written: BTreeSet<u32>,
+    phandles_written: PhandleSet,
     next_phandle: u32,
     boot_cpuid_phys: u32,
 }
@@ -63,8 +82,8 @@ impl FdtWriter {
             child_names: Vec::new(),
             property_names: Vec::new(),
             root_started: false,
-            phandles_taken: BTreeSet::new(),
-            phandles_written: BTreeSet::new(),
+            phandles_taken: PhandleSet::default(),
+            phandles_written: PhandleSet::default(),
             next_phandle: 1,
             boot_cpuid_phys: 0,
         }

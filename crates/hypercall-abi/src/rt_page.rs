@@ -11,11 +11,11 @@
 //!
 //! | offset | size | what |
 //! |---|---|---|
-//! | 0 | 64 | [`RtHeader`] |
-//! | 64 | 32 x 48 | [`RtTask`] table (`task_count` used) |
-//! | 2048 | 2112 | state slot 0 ([`RtSlot`]) |
+//! | 0 | 64 ([`RT_HEADER_SIZE`]) | [`RtHeader`] |
+//! | 64 | 32 x 48 ([`RT_TASK_SIZE`]) | [`RtTask`] table (`task_count` used) |
+//! | 2048 | 2112 ([`RT_SLOT_SIZE`]) | state slot 0 ([`RtSlot`]) |
 //! | 4160 | 2112 | state slot 1 |
-//! | 6272 | 272 | [`RtSupply`]: the processor supply log, written by the hypervisor |
+//! | 6272 | 272 ([`RT_SUPPLY_SIZE`]) | [`RtSupply`]: the processor supply log, written by the hypervisor |
 //! | 6544 | 8 | `resume_ns`: the planned end of the blackout a recovery entry resumes from, written by the hypervisor |
 //! | 6552 | 1640 | reserved, zero |
 //!
@@ -45,13 +45,22 @@ pub const RT_MAX_TASKS: usize = 32;
 pub const RT_NO_TASK: u32 = u32::MAX;
 /// An affordable downtime without bound (no job will ever be released again), and "no time".
 pub const RT_UNBOUNDED: u64 = u64::MAX;
-/// Offset of the task table.
-pub const RT_TASKS_OFFSET: usize = 64;
+/// Offset of the task table (right after the header).
+pub const RT_TASKS_OFFSET: usize = RT_HEADER_SIZE;
 /// Offset of state slot `i`: `RT_SLOTS_OFFSET + i * size_of::<RtSlot>()`.
 pub const RT_SLOTS_OFFSET: usize = 2048;
 
-/// Offset of the supply log ([`RtSupply`]).
-pub const RT_SUPPLY_OFFSET: usize = RT_SLOTS_OFFSET + 2 * 2112;
+/// Offset of the supply log ([`RtSupply`]), after the two state slots.
+pub const RT_SUPPLY_OFFSET: usize = slot_offset(2);
+
+/// Bytes of [`RtHeader`].
+pub const RT_HEADER_SIZE: usize = core::mem::size_of::<RtHeader>();
+/// Bytes of one [`RtTask`].
+pub const RT_TASK_SIZE: usize = core::mem::size_of::<RtTask>();
+/// Bytes of one [`RtTaskState`].
+pub const RT_TASK_STATE_SIZE: usize = core::mem::size_of::<RtTaskState>();
+/// Bytes of one [`RtSlot`].
+pub const RT_SLOT_SIZE: usize = core::mem::size_of::<RtSlot>();
 /// Dark spans the supply log keeps (a ring).
 pub const RT_SUPPLY_SPANS: usize = 16;
 
@@ -244,7 +253,7 @@ pub struct RtPage {
     /// Offset [`RT_TASKS_OFFSET`].
     pub tasks: [RtTask; RT_MAX_TASKS],
     /// Up to [`RT_SLOTS_OFFSET`].
-    pub reserved0: [u8; RT_SLOTS_OFFSET - RT_TASKS_OFFSET - RT_MAX_TASKS * 48],
+    pub reserved0: [u8; RT_SLOTS_OFFSET - RT_TASKS_OFFSET - RT_MAX_TASKS * RT_TASK_SIZE],
     /// Offset [`RT_SLOTS_OFFSET`].
     pub slots: [RtSlot; 2],
     /// Offset [`RT_SUPPLY_OFFSET`]: written by the hypervisor only.
@@ -256,11 +265,13 @@ pub struct RtPage {
     /// that it lives through exactly the predicted blackout.
     pub resume_ns: u64,
     /// Up to [`RT_PAGE_SIZE`].
-    pub reserved1: [u8; RT_PAGE_SIZE - RT_RESUME_OFFSET - 8],
+    pub reserved1: [u8; RT_PAGE_SIZE - RT_RESUME_OFFSET - RESUME_SIZE],
 }
 
 /// Offset of [`RtPage::resume_ns`].
 pub const RT_RESUME_OFFSET: usize = RT_SUPPLY_OFFSET + RT_SUPPLY_SIZE;
+/// Bytes of [`RtPage::resume_ns`].
+const RESUME_SIZE: usize = core::mem::size_of::<u64>();
 
 /// Bytes of [`RtSupply`].
 pub const RT_SUPPLY_SIZE: usize = core::mem::size_of::<RtSupply>();
@@ -314,7 +325,7 @@ impl RtPage {
                 reserved: 0,
             },
             tasks: [TASK; RT_MAX_TASKS],
-            reserved0: [0; RT_SLOTS_OFFSET - RT_TASKS_OFFSET - RT_MAX_TASKS * 48],
+            reserved0: [0; RT_SLOTS_OFFSET - RT_TASKS_OFFSET - RT_MAX_TASKS * RT_TASK_SIZE],
             slots: [SLOT; 2],
             supply: RtSupply {
                 sequence: 0,
@@ -325,14 +336,21 @@ impl RtPage {
                 }; RT_SUPPLY_SPANS],
             },
             resume_ns: 0,
-            reserved1: [0; RT_PAGE_SIZE - RT_RESUME_OFFSET - 8],
+            reserved1: [0; RT_PAGE_SIZE - RT_RESUME_OFFSET - RESUME_SIZE],
         }
     }
 }
 
 /// Offset of state slot `index` (0 or 1) in the page.
 pub const fn slot_offset(index: usize) -> usize {
-    RT_SLOTS_OFFSET + index * core::mem::size_of::<RtSlot>()
+    RT_SLOTS_OFFSET + index * RT_SLOT_SIZE
+}
+
+/// Offset in the page of supply span `index` of the ring (see [`RtSupply`]).
+pub const fn supply_span_offset(index: usize) -> usize {
+    RT_SUPPLY_OFFSET
+        + core::mem::offset_of!(RtSupply, spans)
+        + index * core::mem::size_of::<RtSpan>()
 }
 
 /// The slot a generation lives in.
@@ -343,7 +361,7 @@ pub const fn slot_of(generation: u64) -> usize {
 // The layout is ABI: it must never change by accident.
 const _: () = {
     use core::mem::{align_of, offset_of, size_of};
-    assert!(size_of::<RtHeader>() == 64);
+    assert!(RT_HEADER_SIZE == 64);
     assert!(offset_of!(RtHeader, version) == 8);
     assert!(offset_of!(RtHeader, size) == 12);
     assert!(offset_of!(RtHeader, scheduler) == 16);
@@ -352,14 +370,14 @@ const _: () = {
     assert!(offset_of!(RtHeader, committed) == 32);
     assert!(offset_of!(RtHeader, flags) == 40);
     assert!(offset_of!(RtHeader, origin_ns) == 48);
-    assert!(size_of::<RtTask>() == 48);
+    assert!(RT_TASK_SIZE == 48);
     assert!(offset_of!(RtTask, period_ns) == 8);
     assert!(offset_of!(RtTask, deadline_ns) == 16);
     assert!(offset_of!(RtTask, offset_ns) == 24);
     assert!(offset_of!(RtTask, priority) == 32);
     assert!(offset_of!(RtTask, flags) == 36);
     assert!(offset_of!(RtTask, job_limit) == 40);
-    assert!(size_of::<RtTaskState>() == 64);
+    assert!(RT_TASK_STATE_SIZE == 64);
     assert!(offset_of!(RtTaskState, head_release_ns) == 8);
     assert!(offset_of!(RtTaskState, head_remaining_ns) == 16);
     assert!(offset_of!(RtTaskState, latest_release_ns) == 24);
@@ -369,7 +387,7 @@ const _: () = {
     assert!(offset_of!(RtTaskState, missed) == 44);
     assert!(offset_of!(RtTaskState, worst_response_ns) == 48);
     assert!(offset_of!(RtTaskState, last_response_ns) == 56);
-    assert!(size_of::<RtSlot>() == 2112);
+    assert!(RT_SLOT_SIZE == 2112);
     assert!(offset_of!(RtSlot, time_ns) == 8);
     assert!(offset_of!(RtSlot, affordable_ns) == 16);
     assert!(offset_of!(RtSlot, report_sequence) == 24);
@@ -384,7 +402,10 @@ const _: () = {
     assert!(RT_SUPPLY_OFFSET == 6272);
     assert!(offset_of!(RtPage, resume_ns) == RT_RESUME_OFFSET);
     assert!(RT_RESUME_OFFSET == 6544);
-    assert!(size_of::<RtSupply>() == 272);
+    assert!(RT_SUPPLY_SIZE == 272);
+    assert!(size_of::<RtSpan>() == 16);
+    assert!(offset_of!(RtSpan, end_ns) == 8);
+    assert!(supply_span_offset(1) == 6272 + 16 + 16);
     assert!(offset_of!(RtSupply, stolen_ns) == 8);
     assert!(offset_of!(RtSupply, spans) == 16);
     assert!(size_of::<RtPage>() == RT_PAGE_SIZE);
@@ -434,8 +455,8 @@ impl RtHeader {
         Ok(scheduler)
     }
 
-    /// Decodes the header from the first 64 bytes of a page.
-    pub fn from_bytes(bytes: &[u8; 64]) -> RtHeader {
+    /// Decodes the header from the first [`RT_HEADER_SIZE`] bytes of a page.
+    pub fn from_bytes(bytes: &[u8; RT_HEADER_SIZE]) -> RtHeader {
         RtHeader {
             magic: u64_at(bytes, 0),
             version: u32_at(bytes, 8),
@@ -471,8 +492,8 @@ impl RtTask {
         self.flags & RT_TASK_SPORADIC != 0
     }
 
-    /// Decodes a task from its 48 bytes.
-    pub fn from_bytes(bytes: &[u8; 48]) -> RtTask {
+    /// Decodes a task from its [`RT_TASK_SIZE`] bytes.
+    pub fn from_bytes(bytes: &[u8; RT_TASK_SIZE]) -> RtTask {
         RtTask {
             wcet_ns: u64_at(bytes, 0),
             period_ns: u64_at(bytes, 8),
@@ -486,8 +507,8 @@ impl RtTask {
 }
 
 impl RtTaskState {
-    /// Decodes a task state from its 64 bytes.
-    pub fn from_bytes(bytes: &[u8; 64]) -> RtTaskState {
+    /// Decodes a task state from its [`RT_TASK_STATE_SIZE`] bytes.
+    pub fn from_bytes(bytes: &[u8; RT_TASK_STATE_SIZE]) -> RtTaskState {
         RtTaskState {
             next_release_ns: u64_at(bytes, 0),
             head_release_ns: u64_at(bytes, 8),
@@ -526,8 +547,8 @@ impl RtTaskState {
 }
 
 impl RtSlot {
-    /// Decodes a slot from its 2112 bytes.
-    pub fn from_bytes(bytes: &[u8; 2112]) -> RtSlot {
+    /// Decodes a slot from its [`RT_SLOT_SIZE`] bytes.
+    pub fn from_bytes(bytes: &[u8; RT_SLOT_SIZE]) -> RtSlot {
         let mut slot = RtSlot {
             generation: u64_at(bytes, 0),
             time_ns: u64_at(bytes, 8),
@@ -540,9 +561,9 @@ impl RtSlot {
             ..RtSlot::default()
         };
         for (index, state) in slot.tasks.iter_mut().enumerate() {
-            let start = 64 + index * 64;
-            let mut chunk = [0u8; 64];
-            chunk.copy_from_slice(&bytes[start..start + 64]);
+            let start = core::mem::offset_of!(RtSlot, tasks) + index * RT_TASK_STATE_SIZE;
+            let mut chunk = [0u8; RT_TASK_STATE_SIZE];
+            chunk.copy_from_slice(&bytes[start..start + RT_TASK_STATE_SIZE]);
             *state = RtTaskState::from_bytes(&chunk);
         }
         slot
@@ -625,7 +646,7 @@ mod tests {
             origin_ns: 77,
             reserved: 0,
         };
-        let mut bytes = [0u8; 64];
+        let mut bytes = [0u8; RT_HEADER_SIZE];
         bytes[0..8].copy_from_slice(&header.magic.to_le_bytes());
         bytes[8..12].copy_from_slice(&1u32.to_le_bytes());
         bytes[12..16].copy_from_slice(&8192u32.to_le_bytes());
@@ -636,7 +657,7 @@ mod tests {
         bytes[48..56].copy_from_slice(&77u64.to_le_bytes());
         assert_eq!(RtHeader::from_bytes(&bytes), header);
 
-        let mut task_bytes = [0u8; 48];
+        let mut task_bytes = [0u8; RT_TASK_SIZE];
         for (index, value) in [2u64, 10, 9, 1].iter().enumerate() {
             task_bytes[index * 8..index * 8 + 8].copy_from_slice(&value.to_le_bytes());
         }
@@ -657,7 +678,7 @@ mod tests {
             }
         );
 
-        let mut slot_bytes = [0u8; 2112];
+        let mut slot_bytes = [0u8; RT_SLOT_SIZE];
         slot_bytes[0..8].copy_from_slice(&7u64.to_le_bytes());
         slot_bytes[32..36].copy_from_slice(&RT_NO_TASK.to_le_bytes());
         slot_bytes[64 + 64 + 16..64 + 64 + 24].copy_from_slice(&33u64.to_le_bytes());

@@ -18,8 +18,13 @@ pub struct TrapFrame {
 
 /// Bytes the vectors reserve on the stack for a frame (a multiple of 16).
 pub const FRAME_SIZE: usize = size_of::<TrapFrame>();
+/// Offset of general-purpose register `n` (0 to 30): the vectors' `const` operands.
+pub const fn register_offset(n: usize) -> usize {
+    assert!(n < 31, "x0 to x30");
+    offset_of!(TrapFrame, x) + n * size_of::<u64>()
+}
 /// Offset of x30 (followed by ELR, so that one `stp` saves both).
-pub const X30_OFFSET: usize = offset_of!(TrapFrame, x) + 30 * 8;
+pub const X30_OFFSET: usize = register_offset(30);
 /// Offset of ELR_EL2.
 pub const ELR_OFFSET: usize = offset_of!(TrapFrame, elr);
 /// Offset of SPSR_EL2.
@@ -35,8 +40,7 @@ const _: () = assert!(
     "the stack stays 16-byte aligned"
 );
 
-/// SPSR for a fresh vCPU: EL1 with SP_EL1 (EL1h) and D, A, I, F masked.
-pub const SPSR_EL1H_MASKED: u64 = 0x3c5;
+pub use super::register_values::SPSR_EL1H_MASKED;
 
 impl TrapFrame {
     /// All registers zero.

@@ -1,7 +1,10 @@
 //! Appending a dark span to a guest's supply log (`hypercall_abi::rt_page::RtSupply`): which
 //! bytes to write, in which order. Pure; the caller writes them into the guest's page.
 
-use hypercall_abi::rt_page::{RtSpan, RT_SUPPLY_OFFSET, RT_SUPPLY_SPANS};
+use core::mem::offset_of;
+use hypercall_abi::rt_page::{
+    supply_span_offset, RtSpan, RtSupply, RT_SUPPLY_OFFSET, RT_SUPPLY_SPANS,
+};
 
 /// The writes that append one span, in the order the protocol requires: the span, then the
 /// stolen total, then (after a store barrier) the sequence. Each is `(page offset, value)`.
@@ -18,12 +21,21 @@ pub struct Append {
 /// Appends `span` to a log whose header reads `sequence` and `stolen_ns`.
 pub fn append(sequence: u64, stolen_ns: u64, span: RtSpan) -> Append {
     let index = (sequence % RT_SUPPLY_SPANS as u64) as usize;
-    let at = RT_SUPPLY_OFFSET + 16 + index * 16;
+    let at = supply_span_offset(index);
     let length = span.end_ns.saturating_sub(span.start_ns);
     Append {
-        span: [(at, span.start_ns), (at + 8, span.end_ns)],
-        stolen: (RT_SUPPLY_OFFSET + 8, stolen_ns.saturating_add(length)),
-        sequence: (RT_SUPPLY_OFFSET, sequence.wrapping_add(1)),
+        span: [
+            (at + offset_of!(RtSpan, start_ns), span.start_ns),
+            (at + offset_of!(RtSpan, end_ns), span.end_ns),
+        ],
+        stolen: (
+            RT_SUPPLY_OFFSET + offset_of!(RtSupply, stolen_ns),
+            stolen_ns.saturating_add(length),
+        ),
+        sequence: (
+            RT_SUPPLY_OFFSET + offset_of!(RtSupply, sequence),
+            sequence.wrapping_add(1),
+        ),
     }
 }
 

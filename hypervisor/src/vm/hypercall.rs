@@ -2,7 +2,8 @@
 //! `GuestContext` so the logic is host-tested without hardware.
 
 use hypercall_abi::rt_page::{
-    RtHeader, RtTask, RT_MAX_TASKS, RT_PAGE_ALIGN, RT_PAGE_SIZE, RT_PAGE_VERSION, RT_TASKS_OFFSET,
+    RtHeader, RtTask, RT_HEADER_SIZE, RT_MAX_TASKS, RT_PAGE_ALIGN, RT_PAGE_SIZE, RT_PAGE_VERSION,
+    RT_TASKS_OFFSET, RT_TASK_SIZE,
 };
 use hypercall_abi::{
     Error, Function, HypercallResult, ABI_VERSION_MAJOR, ABI_VERSION_MINOR, CONSOLE_WRITE_MAX,
@@ -108,15 +109,16 @@ fn register_rt_page(page: u64, context: &mut impl GuestContext) -> HypercallResu
         .checked_add(RT_PAGE_SIZE as u64 - 1)
         .ok_or(Error::BadAddress)?;
     context.read_guest(last_byte, &mut [0u8; 1])?;
-    let mut bytes = [0u8; 64];
+    let mut bytes = [0u8; RT_HEADER_SIZE];
     context.read_guest(page, &mut bytes)?;
     let header = RtHeader::from_bytes(&bytes);
     let scheduler = header.check()?;
     let count = header.task_count as usize;
     let mut tasks = [RtTask::default(); RT_MAX_TASKS];
     for (index, task) in tasks.iter_mut().enumerate().take(count) {
-        let mut bytes = [0u8; 48];
-        context.read_guest(page + (RT_TASKS_OFFSET + index * 48) as u64, &mut bytes)?;
+        let mut bytes = [0u8; RT_TASK_SIZE];
+        let at = RT_TASKS_OFFSET + index * RT_TASK_SIZE;
+        context.read_guest(page + at as u64, &mut bytes)?;
         *task = RtTask::from_bytes(&bytes);
         task.check(index)?;
     }

@@ -19,8 +19,8 @@
 use core::sync::atomic::{fence, AtomicU32, AtomicU64, Ordering};
 
 use hypercall_abi::rt_page::{
-    slot_of, slot_offset, RtHeader, RtScheduler, RtSlot, RtTask, RtTaskState, RT_MAX_TASKS,
-    RT_UNBOUNDED,
+    slot_of, slot_offset, RtHeader, RtScheduler, RtSlot, RtTask, RtTaskState, RT_HEADER_SIZE,
+    RT_MAX_TASKS, RT_SLOT_SIZE, RT_UNBOUNDED,
 };
 use hypercall_abi::Error;
 
@@ -401,7 +401,7 @@ pub fn committed_state(
     page_ipa: u64,
     mut read: impl FnMut(u64, &mut [u8]) -> Result<(), Error>,
 ) -> Option<(RtHeader, RtSlot)> {
-    let mut header = [0u8; 64];
+    let mut header = [0u8; RT_HEADER_SIZE];
     read(page_ipa, &mut header).ok()?;
     let header = RtHeader::from_bytes(&header);
     header.check().ok()?;
@@ -409,14 +409,14 @@ pub fn committed_state(
     if generation == 0 {
         return None;
     }
-    let mut bytes = [0u8; 2112];
+    let mut bytes = [0u8; RT_SLOT_SIZE];
     read(
         page_ipa + slot_offset(slot_of(generation)) as u64,
         &mut bytes,
     )
     .ok()?;
     let slot = RtSlot::from_bytes(&bytes);
-    let mut again = [0u8; 8];
+    let mut again = [0u8; size_of::<u64>()];
     read(
         page_ipa + slot_offset(slot_of(generation)) as u64,
         &mut again,

@@ -69,7 +69,7 @@ pub fn enable_event_stream(bit: u64) {
     // SAFETY: CNTHCTL_EL2 only controls timer traps and the event stream of this core.
     unsafe {
         core::arch::asm!("mrs {}, cnthctl_el2", out(reg) value);
-        value = (value & !(0xf << 4)) | ((bit & 0xf) << 4) | (1 << 2);
+        value = crate::arch::register_values::cnthctl_with_event_stream(value, bit);
         core::arch::asm!("msr cnthctl_el2, {}", "isb", in(reg) value);
     }
 }
@@ -175,7 +175,7 @@ pub fn mpidr() -> u64 {
     let value: u64;
     // SAFETY: reading MPIDR_EL1 has no side effects.
     unsafe { core::arch::asm!("mrs {}, mpidr_el1", out(reg) value) };
-    value & 0xff_00ff_ffff
+    value & crate::arch::register_values::MPIDR_AFFINITY_MASK
 }
 
 /// Masks every exception at this core and waits forever (a parked core).

@@ -17,6 +17,8 @@ pub struct El1Context {
 }
 
 const SYSREG_COUNT: usize = 26;
+/// Bytes one `stp`/`ldp` of two q registers moves (the FP save walks `fp` with it).
+const Q_PAIR_BYTES: usize = 2 * core::mem::size_of::<u128>();
 
 impl El1Context {
     /// All zero.
@@ -92,21 +94,26 @@ pub fn save() -> El1Context {
     let mut context = El1Context::ZERO;
     macro_rules! save_here { ($($name:literal),*) => { save_all!($($name),*) }; }
     context.sysregs = sysreg_list!(save_here);
-    // SAFETY: stores q0-q31, FPCR and FPSR into `context` (which is 16-byte aligned); the
-    // hypervisor itself never uses these registers (soft-float build).
+    // SAFETY: stores q0-q31 into `context.fp` (32 q registers, 16-byte aligned), FPCR and FPSR
+    // into their fields; the hypervisor itself never uses these registers (soft-float build).
     unsafe {
         core::arch::asm!(
             ".arch_extension fp",
             ".arch_extension simd",
-            "stp q0, q1, [{fp}, #0]", "stp q2, q3, [{fp}, #32]", "stp q4, q5, [{fp}, #64]",
-            "stp q6, q7, [{fp}, #96]", "stp q8, q9, [{fp}, #128]", "stp q10, q11, [{fp}, #160]",
-            "stp q12, q13, [{fp}, #192]", "stp q14, q15, [{fp}, #224]", "stp q16, q17, [{fp}, #256]",
-            "stp q18, q19, [{fp}, #288]", "stp q20, q21, [{fp}, #320]", "stp q22, q23, [{fp}, #352]",
-            "stp q24, q25, [{fp}, #384]", "stp q26, q27, [{fp}, #416]", "stp q28, q29, [{fp}, #448]",
-            "stp q30, q31, [{fp}, #480]",
-            "mrs {tmp}, fpcr", "str {tmp}, [{fp}, #512]",
-            "mrs {tmp}, fpsr", "str {tmp}, [{fp}, #520]",
-            fp = in(reg) context.fp.as_mut_ptr(),
+            "stp q0, q1, [{fp}], #{pair}", "stp q2, q3, [{fp}], #{pair}",
+            "stp q4, q5, [{fp}], #{pair}", "stp q6, q7, [{fp}], #{pair}",
+            "stp q8, q9, [{fp}], #{pair}", "stp q10, q11, [{fp}], #{pair}",
+            "stp q12, q13, [{fp}], #{pair}", "stp q14, q15, [{fp}], #{pair}",
+            "stp q16, q17, [{fp}], #{pair}", "stp q18, q19, [{fp}], #{pair}",
+            "stp q20, q21, [{fp}], #{pair}", "stp q22, q23, [{fp}], #{pair}",
+            "stp q24, q25, [{fp}], #{pair}", "stp q26, q27, [{fp}], #{pair}",
+            "stp q28, q29, [{fp}], #{pair}", "stp q30, q31, [{fp}], #{pair}",
+            "mrs {tmp}, fpcr", "str {tmp}, [{fpcr}]",
+            "mrs {tmp}, fpsr", "str {tmp}, [{fpsr}]",
+            fp = inout(reg) context.fp.as_mut_ptr() => _,
+            fpcr = in(reg) &raw mut context.fpcr,
+            fpsr = in(reg) &raw mut context.fpsr,
+            pair = const Q_PAIR_BYTES,
             tmp = out(reg) _,
             options(nostack),
         );
@@ -123,16 +130,21 @@ pub fn restore(context: &El1Context) {
         core::arch::asm!(
             ".arch_extension fp",
             ".arch_extension simd",
-            "ldp q0, q1, [{fp}, #0]", "ldp q2, q3, [{fp}, #32]", "ldp q4, q5, [{fp}, #64]",
-            "ldp q6, q7, [{fp}, #96]", "ldp q8, q9, [{fp}, #128]", "ldp q10, q11, [{fp}, #160]",
-            "ldp q12, q13, [{fp}, #192]", "ldp q14, q15, [{fp}, #224]", "ldp q16, q17, [{fp}, #256]",
-            "ldp q18, q19, [{fp}, #288]", "ldp q20, q21, [{fp}, #320]", "ldp q22, q23, [{fp}, #352]",
-            "ldp q24, q25, [{fp}, #384]", "ldp q26, q27, [{fp}, #416]", "ldp q28, q29, [{fp}, #448]",
-            "ldp q30, q31, [{fp}, #480]",
-            "ldr {tmp}, [{fp}, #512]", "msr fpcr, {tmp}",
-            "ldr {tmp}, [{fp}, #520]", "msr fpsr, {tmp}",
+            "ldp q0, q1, [{fp}], #{pair}", "ldp q2, q3, [{fp}], #{pair}",
+            "ldp q4, q5, [{fp}], #{pair}", "ldp q6, q7, [{fp}], #{pair}",
+            "ldp q8, q9, [{fp}], #{pair}", "ldp q10, q11, [{fp}], #{pair}",
+            "ldp q12, q13, [{fp}], #{pair}", "ldp q14, q15, [{fp}], #{pair}",
+            "ldp q16, q17, [{fp}], #{pair}", "ldp q18, q19, [{fp}], #{pair}",
+            "ldp q20, q21, [{fp}], #{pair}", "ldp q22, q23, [{fp}], #{pair}",
+            "ldp q24, q25, [{fp}], #{pair}", "ldp q26, q27, [{fp}], #{pair}",
+            "ldp q28, q29, [{fp}], #{pair}", "ldp q30, q31, [{fp}], #{pair}",
+            "ldr {tmp}, [{fpcr}]", "msr fpcr, {tmp}",
+            "ldr {tmp}, [{fpsr}]", "msr fpsr, {tmp}",
             "isb",
-            fp = in(reg) context.fp.as_ptr(),
+            fp = inout(reg) context.fp.as_ptr() => _,
+            fpcr = in(reg) &raw const context.fpcr,
+            fpsr = in(reg) &raw const context.fpsr,
+            pair = const Q_PAIR_BYTES,
             tmp = out(reg) _,
             options(nostack),
         );

@@ -52,7 +52,7 @@ kairos_primary_entry:
 kairos_secondary_entry:
     msr     daifset, #0xf
     mrs     x1, mpidr_el1
-    ldr     x2, =0xff00ffffff
+    ldr     x2, ={affinity_mask}
     and     x1, x1, x2
     ldr     x3, ={mpidr_table}
     mov     x4, #0
@@ -154,4 +154,5 @@ kairos_msg_load_addr:
     stack_size = const STACK_SIZE,
     boot_slot = const MAX_CPUS,
     max_cpus = const MAX_CPUS,
+    affinity_mask = const crate::arch::register_values::MPIDR_AFFINITY_MASK,
 );

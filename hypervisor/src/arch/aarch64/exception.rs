@@ -48,40 +48,40 @@ macro_rules! exception_vectors {
             r#"
 // The registers a call clobbers (x0 and x1 are saved already), and back.
 .macro SAVE_CALL_CLOBBERED
-    stp     x2, x3, [sp, #16]
-    stp     x4, x5, [sp, #32]
-    stp     x6, x7, [sp, #48]
-    stp     x8, x9, [sp, #64]
-    stp     x10, x11, [sp, #80]
-    stp     x12, x13, [sp, #96]
-    stp     x14, x15, [sp, #112]
-    stp     x16, x17, [sp, #128]
-    str     x18, [sp, #144]
+    stp     x2, x3, [sp, #{at_x2}]
+    stp     x4, x5, [sp, #{at_x4}]
+    stp     x6, x7, [sp, #{at_x6}]
+    stp     x8, x9, [sp, #{at_x8}]
+    stp     x10, x11, [sp, #{at_x10}]
+    stp     x12, x13, [sp, #{at_x12}]
+    stp     x14, x15, [sp, #{at_x14}]
+    stp     x16, x17, [sp, #{at_x16}]
+    str     x18, [sp, #{at_x18}]
     str     x30, [sp, #{x30}]
 .endm
 .macro RESTORE_CALL_CLOBBERED_AND_RETURN
-    ldp     x0, x1, [sp, #0]
-    ldp     x2, x3, [sp, #16]
-    ldp     x4, x5, [sp, #32]
-    ldp     x6, x7, [sp, #48]
-    ldp     x8, x9, [sp, #64]
-    ldp     x10, x11, [sp, #80]
-    ldp     x12, x13, [sp, #96]
-    ldp     x14, x15, [sp, #112]
-    ldp     x16, x17, [sp, #128]
-    ldr     x18, [sp, #144]
+    ldp     x0, x1, [sp, #{at_x0}]
+    ldp     x2, x3, [sp, #{at_x2}]
+    ldp     x4, x5, [sp, #{at_x4}]
+    ldp     x6, x7, [sp, #{at_x6}]
+    ldp     x8, x9, [sp, #{at_x8}]
+    ldp     x10, x11, [sp, #{at_x10}]
+    ldp     x12, x13, [sp, #{at_x12}]
+    ldp     x14, x15, [sp, #{at_x14}]
+    ldp     x16, x17, [sp, #{at_x16}]
+    ldr     x18, [sp, #{at_x18}]
     ldr     x30, [sp, #{x30}]
     add     sp, sp, #{frame}
     eret
 .endm
 // The rest of the frame once SAVE_CALL_CLOBBERED ran (x0-x3 free).
 .macro SAVE_REST
-    str     x19, [sp, #152]
-    stp     x20, x21, [sp, #160]
-    stp     x22, x23, [sp, #176]
-    stp     x24, x25, [sp, #192]
-    stp     x26, x27, [sp, #208]
-    stp     x28, x29, [sp, #224]
+    str     x19, [sp, #{at_x19}]
+    stp     x20, x21, [sp, #{at_x20}]
+    stp     x22, x23, [sp, #{at_x22}]
+    stp     x24, x25, [sp, #{at_x24}]
+    stp     x26, x27, [sp, #{at_x26}]
+    stp     x28, x29, [sp, #{at_x28}]
     mrs     x2, elr_el2
     mrs     x3, spsr_el2
     str     x2, [sp, #{elr}]
@@ -91,7 +91,7 @@ macro_rules! exception_vectors {
 // The whole frame.
 .macro SAVE_FRAME
     sub     sp, sp, #{frame}
-    stp     x0, x1, [sp, #0]
+    stp     x0, x1, [sp, #{at_x0}]
     SAVE_CALL_CLOBBERED
     SAVE_REST
 .endm
@@ -120,15 +120,15 @@ kairos_el2_vectors:
     // without Rust; everything else goes the short way first.
     .balign 0x80
     sub     sp, sp, #{frame}
-    stp     x0, x1, [sp, #0]
+    stp     x0, x1, [sp, #{at_x0}]
     mrs     x1, esr_el2
-    lsr     x1, x1, #26
+    lsr     x1, x1, #{class_shift}
     cmp     x1, #{hvc_class}
     b.eq    kairos_fast_hypercall
     b       kairos_guest_sync
     .balign 0x80                // lower EL, AArch64, IRQ
     sub     sp, sp, #{frame}
-    stp     x0, x1, [sp, #0]
+    stp     x0, x1, [sp, #{at_x0}]
     b       kairos_guest_irq
     VECTOR {guest_unsupported}
     VECTOR {guest_serror}
@@ -180,7 +180,7 @@ kairos_fast_hypercall:
     mov     x3, #0
     add     sp, sp, #{frame}
     eret
-1:  ldr     x1, [sp, #8]
+1:  ldr     x1, [sp, #{at_x1}]
     b       kairos_guest_sync
 
 .global kairos_restore_frame
@@ -189,12 +189,12 @@ kairos_restore_frame:
     ldr     x1, [sp, #{spsr}]
     msr     elr_el2, x0
     msr     spsr_el2, x1
-    ldr     x19, [sp, #152]
-    ldp     x20, x21, [sp, #160]
-    ldp     x22, x23, [sp, #176]
-    ldp     x24, x25, [sp, #192]
-    ldp     x26, x27, [sp, #208]
-    ldp     x28, x29, [sp, #224]
+    ldr     x19, [sp, #{at_x19}]
+    ldp     x20, x21, [sp, #{at_x20}]
+    ldp     x22, x23, [sp, #{at_x22}]
+    ldp     x24, x25, [sp, #{at_x24}]
+    ldp     x26, x27, [sp, #{at_x26}]
+    ldp     x28, x29, [sp, #{at_x28}]
     RESTORE_CALL_CLOBBERED_AND_RETURN
 
 // Enters a guest: x0 = TrapFrame to load, x1 = top of this core's stack (everything on it is
@@ -207,21 +207,21 @@ kairos_enter_frame:
     msr     spsr_el2, x2
     msr     elr_el2, x3
     ldr     x30, [x0, #{x30}]
-    ldp     x28, x29, [x0, #224]
-    ldp     x26, x27, [x0, #208]
-    ldp     x24, x25, [x0, #192]
-    ldp     x22, x23, [x0, #176]
-    ldp     x20, x21, [x0, #160]
-    ldp     x18, x19, [x0, #144]
-    ldp     x16, x17, [x0, #128]
-    ldp     x14, x15, [x0, #112]
-    ldp     x12, x13, [x0, #96]
-    ldp     x10, x11, [x0, #80]
-    ldp     x8, x9, [x0, #64]
-    ldp     x6, x7, [x0, #48]
-    ldp     x4, x5, [x0, #32]
-    ldp     x2, x3, [x0, #16]
-    ldp     x0, x1, [x0, #0]
+    ldp     x28, x29, [x0, #{at_x28}]
+    ldp     x26, x27, [x0, #{at_x26}]
+    ldp     x24, x25, [x0, #{at_x24}]
+    ldp     x22, x23, [x0, #{at_x22}]
+    ldp     x20, x21, [x0, #{at_x20}]
+    ldp     x18, x19, [x0, #{at_x18}]
+    ldp     x16, x17, [x0, #{at_x16}]
+    ldp     x14, x15, [x0, #{at_x14}]
+    ldp     x12, x13, [x0, #{at_x12}]
+    ldp     x10, x11, [x0, #{at_x10}]
+    ldp     x8, x9, [x0, #{at_x8}]
+    ldp     x6, x7, [x0, #{at_x6}]
+    ldp     x4, x5, [x0, #{at_x4}]
+    ldp     x2, x3, [x0, #{at_x2}]
+    ldp     x0, x1, [x0, #{at_x0}]
     eret
 
 // Calls x1 (a function that never returns) on a fresh stack whose top is x0.
@@ -233,9 +233,27 @@ kairos_call_on_stack:
     br      x1
 "#,
             frame = const $crate::arch::aarch64::exception::FRAME_SIZE,
+            at_x0 = const $crate::arch::frame::register_offset(0),
+            at_x1 = const $crate::arch::frame::register_offset(1),
+            at_x2 = const $crate::arch::frame::register_offset(2),
+            at_x4 = const $crate::arch::frame::register_offset(4),
+            at_x6 = const $crate::arch::frame::register_offset(6),
+            at_x8 = const $crate::arch::frame::register_offset(8),
+            at_x10 = const $crate::arch::frame::register_offset(10),
+            at_x12 = const $crate::arch::frame::register_offset(12),
+            at_x14 = const $crate::arch::frame::register_offset(14),
+            at_x16 = const $crate::arch::frame::register_offset(16),
+            at_x18 = const $crate::arch::frame::register_offset(18),
+            at_x19 = const $crate::arch::frame::register_offset(19),
+            at_x20 = const $crate::arch::frame::register_offset(20),
+            at_x22 = const $crate::arch::frame::register_offset(22),
+            at_x24 = const $crate::arch::frame::register_offset(24),
+            at_x26 = const $crate::arch::frame::register_offset(26),
+            at_x28 = const $crate::arch::frame::register_offset(28),
             x30 = const $crate::arch::aarch64::exception::X30_OFFSET,
             elr = const $crate::arch::aarch64::exception::ELR_OFFSET,
             spsr = const $crate::arch::aarch64::exception::SPSR_OFFSET,
+            class_shift = const $crate::arch::register_values::EXCEPTION_CLASS_SHIFT,
             hvc_class = const $crate::arch::aarch64::exception::HVC64_CLASS,
             version_function = const $crate::arch::aarch64::exception::VERSION_FUNCTION,
             version_major = const $crate::arch::aarch64::exception::VERSION_MAJOR,
@@ -257,7 +275,7 @@ kairos_call_on_stack:
 /// What [`Traps::guest_sync_fast`] returns for an exception it handled.
 pub const RESUME_PAST: u64 = 0;
 /// ESR_EL2.EC of an HVC from AArch64 (the vectors' fast path tests it).
-pub const HVC64_CLASS: u64 = 0x16;
+pub const HVC64_CLASS: u64 = crate::arch::register_values::EXCEPTION_CLASS_HVC64;
 /// The VERSION hypercall's function id, answered by the vectors themselves.
 pub const VERSION_FUNCTION: u64 = hypercall_abi::Function::Version.id() as u64;
 /// What VERSION answers in x1 and x2.

@@ -6,13 +6,9 @@ use core::sync::atomic::{AtomicU64, Ordering};
 
 /// MAIR_EL2: attr0 Device-nGnRE, attr1 Normal write-back read/write-allocate, attr2 Normal
 /// non-cacheable. The indices match `PageTable`'s EL2 encoding.
-const MAIR: u64 = 0x04 | (0xff << 8) | (0x44 << 16);
-/// SCTLR_EL2 bits that are RES1 without VHE.
-const SCTLR_RES1: u64 = 0x30C5_0830;
-const SCTLR_M: u64 = 1 << 0;
-const SCTLR_C: u64 = 1 << 2;
-const SCTLR_SA: u64 = 1 << 3;
-const SCTLR_I: u64 = 1 << 12;
+const MAIR: u64 = crate::arch::register_values::MAIR_EL2_VALUE;
+/// SCTLR_EL2 with the MMU, both caches and the stack alignment check on (RES1 bits set).
+const SCTLR_MMU_ON: u64 = crate::arch::register_values::SCTLR_EL2_MMU_ON;
 
 #[repr(C, align(4096))]
 struct EarlyTable([u64; 512]);
@@ -38,9 +34,8 @@ pub fn physical_address_bits(code: u64) -> u32 {
 }
 
 fn tcr() -> u64 {
-    let t0sz = 64 - crate::mm::pagetable::INPUT_BITS as u64;
-    let ps = physical_address_range_code();
-    t0sz | (0b01 << 8) | (0b01 << 10) | (0b11 << 12) | (ps << 16) | (1 << 23) | (1 << 31)
+    let input_bits = crate::mm::pagetable::INPUT_BITS;
+    crate::arch::register_values::tcr_el2(input_bits, physical_address_range_code())
 }
 
 /// Builds the early map: the 1 GiB blocks holding the image and the DTB as normal memory,
@@ -82,7 +77,7 @@ pub fn enable(root: u64) {
             mair = in(reg) MAIR,
             tcr = in(reg) tcr(),
             root = in(reg) root,
-            sctlr = in(reg) SCTLR_RES1 | SCTLR_M | SCTLR_C | SCTLR_SA | SCTLR_I,
+            sctlr = in(reg) SCTLR_MMU_ON,
             options(nostack),
         );
     }

@@ -117,7 +117,9 @@ pub fn install(id: usize, mpidr: u64, boot: bool) {
 pub fn current() -> &'static PerCpu {
     let pointer: u64;
     // SAFETY: reading TPIDR_EL2 has no side effects.
-    unsafe { core::arch::asm!("mrs {}, tpidr_el2", out(reg) pointer) };
+    unsafe {
+        core::arch::asm!("mrs {}, tpidr_el2", out(reg) pointer, options(nomem, nostack, preserves_flags))
+    };
     if pointer == 0 {
         return &PERCPU[0]; // before install on the boot core
     }

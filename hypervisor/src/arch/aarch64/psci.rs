@@ -55,7 +55,7 @@ pub fn call(function: u32, a1: u64, a2: u64, a3: u64) -> i64 {
 pub fn cpu_on(mpidr: u64, entry: u64, context: u64) -> i64 {
     call(
         CPU_ON.load(Ordering::Relaxed),
-        mpidr & 0xff_00ff_ffff,
+        mpidr & crate::arch::register_values::MPIDR_AFFINITY_MASK,
         entry,
         context,
     )

@@ -34,16 +34,16 @@ pub fn cntv_cval() -> u64 {
     read_sysreg!("cntv_cval_el0")
 }
 
-/// HCR_EL2 for a guest: stage 2 on, EL1 AArch64, interrupts routed to EL2, SMC and WFI trapped,
-/// set/way cache operations upgraded.
-pub const HCR_GUEST: u64 =
-    (1 << 0) | (1 << 1) | (1 << 3) | (1 << 4) | (1 << 5) | (1 << 13) | (1 << 19) | (1 << 31);
+use crate::arch::register_values::{
+    vmpidr_el2, vtcr_el2, CNTHCTL_EL1_PHYSICAL_ACCESS, CPTR_GUEST, HCR_GUEST, HCR_HYPERVISOR_ONLY,
+    SCTLR_EL1_RESET,
+};
 
 /// Loads this core's stage-2 configuration for a guest and the EL1 state a fresh vCPU expects.
 pub fn enter_guest_context(vttbr: u64, vtcr: u64, vcpu: u64, fresh: bool) {
     // A fresh vCPU starts with its MMU and caches off; a moved one keeps its restored SCTLR_EL1.
     let sctlr = if fresh {
-        0x30d0_0800u64
+        SCTLR_EL1_RESET
     } else {
         read_sysreg!("sctlr_el1")
     };
@@ -68,9 +68,9 @@ pub fn enter_guest_context(vttbr: u64, vtcr: u64, vcpu: u64, fresh: bool) {
             vttbr = in(reg) vttbr,
             hcr = in(reg) HCR_GUEST,
             sctlr = in(reg) sctlr,
-            cptr = in(reg) 0x33ffu64,
+            cptr = in(reg) CPTR_GUEST,
             midr = in(reg) midr,
-            vmpidr = in(reg) (1u64 << 31) | (vcpu & 0xff),
+            vmpidr = in(reg) vmpidr_el2(vcpu),
             options(nostack),
         );
     }
@@ -82,7 +82,7 @@ pub fn allow_el1_counter() {
     unsafe {
         let mut value: u64;
         core::arch::asm!("mrs {}, cnthctl_el2", out(reg) value);
-        value |= 0b11;
+        value |= CNTHCTL_EL1_PHYSICAL_ACCESS;
         core::arch::asm!("msr cnthctl_el2, {}", "isb", in(reg) value);
     }
 }
@@ -90,10 +90,11 @@ pub fn allow_el1_counter() {
 /// VTCR_EL2 for a 39-bit IPA space, 4 KiB granule, start at level 1, inner-shareable write-back
 /// walks, and the CPU's physical address size.
 pub fn vtcr() -> u64 {
-    let t0sz = 25u64;
-    let sl0 = 1u64; // start at level 1
-    let ps = super::mmu::physical_address_range_code();
-    t0sz | (sl0 << 6) | (0b01 << 8) | (0b01 << 10) | (0b11 << 12) | (ps << 16) | (1 << 31)
+    const _: () = assert!(
+        crate::arch::register_values::GUEST_IPA_BITS == crate::mm::pagetable::INPUT_BITS,
+        "stage 2 walks the tables the page-table code builds"
+    );
+    vtcr_el2(super::mmu::physical_address_range_code())
 }
 
 /// The guest's exception vector base.
@@ -125,8 +126,6 @@ pub fn set_el1_abort(esr: u64, far: u64, elr: u64, spsr: u64) {
 /// and stay masked at EL2); EL1 is AArch64.
 pub fn route_interrupts_to_el2() {
     use aarch64_cpu::registers::{Writeable, HCR_EL2};
-    HCR_EL2.write(
-        HCR_EL2::RW::EL1IsAarch64 + HCR_EL2::IMO::SET + HCR_EL2::FMO::SET + HCR_EL2::AMO::SET,
-    );
+    HCR_EL2.set(HCR_HYPERVISOR_ONLY);
     aarch64_cpu::asm::barrier::isb(aarch64_cpu::asm::barrier::SY);
 }

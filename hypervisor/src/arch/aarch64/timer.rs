@@ -11,7 +11,6 @@ use super::percpu::{self, MAX_CPUS};
 use core::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
 
 const DISARMED: u64 = u64::MAX;
-const CTL_ENABLE: u64 = 1;
 
 static INTID: AtomicU32 = AtomicU32::new(26);
 const CHANNELS: usize = 2;
@@ -152,7 +151,7 @@ fn program(deadline: u64) {
                 "msr cnthp_ctl_el2, {enable}",
                 "isb",
                 deadline = in(reg) deadline,
-                enable = in(reg) CTL_ENABLE,
+                enable = in(reg) crate::arch::register_values::CNTHP_CTL_ARMED,
                 options(nostack, nomem),
             );
         }

@@ -149,13 +149,28 @@ pub fn init_this_core() {
 /// interrupt is handled through the EL2 vectors by code that takes no lock `work` may hold.
 /// Inside another `with_timer_only` (interrupts already unmasked) it just runs `work`.
 pub fn with_timer_only<R>(work: impl FnOnce() -> R) -> R {
+    let window = open_long_work_window();
+    let result = work();
+    if let Some(saved) = window {
+        close_long_work_window(saved);
+    }
+    result
+}
+
+/// ELR_EL2 and SPSR_EL2 of the exception being handled, kept across a [`with_timer_only`]
+/// window.
+struct SavedReturn {
+    elr: u64,
+    spsr: u64,
+}
+
+/// Opens a [`with_timer_only`] window (none inside another one, or before the GIC is up).
+fn open_long_work_window() -> Option<SavedReturn> {
     let daif: u64;
     // SAFETY: reading DAIF has no side effects.
     unsafe { core::arch::asm!("mrs {}, daif", out(reg) daif, options(nomem, nostack)) };
     let unmasked = daif & (1 << 7) == 0;
-    let Some(gic) = get().filter(|_| !unmasked) else {
-        return work();
-    };
+    let gic = get().filter(|_| !unmasked)?;
     gic.set_priority_mask(LONG_WORK_MASK);
     // An interrupt taken in the window overwrites ELR_EL2 and SPSR_EL2: keep those of the
     // exception being handled (a guest's trap on the short way returns through them).
@@ -168,14 +183,19 @@ pub fn with_timer_only<R>(work: impl FnOnce() -> R) -> R {
     // SAFETY: unmasking IRQs at EL2 lets the timer interrupt (the only one the priority mask
     // passes) be taken through the EL2 vectors; see above.
     unsafe { core::arch::asm!("msr daifclr, #2", "isb", options(nomem, nostack)) };
-    let result = work();
-    // SAFETY: masks IRQs again and puts back the return state read above.
+    Some(SavedReturn { elr, spsr })
+}
+
+/// Closes a window [`open_long_work_window`] opened.
+fn close_long_work_window(saved: SavedReturn) {
+    // SAFETY: masks IRQs again and puts back the return state read when the window opened.
     unsafe {
         core::arch::asm!("msr daifset, #2", "isb", "msr elr_el2, {}", "msr spsr_el2, {}",
-            in(reg) elr, in(reg) spsr, options(nomem, nostack))
+            in(reg) saved.elr, in(reg) saved.spsr, options(nomem, nostack))
     };
-    gic.set_priority_mask(OPEN_MASK);
-    result
+    if let Some(gic) = get() {
+        gic.set_priority_mask(OPEN_MASK);
+    }
 }
 
 /// Ends a [`with_timer_only`] window that will not return (the caller is about to enter a
