@@ -177,10 +177,18 @@ pub fn platform() -> Platform {
         switch: SWITCH_BOUND_NS,
         decide_shared: DECIDE_SHARED_BOUND_NS,
         progress: None,
-        clock: Some(crate::arch::aarch64::cpu::now_ns),
+        clock: Some(decision_clock),
         reserve: DECIDE_RESERVE_NS,
         known_budgets: Some(super::budgets::known),
     }
+}
+
+/// The decision's clock, read between chunks of its predictions and searches: each reading
+/// also ends the core's turn (YIELD), so that a long decision never keeps the other cores (a
+/// migrant's landing, a slot switch) waiting under QEMU's round robin.
+fn decision_clock() -> u64 {
+    crate::arch::aarch64::cpu::pause();
+    crate::arch::aarch64::cpu::now_ns()
 }
 
 /// Adds one policy trace field to an event.

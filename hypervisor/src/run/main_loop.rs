@@ -37,6 +37,11 @@ pub extern "C" fn run() -> ! {
         let next = crate::health::with_beats(|| {
             crate::migration::report_claims(me);
             take_arrivals(me);
+            let arriving = local::this()
+                .hosted
+                .iter()
+                .any(|hosted| matches!(hosted.state, State::Arriving(_)));
+            here.hosts_arrival.store(arriving, Ordering::Release);
             let wait_for_landing = landing_due(me);
             // Put off: the beats call the loop back from the migrant once it has entered.
             crate::health::recall_each_beat(wait_for_landing);
@@ -422,7 +427,7 @@ fn wait(me: usize, until: Option<u64>) {
     }
     crate::migration::copy::calibrate_here();
     let spare = local::this().hosted.is_empty();
-    if spare {
+    if spare && !migration_under_way() {
         work_ahead(until);
     }
     if percpu::current().attention.load(Ordering::Acquire) {
@@ -438,13 +443,33 @@ fn wait(me: usize, until: Option<u64>) {
     }
 }
 
+/// True while a failure is being handled: a guest waits for its decision or its target, or a
+/// target has not entered its migrant yet. Background work waits meanwhile: under QEMU's
+/// `-icount` a computing core takes turns the copying and landing cores would have had.
+fn migration_under_way() -> bool {
+    crate::migration::pending()
+        || (0..percpu::MAX_CPUS).any(|core| {
+            let other = percpu::of(core);
+            other.hosts_arrival.load(Ordering::Acquire)
+                && matches!(
+                    other.state(),
+                    percpu::CoreState::Online | percpu::CoreState::Running
+                )
+        })
+}
+
 /// Completes the predictions decisions cut (`migration::completion`), then works out server
 /// budgets ahead for the decisions (`migration::budgets`), until the core is
 /// wanted (a kick or a claim sets its attention; `until`), which it looks at every batch of
 /// demand checks (about 10 us); the beat goes on meanwhile.
 fn work_ahead(until: Option<u64>) {
     let end = until.map_or(u64::MAX, cpu::ticks_to_ns);
-    let mut go_on = || !percpu::current().attention.load(Ordering::Acquire) && cpu::now_ns() < end;
+    // Each look also ends the core's turn (YIELD): background work never keeps other cores
+    // (a landing, a slot switch) waiting under QEMU's round robin.
+    let mut go_on = || {
+        cpu::pause();
+        !percpu::current().attention.load(Ordering::Acquire) && cpu::now_ns() < end
+    };
     crate::health::with_beats(|| {
         crate::migration::completion::work(&mut go_on);
         crate::migration::budgets::work_ahead(&mut go_on);

@@ -58,6 +58,8 @@ pub struct PerCpu {
     /// The core hosts no vCPU and waits: its idle time may do the hypervisor's background
     /// work (completing predictions, working out server budgets).
     pub idle_spare: core::sync::atomic::AtomicBool,
+    /// A migrant placed on this core has not entered yet (copy, restore, landing).
+    pub hosts_arrival: core::sync::atomic::AtomicBool,
     /// Which stack this core runs on (its own, or the boot stack on the boot core).
     stack_slot: AtomicUsize,
 }
@@ -73,6 +75,7 @@ impl PerCpu {
             guest_frame: AtomicUsize::new(0),
             attention: core::sync::atomic::AtomicBool::new(false),
             idle_spare: core::sync::atomic::AtomicBool::new(false),
+            hosts_arrival: core::sync::atomic::AtomicBool::new(false),
             stack_slot: AtomicUsize::new(0),
         }
     }
