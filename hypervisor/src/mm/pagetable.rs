@@ -249,6 +249,9 @@ impl PageTable {
                 self.tables.push(Box::new(fresh));
                 let position = self.tables.len() - 1;
                 let address = &*self.tables[position] as *const Table as u64;
+                // The new table's entries before the entry pointing at it, for a walk on another
+                // core (a running guest's stage 2 grows when it touches a fresh page).
+                core::sync::atomic::fence(core::sync::atomic::Ordering::Release);
                 self.table_mut(current).0[slot] = address | TABLE_OR_PAGE | VALID;
                 position
             };

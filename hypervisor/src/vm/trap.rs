@@ -91,6 +91,9 @@ pub fn sync(frame: &mut TrapFrame, note: u64) -> Exit {
     if note == Fast::Refused as u64 {
         return guest_fault(vm, frame, reason);
     }
+    if fresh_page(&reason).is_some_and(|ipa| vm.touch(ipa)) {
+        return Exit::Resume; // a page of its RAM zeroed and mapped: the access is retried
+    }
     match reason {
         ExitReason::Hypercall { .. } => call(vm, frame),
         ExitReason::SecureMonitorCall { .. } => {
@@ -117,6 +120,21 @@ pub fn sync(frame: &mut TrapFrame, note: u64) -> Exit {
             Exit::Resume
         }
         other => guest_fault(vm, frame, other),
+    }
+}
+
+/// The guest-physical address of a stage-2 translation fault (a RAM page not handed over yet,
+/// or no memory at all there).
+fn fresh_page(reason: &ExitReason) -> Option<u64> {
+    const TRANSLATION_FAULT: core::ops::RangeInclusive<u8> = 0x04..=0x07;
+    match *reason {
+        ExitReason::Mmio(access) => Some(access.ipa),
+        ExitReason::DataAbort { ipa, status, .. } | ExitReason::InstructionAbort { ipa, status }
+            if TRANSLATION_FAULT.contains(&status) =>
+        {
+            Some(ipa)
+        }
+        _ => None,
     }
 }
 

@@ -164,6 +164,14 @@ pub fn zero_and_clean(start: u64, length: u64) {
     }
 }
 
+/// Makes translation table entries just written visible to the table walks of every core
+/// before anything after it (an entry that only went from invalid to valid needs no TLB
+/// invalidation).
+pub fn publish_table_entries() {
+    // SAFETY: barriers only order memory accesses.
+    unsafe { core::arch::asm!("dsb ishst", "isb", options(nostack)) };
+}
+
 /// Invalidates every instruction cache to the point of unification (after writing code).
 pub fn invalidate_icache() {
     // SAFETY: instruction-cache invalidation only discards cached instructions.
