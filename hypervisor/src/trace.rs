@@ -34,7 +34,10 @@ impl Event {
         };
         event.line.push_str("EVT {\"ev\":");
         write_string(&mut event.line, name);
-        let _ = write!(event.line, ",\"t_ns\":{t_ns},\"core\":{core}");
+        event.line.push_str(",\"t_ns\":");
+        push_number(&mut event.line, t_ns, 10);
+        event.line.push_str(",\"core\":");
+        push_number(&mut event.line, core as u64, 10);
         event
     }
 
@@ -44,16 +47,16 @@ impl Event {
         write_string(&mut self.line, key);
         self.line.push(':');
         match value {
-            Value::U64(v) => {
-                let _ = write!(self.line, "{v}");
-            }
+            Value::U64(v) => push_number(&mut self.line, v, 10),
             Value::I64(v) => {
                 let _ = write!(self.line, "{v}");
             }
             Value::Str(s) => write_string(&mut self.line, s),
             Value::Bool(b) => self.line.push_str(if b { "true" } else { "false" }),
             Value::Hex(v) => {
-                let _ = write!(self.line, "\"{v:#x}\"");
+                self.line.push_str("\"0x");
+                push_number(&mut self.line, v, 16);
+                self.line.push('"');
             }
         }
         self
@@ -85,21 +88,52 @@ impl Event {
     }
 }
 
-fn write_string(out: &mut String, text: &str) {
-    out.push('"');
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
+/// Appends `value` in base `radix` (10 or 16, lower-case digits): events are written on the
+/// boot path, where `core::fmt` costs several times as much.
+fn push_number(out: &mut String, value: u64, radix: u64) {
+    push_padded(out, value, radix, 0, ' ');
+}
+
+/// Appends `value` in base `radix`, at least `width` characters wide, `pad` on the left.
+pub fn push_padded(out: &mut String, mut value: u64, radix: u64, width: usize, pad: char) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b"0123456789abcdef"[(value % radix) as usize];
+        value /= radix;
+        if value == 0 {
+            break;
         }
     }
+    (digits.len() - at..width).for_each(|_| out.push(pad));
+    digits[at..].iter().for_each(|&digit| out.push(char::from(digit)));
+}
+
+/// Appends `text` as a JSON string, copying the runs that need no escape whole.
+fn write_string(out: &mut String, text: &str) {
+    out.push('"');
+    let mut plain = 0;
+    for (at, byte) in text.bytes().enumerate() {
+        let escaped = match byte {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0..=0x1f => "",
+            _ => continue,
+        };
+        // `byte` is ASCII, so `at` is a character boundary.
+        out.push_str(&text[plain..at]);
+        if escaped.is_empty() {
+            let _ = write!(out, "\\u{:04x}", byte);
+        } else {
+            out.push_str(escaped);
+        }
+        plain = at + 1;
+    }
+    out.push_str(&text[plain..]);
     out.push('"');
 }
 
@@ -115,20 +149,31 @@ mod tests {
             .field("ok", Value::Bool(true))
             .field("delta", Value::I64(-4))
             .field("base", Value::Hex(0x4008_0000))
+            .field("zero", Value::Hex(0))
+            .u64("big", u64::MAX)
             .finish();
         assert_eq!(
             line,
-            r#"EVT {"ev":"cpu_online","t_ns":1500,"core":2,"mpidr":2,"el":2,"ok":true,"delta":-4,"base":"0x40080000"}"#
+            r#"EVT {"ev":"cpu_online","t_ns":1500,"core":2,"mpidr":2,"el":2,"ok":true,"delta":-4,"base":"0x40080000","zero":"0x0","big":18446744073709551615}"#
         );
+    }
+
+    #[test]
+    fn pads_numbers() {
+        let mut out = String::new();
+        push_padded(&mut out, 7, 10, 4, ' ');
+        push_padded(&mut out, 1234, 10, 6, '0');
+        push_padded(&mut out, 123_456_789, 10, 4, ' ');
+        assert_eq!(out, "   7001234123456789");
     }
 
     #[test]
     fn escapes_strings() {
         let line = Event::new("config_error", 0, 0)
-            .str("message", "bad \"x\"\n\\ \u{1}")
+            .str("message", "bad \"x\"\n\\ \u{1}é")
             .finish();
         assert!(
-            line.ends_with(r#""message":"bad \"x\"\n\\ \u0001"}"#),
+            line.ends_with(r#""message":"bad \"x\"\n\\ \u0001é"}"#),
             "{line}"
         );
     }

@@ -62,6 +62,14 @@ pub enum MapError {
 #[repr(C, align(4096))]
 struct Table([u64; ENTRIES]);
 
+impl Table {
+    /// A table of invalid entries, allocated zeroed (not built on the stack and copied).
+    fn empty() -> Box<Table> {
+        // SAFETY: a table is 512 integers, for which all-zero bytes are a valid value.
+        unsafe { Box::<Table>::new_zeroed().assume_init() }
+    }
+}
+
 /// A translation table tree with its level-1 root.
 pub struct PageTable {
     regime: Regime,
@@ -78,7 +86,7 @@ impl PageTable {
     pub fn new(regime: Regime) -> Self {
         PageTable {
             regime,
-            root: Box::new(Table([0; ENTRIES])),
+            root: Table::empty(),
             tables: Vec::new(),
         }
     }
@@ -245,8 +253,9 @@ impl PageTable {
             let child = if entry & VALID != 0 && entry & TABLE_OR_PAGE != 0 {
                 self.table_index(entry & ADDRESS_MASK)
             } else {
-                let fresh = split_block(entry, parent_level);
-                self.tables.push(Box::new(fresh));
+                let mut fresh = Table::empty();
+                split_block(entry, parent_level, &mut fresh);
+                self.tables.push(fresh);
                 let position = self.tables.len() - 1;
                 let address = &*self.tables[position] as *const Table as u64;
                 // The new table's entries before the entry pointing at it, for a walk on another
@@ -283,11 +292,11 @@ fn index(input: u64, level: usize) -> usize {
     ((input >> level_shift(level)) & (ENTRIES as u64 - 1)) as usize
 }
 
-/// A next-level table that maps the same memory as `block` (or nothing, if it was invalid).
-fn split_block(block: u64, level: usize) -> Table {
-    let mut table = Table([0; ENTRIES]);
+/// Fills an empty next-level `table` to map the same memory as `block` (nothing, if it was
+/// invalid).
+fn split_block(block: u64, level: usize, table: &mut Table) {
     if block & VALID == 0 {
-        return table;
+        return;
     }
     let child_size = 1u64 << level_shift(level + 1);
     let base = block & ADDRESS_MASK & !((1u64 << level_shift(level)) - 1);
@@ -296,7 +305,6 @@ fn split_block(block: u64, level: usize) -> Table {
     for (i, entry) in table.0.iter_mut().enumerate() {
         *entry = (base + i as u64 * child_size) | attributes | kind | VALID;
     }
-    table
 }
 
 #[cfg(test)]

@@ -56,7 +56,7 @@ pub struct Vm {
     pub stop_traced: core::sync::atomic::AtomicBool,
     /// What its paravirtual RTOS reported (task set, slack, checkpoint, misses), readable from
     /// any core.
-    pub realtime: super::paravirt::RealTime,
+    pub realtime: alloc::boxed::Box<super::paravirt::RealTime>,
     /// Its console line.
     pub(super) console: alloc::sync::Arc<ConsoleLine>,
     /// Devices emulated for it (console UART, interrupt controller), found by IPA on a fault.
@@ -285,7 +285,7 @@ pub fn create(
         state: AtomicU8::new(VmState::Created as u8),
         restarts: core::sync::atomic::AtomicU32::new(0),
         stop_traced: core::sync::atomic::AtomicBool::new(false),
-        realtime: super::paravirt::RealTime::new(),
+        realtime: alloc::boxed::Box::new(super::paravirt::RealTime::new()),
         console,
         devices: super::mmio::Devices::new(devices),
         uart,
