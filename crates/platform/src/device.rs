@@ -3,7 +3,7 @@
 use crate::error::{PlatformError, Problem};
 use crate::irq::interrupts;
 use crate::reg::{reg, reg_into};
-use crate::tree::{string_list, Tree};
+use crate::tree::{string_list, Tree, DEVICE_TYPE, REG};
 use crate::Region;
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -38,7 +38,7 @@ pub(crate) fn device(tree: &Tree, path: &str) -> Result<Device, PlatformError> {
             Problem::Unresolved(String::from(path)),
         ));
     };
-    let regions = if tree.raw(id, "reg").is_some() {
+    let regions = if tree.known(id, REG).is_some() {
         reg(tree, id)?
     } else {
         Vec::new()
@@ -58,7 +58,7 @@ pub(crate) fn device(tree: &Tree, path: &str) -> Result<Device, PlatformError> {
 pub(crate) fn mmio_regions(tree: &Tree) -> Vec<Region> {
     let mut regions = Vec::new();
     for id in tree.ids() {
-        if id == 0 || !tree.enabled(id) || tree.raw(id, "reg").is_none() {
+        if id == 0 || !tree.enabled(id) || tree.known(id, REG).is_none() {
             continue;
         }
         // The path starts with one of these exactly when its first component does (names hold
@@ -68,7 +68,7 @@ pub(crate) fn mmio_regions(tree: &Tree) -> Vec<Region> {
             .iter()
             .any(|p| top.starts_with(p));
         let memory = tree
-            .raw(id, "device_type")
+            .known(id, DEVICE_TYPE)
             .is_some_and(|v| v.starts_with(b"memory"));
         if skipped || memory {
             continue;

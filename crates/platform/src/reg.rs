@@ -1,7 +1,7 @@
 //! Reading `reg` with the parent's cell sizes and translating bus addresses through `ranges`.
 
 use crate::error::{PlatformError, Problem};
-use crate::tree::{NodeId, Tree};
+use crate::tree::{NodeId, Tree, RANGES, REG};
 use crate::Region;
 use alloc::vec::Vec;
 
@@ -29,7 +29,7 @@ fn checked_reg<'a>(tree: &Tree<'a>, id: NodeId) -> Result<(&'a [u8], usize, usiz
     };
     let (ac, sc) = (tree.address_cells(parent)?, tree.size_cells(parent)?);
     let value = tree
-        .raw(id, "reg")
+        .known(id, REG)
         .ok_or_else(|| tree.err(id, "reg", Problem::Missing))?;
     let entry = (ac + sc) * 4;
     if ac == 0 || value.is_empty() || !value.len().is_multiple_of(entry) {
@@ -101,7 +101,7 @@ pub(crate) fn translate(
     size: u64,
 ) -> Result<u64, PlatformError> {
     while let Some(up) = tree.parent(bus) {
-        let Some(ranges) = tree.raw(bus, "ranges") else {
+        let Some(ranges) = tree.known(bus, RANGES) else {
             return Err(tree.err(bus, "ranges", Problem::NotTranslatable(addr)));
         };
         if !ranges.is_empty() {
