@@ -6,18 +6,13 @@
 //! needs finer grain. Table memory comes from the global allocator and is addressed by its own
 //! pointer, which is its physical address because the hypervisor maps itself one to one.
 
+use super::descriptor::{self as d, ADDRESS_MASK, TABLE_OR_PAGE, VALID};
 use alloc::{boxed::Box, vec::Vec};
 
 /// Bits of input address the tables translate.
 pub const INPUT_BITS: u32 = 39;
 const ENTRIES: usize = 512;
 const PAGE: u64 = 4096;
-const VALID: u64 = 1;
-const TABLE_OR_PAGE: u64 = 1 << 1;
-const ACCESS_FLAG: u64 = 1 << 10;
-const INNER_SHAREABLE: u64 = 3 << 8;
-const EXECUTE_NEVER: u64 = 1 << 54;
-const ADDRESS_MASK: u64 = 0x0000_ffff_ffff_f000;
 
 /// Which translation regime a table serves; it decides the attribute encoding.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -127,19 +122,20 @@ impl PageTable {
                 let block = 1u64 << level_shift(level);
                 (virt | phys) & (block - 1) == 0 && left >= block
             };
-            let level = if fits(1) {
-                1
-            } else if fits(2) {
-                2
-            } else {
-                3
-            };
-            if level == 1 {
-                // A 1 GiB block sits in the root itself (no parent table to find or split).
-                self.root.0[index(virt, 1)] = phys | attributes | VALID;
-            } else {
-                self.set_entry(virt, phys, level, attributes);
+            if fits(1) {
+                // 1 GiB blocks sit in the root itself (no parent table to find or split): as
+                // many as the range holds in one go (a whole device space is 512 of them).
+                let blocks = (left >> level_shift(1)) as usize;
+                let first = index(virt, 1);
+                let count = blocks.min(ENTRIES - first);
+                for (at, entry) in self.root.0[first..first + count].iter_mut().enumerate() {
+                    *entry = d::leaf(phys + ((at as u64) << level_shift(1)), attributes);
+                }
+                offset += (count as u64) << level_shift(1);
+                continue;
             }
+            let level = if fits(2) { 2 } else { 3 };
+            self.set_entry(virt, phys, level, attributes);
             offset += 1u64 << level_shift(level);
         }
         Ok(())
@@ -174,8 +170,7 @@ impl PageTable {
             if entry & VALID == 0 {
                 return None;
             }
-            let is_table = level < 3 && entry & TABLE_OR_PAGE != 0;
-            if !is_table {
+            if !d::is_table(entry, level) {
                 let block_mask = (1u64 << level_shift(level)) - 1;
                 return Some((
                     (entry & ADDRESS_MASK & !block_mask) | (input & block_mask),
@@ -197,34 +192,40 @@ impl PageTable {
         ];
         kinds.into_iter().find(|kind| {
             let encoded = self.attributes(*kind, Access::ReadOnly);
-            (entry & 0x3c) == (encoded & 0x3c)
+            (entry & d::MEMORY_TYPE_MASK) == (encoded & d::MEMORY_TYPE_MASK)
         })
     }
 
+    /// The attribute bits of a block or page of `kind` with `access` (access flag and
+    /// validity are added by [`d::leaf`]).
     fn attributes(&self, kind: MemoryKind, access: Access) -> u64 {
-        let mut bits = ACCESS_FLAG;
-        let (index_or_memattr, shareable) = match (self.regime, kind) {
-            (Regime::El2, MemoryKind::Device) => (0 << 2, false),
-            (Regime::El2, MemoryKind::Normal) => (1 << 2, true),
-            (Regime::El2, MemoryKind::NonCacheable) => (2 << 2, true),
-            (Regime::Stage2, MemoryKind::Device) => (0b0001 << 2, false),
-            (Regime::Stage2, MemoryKind::Normal) => (0b1111 << 2, true),
-            (Regime::Stage2, MemoryKind::NonCacheable) => (0b0101 << 2, true),
+        let memory = match (self.regime, kind) {
+            (Regime::El2, MemoryKind::Device) => d::attribute_index(d::MAIR_DEVICE),
+            (Regime::El2, MemoryKind::Normal) => d::attribute_index(d::MAIR_NORMAL),
+            (Regime::El2, MemoryKind::NonCacheable) => d::attribute_index(d::MAIR_NON_CACHEABLE),
+            (Regime::Stage2, MemoryKind::Device) => d::stage2_memory(d::STAGE2_DEVICE),
+            (Regime::Stage2, MemoryKind::Normal) => d::stage2_memory(d::STAGE2_NORMAL),
+            (Regime::Stage2, MemoryKind::NonCacheable) => {
+                d::stage2_memory(d::STAGE2_NON_CACHEABLE)
+            }
         };
-        bits |= index_or_memattr;
-        if shareable {
-            bits |= INNER_SHAREABLE;
-        }
-        bits |= match (self.regime, access) {
-            (Regime::El2, Access::ReadOnly) => 0b10 << 6,
+        let shareable = if kind == MemoryKind::Device {
+            0
+        } else {
+            d::INNER_SHAREABLE
+        };
+        let permission = match (self.regime, access) {
+            (Regime::El2, Access::ReadOnly) => d::EL2_READ_ONLY,
             (Regime::El2, _) => 0,
-            (Regime::Stage2, Access::ReadOnly) => 0b01 << 6,
-            (Regime::Stage2, _) => 0b11 << 6,
+            (Regime::Stage2, Access::ReadOnly) => d::STAGE2_READ_ONLY,
+            (Regime::Stage2, _) => d::STAGE2_READ_WRITE,
         };
-        if access != Access::ReadWriteExecute || kind == MemoryKind::Device {
-            bits |= EXECUTE_NEVER;
-        }
-        bits
+        let execute = if access != Access::ReadWriteExecute || kind == MemoryKind::Device {
+            d::EXECUTE_NEVER
+        } else {
+            0
+        };
+        memory | shareable | permission | execute
     }
 
     fn table_at(&self, address: u64) -> Option<&Table> {
@@ -250,7 +251,7 @@ impl PageTable {
         for parent_level in 1..level {
             let slot = index(input, parent_level);
             let entry = self.table_mut(current).0[slot];
-            let child = if entry & VALID != 0 && entry & TABLE_OR_PAGE != 0 {
+            let child = if d::is_table(entry, parent_level) {
                 self.table_index(entry & ADDRESS_MASK)
             } else {
                 let mut fresh = Table::empty();
@@ -261,7 +262,7 @@ impl PageTable {
                 // The new table's entries before the entry pointing at it, for a walk on another
                 // core (a running guest's stage 2 grows when it touches a fresh page).
                 core::sync::atomic::fence(core::sync::atomic::Ordering::Release);
-                self.table_mut(current).0[slot] = address | TABLE_OR_PAGE | VALID;
+                self.table_mut(current).0[slot] = d::table(address);
                 position
             };
             current = Some(child);
@@ -277,9 +278,9 @@ impl PageTable {
     }
 
     fn set_entry(&mut self, input: u64, output: u64, level: usize, attributes: u64) {
-        let kind = if level == 3 { TABLE_OR_PAGE } else { 0 };
+        let page = if level == 3 { TABLE_OR_PAGE } else { 0 };
         let slot = index(input, level);
-        self.table_for(input, level).0[slot] = output | attributes | kind | VALID;
+        self.table_for(input, level).0[slot] = d::leaf(output, attributes | page);
     }
 
     fn clear_entry(&mut self, input: u64, level: usize) {
@@ -300,10 +301,10 @@ fn split_block(block: u64, level: usize, table: &mut Table) {
     }
     let child_size = 1u64 << level_shift(level + 1);
     let base = block & ADDRESS_MASK & !((1u64 << level_shift(level)) - 1);
-    let attributes = block & !ADDRESS_MASK & !(VALID | TABLE_OR_PAGE);
-    let kind = if level + 1 == 3 { TABLE_OR_PAGE } else { 0 };
+    let page = if level + 1 == 3 { TABLE_OR_PAGE } else { 0 };
+    let attributes = block & d::ATTRIBUTE_MASK | page;
     for (i, entry) in table.0.iter_mut().enumerate() {
-        *entry = (base + i as u64 * child_size) | attributes | kind | VALID;
+        *entry = d::leaf(base + i as u64 * child_size, attributes);
     }
 }
 
