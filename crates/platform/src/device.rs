@@ -2,7 +2,7 @@
 
 use crate::error::{PlatformError, Problem};
 use crate::irq::interrupts;
-use crate::reg::{reg, reg_into};
+use crate::reg::{bus_cells, reg, reg_into_with};
 use crate::tree::{string_list, Tree, DEVICE_TYPE, REG};
 use crate::Region;
 use alloc::string::String;
@@ -57,8 +57,10 @@ pub(crate) fn device(tree: &Tree, path: &str) -> Result<Device, PlatformError> {
 /// cannot be translated to a CPU address (e.g. on a non-memory-mapped bus) is skipped.
 pub(crate) fn mmio_regions(tree: &Tree) -> Vec<Region> {
     let mut regions = Vec::new();
-    for id in tree.ids() {
-        if id == 0 || !tree.enabled(id) || tree.known(id, REG).is_none() {
+    // The cells of the last parent seen: siblings follow one another.
+    let mut cells_of: Option<(usize, Result<(usize, usize), ()>)> = None;
+    for id in tree.ids().skip(1) {
+        if tree.known(id, REG).is_none() || !tree.enabled(id) {
             continue;
         }
         // The path starts with one of these exactly when its first component does (names hold
@@ -73,8 +75,18 @@ pub(crate) fn mmio_regions(tree: &Tree) -> Vec<Region> {
         if skipped || memory {
             continue;
         }
+        let parent = tree.parent(id).unwrap_or(0);
+        let cells = match cells_of {
+            Some((bus, cells)) if bus == parent => cells,
+            _ => {
+                let cells = bus_cells(tree, parent).map_err(|_| ());
+                cells_of = Some((parent, cells));
+                cells
+            }
+        };
+        let Ok(cells) = cells else { continue };
         let before = regions.len();
-        if reg_into(tree, id, &mut regions).is_err() {
+        if reg_into_with(tree, id, cells, &mut regions).is_err() {
             regions.truncate(before);
         }
     }
