@@ -65,10 +65,10 @@ pub(crate) fn mmio_regions(tree: &Tree) -> Vec<Region> {
         }
         // The path starts with one of these exactly when its first component does (names hold
         // no '/'), so no path needs to be built.
-        let top = tree.top_level_name(id).unwrap_or("");
+        let top = tree.top_level_name(id).unwrap_or(b"");
         let skipped = ["cpus", "reserved-memory", "memory"]
             .iter()
-            .any(|p| top.starts_with(p));
+            .any(|p| top.starts_with(p.as_bytes()));
         let memory = tree
             .known(id, DEVICE_TYPE)
             .is_some_and(|v| v.starts_with(b"memory"));

@@ -23,7 +23,9 @@ const MAX_DEPTH: usize = 32;
 struct Token<'a> {
     tag: u32,
     end: usize,
-    name: &'a str,
+    /// A node's name (bytes, checked to be UTF-8) or a property's.
+    name: &'a [u8],
+    property: &'a str,
     value: &'a [u8],
     class: u8,
 }
@@ -36,6 +38,31 @@ fn c_str<'a>(
 ) -> Result<&'a str, &'static str> {
     let len = bytes.iter().position(|&b| b == 0).ok_or(unterminated)?;
     core::str::from_utf8(&bytes[..len]).map_err(|_| not_utf8)
+}
+
+/// The NUL-terminated node name at the start of `bytes`, checked in one pass: terminated, no
+/// '/', and UTF-8 (only a name with a non-ASCII byte needs the full check).
+fn node_name(bytes: &[u8]) -> Result<&[u8], &'static str> {
+    let (mut len, mut non_ascii, mut slash) = (0, false, false);
+    loop {
+        match bytes.get(len) {
+            None => return Err("unterminated node name"),
+            Some(0) => break,
+            Some(&byte) => {
+                non_ascii |= byte >= 0x80;
+                slash |= byte == b'/';
+                len += 1;
+            }
+        }
+    }
+    let name = &bytes[..len];
+    if non_ascii && core::str::from_utf8(name).is_err() {
+        return Err("node name is not UTF-8");
+    }
+    if slash {
+        return Err("node name contains '/'");
+    }
+    Ok(name)
 }
 
 /// Slots of the cache of property names already read.
@@ -80,26 +107,19 @@ impl<'a> Names<'a> {
 fn token<'a>(s: &'a [u8], names: &mut Names<'a>, at: usize) -> Result<Token<'a>, &'static str> {
     let tag = be32(s, at).ok_or("structure block ends inside a token")?;
     let align = |n: usize| (n + 3) & !3;
-    let (end, name, value_len, class) = match tag {
+    let (end, name, property, value_len, class) = match tag {
         BEGIN_NODE => {
-            let name = c_str(
-                &s[at + 4..],
-                "unterminated node name",
-                "node name is not UTF-8",
-            )?;
-            if name.contains('/') {
-                return Err("node name contains '/'");
-            }
-            (align(at + 4 + name.len() + 1), name, 0, 0)
+            let name = node_name(&s[at + 4..])?;
+            (align(at + 4 + name.len() + 1), name, "", 0, 0)
         }
         PROP => {
             let len = be32(s, at + 4).ok_or("structure block ends inside a property")? as usize;
             let off = be32(s, at + 8).ok_or("structure block ends inside a property")? as usize;
-            let (name, class) = names.at(off)?;
+            let (property, class) = names.at(off)?;
             let end = (at + 12).checked_add(len).ok_or("property too long")?;
-            (align(end), name, len, class)
+            (align(end), &b""[..], property, len, class)
         }
-        END_NODE | NOP | END => (at + 4, "", 0, 0),
+        END_NODE | NOP | END => (at + 4, &b""[..], "", 0, 0),
         _ => return Err("unknown token"),
     };
     if end > s.len() {
@@ -114,6 +134,7 @@ fn token<'a>(s: &'a [u8], names: &mut Names<'a>, at: usize) -> Result<Token<'a>,
         tag,
         end,
         name,
+        property,
         value,
         class,
     })
@@ -160,7 +181,7 @@ pub(crate) fn walk<'a>(s: &'a [u8], strings: &'a [u8]) -> Result<Tree<'a>, Platf
             }
             PROP if open.is_empty() => return fail(&tree, &open, "property outside the root node"),
             PROP if children_started => return fail(&tree, &open, "property after a child node"),
-            PROP => tree.add_property(t.name, t.value, t.class),
+            PROP => tree.add_property(t.property, t.value, t.class),
             END_NODE => match open.pop() {
                 None => return fail(&tree, &open, "unbalanced end of node"),
                 Some(id) => {

@@ -9,7 +9,9 @@ use core::ops::Range;
 pub(crate) type NodeId = usize;
 
 struct Node<'a> {
-    name: &'a str,
+    /// Its name, checked to be UTF-8 when indexed (bytes: most names are ASCII and need no
+    /// conversion until a path is built).
+    name: &'a [u8],
     parent: Option<NodeId>,
     /// Its properties in [`Tree::props`] (a node's properties precede its children).
     props: Range<usize>,
@@ -70,6 +72,11 @@ pub(crate) struct Tree<'a> {
     phandles: Vec<(u32, NodeId)>,
 }
 
+/// A node name as text (names are checked to be UTF-8 when the blob is indexed).
+fn text(name: &[u8]) -> &str {
+    core::str::from_utf8(name).unwrap_or("")
+}
+
 /// Splits a property value into its NUL-separated strings, skipping non-UTF-8 pieces.
 pub(crate) fn string_list(value: &[u8]) -> impl Iterator<Item = &str> {
     value
@@ -90,7 +97,7 @@ impl<'a> Tree<'a> {
     }
 
     /// Appends a node (after its parent's properties and earlier siblings' subtrees).
-    pub fn open_node(&mut self, name: &'a str, parent: Option<NodeId>) -> NodeId {
+    pub fn open_node(&mut self, name: &'a [u8], parent: Option<NodeId>) -> NodeId {
         let at = self.props.len();
         self.nodes.push(Node {
             name,
@@ -143,7 +150,7 @@ impl<'a> Tree<'a> {
         }
         names.iter().rev().fold(String::new(), |mut path, name| {
             path.push('/');
-            path.push_str(name);
+            path.push_str(text(name));
             path
         })
     }
@@ -155,7 +162,7 @@ impl<'a> Tree<'a> {
 
     /// The node name without its unit address (`serial` for `serial@7e201000`).
     pub fn base_name(&self, id: NodeId) -> &'a str {
-        let name = self.nodes[id].name;
+        let name = text(self.nodes[id].name);
         name.split('@').next().unwrap_or(name)
     }
 
@@ -303,13 +310,11 @@ impl<'a> Tree<'a> {
         for part in path.strip_prefix('/')?.split('/').filter(|p| !p.is_empty()) {
             let exact = part.contains('@');
             id = self.children(id).find(|&c| {
-                let name = self.nodes[c].name;
+                let (name, part) = (self.nodes[c].name, part.as_bytes());
                 // Without '@' in `part`, the base name (before the first '@') is `part` exactly
                 // when the name is `part` or goes on with an '@' right after it.
                 name == part
-                    || (!exact
-                        && name.starts_with(part)
-                        && name.as_bytes().get(part.len()) == Some(&b'@'))
+                    || (!exact && name.starts_with(part) && name.get(part.len()) == Some(&b'@'))
             })?;
         }
         Some(id)
@@ -324,8 +329,8 @@ impl<'a> Tree<'a> {
             .map(|&(_, id)| id)
     }
 
-    /// The name of the root's child on the way to `id` (`None` for the root).
-    pub fn top_level_name(&self, id: NodeId) -> Option<&'a str> {
+    /// The name of the root's child on the way to `id` (`None` for the root), as bytes.
+    pub fn top_level_name(&self, id: NodeId) -> Option<&'a [u8]> {
         let mut at = id;
         loop {
             match self.nodes[at].parent? {
