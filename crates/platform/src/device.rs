@@ -57,8 +57,9 @@ pub(crate) fn device(tree: &Tree, path: &str) -> Result<Device, PlatformError> {
 /// cannot be translated to a CPU address (e.g. on a non-memory-mapped bus) is skipped.
 pub(crate) fn mmio_regions(tree: &Tree) -> Vec<Region> {
     let mut regions = Vec::new();
-    // The cells of the last parent seen: siblings follow one another.
-    let mut cells_of: Option<(usize, Result<(usize, usize), ()>)> = None;
+    // The cells of the last parent seen (none if they are unusable): siblings follow one
+    // another.
+    let mut cells_of: Option<(usize, Option<(usize, usize)>)> = None;
     for id in tree.ids().skip(1) {
         if tree.known(id, REG).is_none() || !tree.enabled(id) {
             continue;
@@ -79,12 +80,12 @@ pub(crate) fn mmio_regions(tree: &Tree) -> Vec<Region> {
         let cells = match cells_of {
             Some((bus, cells)) if bus == parent => cells,
             _ => {
-                let cells = bus_cells(tree, parent).map_err(|_| ());
+                let cells = bus_cells(tree, parent).ok();
                 cells_of = Some((parent, cells));
                 cells
             }
         };
-        let Ok(cells) = cells else { continue };
+        let Some(cells) = cells else { continue };
         let before = regions.len();
         if reg_into_with(tree, id, cells, &mut regions).is_err() {
             regions.truncate(before);

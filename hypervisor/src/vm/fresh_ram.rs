@@ -179,9 +179,9 @@ fn zero_bytes(address: u64, length: u64) {
 pub fn copy_in(target: u64, source: &[u8]) {
     for (index, chunk) in source.chunks(COPY_CHUNK).enumerate() {
         let at = target + (index * COPY_CHUNK) as u64;
-        // SAFETY: the caller hands over `target .. + source.len()` of the VM's RAM, which does
-        // not overlap `source` (validated: outside every VM's RAM).
-        unsafe { core::ptr::copy_nonoverlapping(chunk.as_ptr(), at as *mut u8, chunk.len()) };
+        // The caller hands over `target .. + source.len()` of the VM's RAM, which does not
+        // overlap `source` (validated: outside every VM's RAM).
+        cpu::copy_bulk(chunk.as_ptr() as u64, at, chunk.len());
         cpu::pause();
     }
 }

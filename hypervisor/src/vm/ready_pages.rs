@@ -45,7 +45,7 @@ impl ReadyPages {
     /// Marks every page ready.
     pub fn set_all(&mut self) {
         self.words.iter_mut().for_each(|word| *word = !0);
-        if self.pages % 64 != 0 {
+        if !self.pages.is_multiple_of(64) {
             if let Some(last) = self.words.last_mut() {
                 *last = (1 << (self.pages % 64)) - 1;
             }

@@ -68,6 +68,11 @@ impl Uart {
 
     /// Writes a string, turning `\n` into `\r\n`.
     pub fn write_str(&self, text: &str) {
+        // Most writes are one line without its newline: no byte-by-byte split then.
+        if !text.as_bytes().contains(&b'\n') {
+            self.put_bytes(text.as_bytes());
+            return;
+        }
         let mut lines = text.as_bytes().split(|&byte| byte == b'\n');
         if let Some(first) = lines.next() {
             self.put_bytes(first);
