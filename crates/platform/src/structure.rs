@@ -84,6 +84,7 @@ impl<'a> Names<'a> {
     }
 
     /// The property name at `offset` of the strings block, and its [`classify`].
+    #[inline(always)] // once per property of the blob
     fn at(&mut self, offset: usize) -> Result<(&'a str, u8), &'static str> {
         let slot = &mut self.slots[offset % NAME_SLOTS];
         if slot.0 == offset as u64 {

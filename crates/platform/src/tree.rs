@@ -97,6 +97,7 @@ impl<'a> Tree<'a> {
     }
 
     /// Appends a node (after its parent's properties and earlier siblings' subtrees).
+    #[inline(always)] // the walk calls it once per token
     pub fn open_node(&mut self, name: &'a [u8], parent: Option<NodeId>) -> NodeId {
         let at = self.props.len();
         self.nodes.push(Node {
@@ -110,6 +111,7 @@ impl<'a> Tree<'a> {
     }
 
     /// Appends a property of the node opened last; `class` is [`classify`] of its name.
+    #[inline(always)] // the walk calls it once per token
     pub fn add_property(&mut self, name: &'a str, value: &'a [u8], class: u8) {
         let id = self.nodes.len() - 1;
         if let (Ok(&[a, b, c, d]), PHANDLE) = (<&[u8; 4]>::try_from(value), class) {
@@ -127,6 +129,7 @@ impl<'a> Tree<'a> {
     }
 
     /// Ends the subtree of `id`: every node appended since belongs to it.
+    #[inline(always)] // the walk calls it once per token
     pub fn close_node(&mut self, id: NodeId) {
         self.nodes[id].end = self.nodes.len();
     }
