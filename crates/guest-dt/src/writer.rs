@@ -315,8 +315,13 @@ impl FdtWriter {
     }
 
     fn push_u32(&mut self, value: u32) {
-        // By value, not `extend_from_slice`: four stores rather than a call to copy four bytes.
-        self.structure.extend(value.to_be_bytes());
+        // Byte by byte: four stores rather than a call to copy four bytes.
+        let [a, b, c, d] = value.to_be_bytes();
+        self.structure.reserve(4);
+        self.structure.push(a);
+        self.structure.push(b);
+        self.structure.push(c);
+        self.structure.push(d);
     }
 
     fn align_structure(&mut self) {
