@@ -134,9 +134,22 @@ impl PageTable {
                 offset += (count as u64) << level_shift(1);
                 continue;
             }
-            let level = if fits(2) { 2 } else { 3 };
-            self.set_entry(virt, phys, level, attributes);
-            offset += 1u64 << level_shift(level);
+            if fits(2) {
+                self.set_entry(virt, phys, 2, attributes);
+                offset += 1u64 << level_shift(2);
+                continue;
+            }
+            // Pages: as many as the range holds up to the end of this level-3 table (where a
+            // 2 MiB block may fit again), its table found once.
+            let in_table = ENTRIES - index(virt, 3);
+            let count = ((left / PAGE) as usize).min(in_table);
+            let first = index(virt, 3);
+            let table = self.table_for(virt, 3);
+            let page = attributes | TABLE_OR_PAGE;
+            for (at, entry) in table.0[first..first + count].iter_mut().enumerate() {
+                *entry = d::leaf(phys + at as u64 * PAGE, page);
+            }
+            offset += count as u64 * PAGE;
         }
         Ok(())
     }
@@ -369,6 +382,24 @@ mod tests {
         assert!(table.translate(0x4000_0000 + MIB2 + 0x1000).is_some());
         let (_, bits) = table.translate(0x4000_0000).unwrap();
         assert_eq!((bits >> 6) & 3, 0b11, "stage-2 read/write");
+    }
+
+    #[test]
+    fn maps_runs_of_pages_across_tables() {
+        let mut table = PageTable::new(Regime::Stage2);
+        // 3 pages before a 2 MiB boundary, then 2 MiB + 1 page whose output is not 2 MiB
+        // aligned (pages all the way), in three level-3 tables.
+        let (input, output) = (MIB2 - 0x3000, 0x4820_1000);
+        let size = 0x3000 + MIB2 + 0x1000;
+        table
+            .map(input, output, size, MemoryKind::Normal, Access::ReadWrite)
+            .unwrap();
+        for at in (0..size).step_by(0x1000) {
+            assert_eq!(table.translate(input + at).unwrap().0, output + at, "{at:#x}");
+        }
+        assert!(table.translate(input - 0x1000).is_none());
+        assert!(table.translate(input + size).is_none());
+        assert_eq!(table.table_count(), 1 + 1 + 3);
     }
 
     #[test]
