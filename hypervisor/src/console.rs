@@ -116,16 +116,24 @@ impl log::Log for Logger {
             return;
         }
         let ns = cpu::now_ns();
-        let mut line = String::with_capacity(96);
-        let _ = write!(
-            line,
-            "[{:>4}.{:06} c{}] {:<5} {}",
-            ns / 1_000_000_000,
-            (ns / 1_000) % 1_000_000,
-            percpu::current_id(),
-            record.level(),
-            record.args()
-        );
+        // "[   0.000162 c0] INFO  text", the prefix written without `core::fmt` (boot path).
+        let mut line = String::with_capacity(128);
+        line.push('[');
+        crate::trace::push_padded(&mut line, ns / 1_000_000_000, 10, 4, ' ');
+        line.push('.');
+        crate::trace::push_padded(&mut line, (ns / 1_000) % 1_000_000, 10, 6, '0');
+        line.push_str(" c");
+        crate::trace::push_padded(&mut line, percpu::current_id() as u64, 10, 0, ' ');
+        line.push_str("] ");
+        let level = record.level().as_str();
+        line.push_str(level);
+        (level.len()..6).for_each(|_| line.push(' '));
+        match record.args().as_str() {
+            Some(text) => line.push_str(text),
+            None => {
+                let _ = write!(line, "{}", record.args());
+            }
+        }
         write_line(&line);
     }
 

@@ -1,7 +1,7 @@
 //! Containment: a hostile guest tries to reach what is not its own; every attempt is refused
 //! or reflected back to it, traced as `vm_fault`, and the victims beside it run to the end.
 
-use system_tests::{config, Qemu, Run};
+use system_tests::{config, Qemu, Run, Scratch};
 
 const ABORT_ATTACKS: [&str; 8] = [
     "read-other-vm-ram",
@@ -13,6 +13,11 @@ const ABORT_ATTACKS: [&str; 8] = [
     "read-flash",
     "jump-outside-ram",
 ];
+
+/// Physical memory filled with a pattern before the boot (above the hypervisor's image, where
+/// the VMs are placed).
+const STALE_START: u64 = 0x4080_0000;
+const STALE_END: u64 = 0x4400_0000;
 
 fn assert_victims_finished(run: &Run) {
     for victim in ["victim1", "victim2"] {
@@ -34,8 +39,29 @@ fn attacker_faults(run: &Run) -> Vec<serde_json::Value> {
 
 #[test]
 fn every_attack_is_refused_and_the_victims_keep_running() {
-    let run = Qemu::virt(3, 4).initrd(&config("attack-inject")).run();
+    // RAM full of a pattern before the boot, as a previous user could leave it: the VMs are
+    // placed there, and the attacker checks that what it reads of its RAM comes zeroed.
+    let stale = Scratch::new("stale-ram.bin");
+    std::fs::write(stale.path(), vec![0xa5u8; (STALE_END - STALE_START) as usize]).unwrap();
+    let run = Qemu::virt(3, 4)
+        .initrd(&config("attack-inject"))
+        .load(stale.path(), STALE_START)
+        .run();
     run.assert_clean_exit();
+    let attacker = run
+        .events_named("vm_created")
+        .into_iter()
+        .find(|e| e["name"] == "attacker")
+        .expect("the attacker VM is created");
+    let ram = attacker["ram"].as_str().unwrap().trim_start_matches("0x");
+    let ram = u64::from_str_radix(ram, 16).unwrap();
+    // The attacker reads guest 0x4010_0000..0x4100_0000: RAM offsets 1 MiB..16 MiB.
+    let (scanned_start, scanned_end) = (ram + (1 << 20), ram + (16 << 20));
+    assert!(
+        scanned_start < STALE_END && STALE_START < scanned_end,
+        "the pattern must lie under the RAM the attacker reads: {attacker}"
+    );
+    run.assert_line("attack read-stale-ram: 0 nonzero words in its fresh RAM");
     for attack in ABORT_ATTACKS {
         run.assert_line(&format!("attack {attack}: refused (abort"));
     }

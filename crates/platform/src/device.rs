@@ -2,8 +2,8 @@
 
 use crate::error::{PlatformError, Problem};
 use crate::irq::interrupts;
-use crate::reg::{reg, reg_into};
-use crate::tree::{string_list, Tree};
+use crate::reg::{bus_cells, reg, reg_into_with};
+use crate::tree::{string_list, Tree, DEVICE_TYPE, REG};
 use crate::Region;
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -38,7 +38,7 @@ pub(crate) fn device(tree: &Tree, path: &str) -> Result<Device, PlatformError> {
             Problem::Unresolved(String::from(path)),
         ));
     };
-    let regions = if tree.raw(id, "reg").is_some() {
+    let regions = if tree.known(id, REG).is_some() {
         reg(tree, id)?
     } else {
         Vec::new()
@@ -57,24 +57,37 @@ pub(crate) fn device(tree: &Tree, path: &str) -> Result<Device, PlatformError> {
 /// cannot be translated to a CPU address (e.g. on a non-memory-mapped bus) is skipped.
 pub(crate) fn mmio_regions(tree: &Tree) -> Vec<Region> {
     let mut regions = Vec::new();
-    for id in tree.ids() {
-        if id == 0 || !tree.enabled(id) || tree.raw(id, "reg").is_none() {
+    // The cells of the last parent seen (none if they are unusable): siblings follow one
+    // another.
+    let mut cells_of: Option<(usize, Option<(usize, usize)>)> = None;
+    for id in tree.ids().skip(1) {
+        if tree.known(id, REG).is_none() || !tree.enabled(id) {
             continue;
         }
         // The path starts with one of these exactly when its first component does (names hold
         // no '/'), so no path needs to be built.
-        let top = tree.top_level_name(id).unwrap_or("");
+        let top = tree.top_level_name(id).unwrap_or(b"");
         let skipped = ["cpus", "reserved-memory", "memory"]
             .iter()
-            .any(|p| top.starts_with(p));
+            .any(|p| top.starts_with(p.as_bytes()));
         let memory = tree
-            .raw(id, "device_type")
+            .known(id, DEVICE_TYPE)
             .is_some_and(|v| v.starts_with(b"memory"));
         if skipped || memory {
             continue;
         }
+        let parent = tree.parent(id).unwrap_or(0);
+        let cells = match cells_of {
+            Some((bus, cells)) if bus == parent => cells,
+            _ => {
+                let cells = bus_cells(tree, parent).ok();
+                cells_of = Some((parent, cells));
+                cells
+            }
+        };
+        let Some(cells) = cells else { continue };
         let before = regions.len();
-        if reg_into(tree, id, &mut regions).is_err() {
+        if reg_into_with(tree, id, cells, &mut regions).is_err() {
             regions.truncate(before);
         }
     }

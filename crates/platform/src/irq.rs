@@ -2,7 +2,7 @@
 
 use crate::error::{PlatformError, Problem};
 use crate::reg::read_cells;
-use crate::tree::{NodeId, Tree};
+use crate::tree::{NodeId, Tree, INTERRUPTS, INTERRUPT_PARENT};
 use alloc::vec::Vec;
 
 /// `compatible` strings of GICv2-class interrupt controllers.
@@ -27,7 +27,7 @@ pub(crate) fn is_gic(tree: &Tree, id: NodeId) -> bool {
 pub(crate) fn interrupt_parent(tree: &Tree, id: NodeId) -> Result<Option<NodeId>, PlatformError> {
     let mut at = Some(id);
     while let Some(n) = at {
-        if let Some(handle) = tree.u32(n, "interrupt-parent")? {
+        if let Some(handle) = tree.known_u32(n, INTERRUPT_PARENT)? {
             return match tree.by_phandle(handle) {
                 Some(p) => Ok(Some(p)),
                 None => Err(tree.err(
@@ -76,7 +76,7 @@ fn gic_cells(tree: &Tree, ctrl: NodeId) -> Result<usize, PlatformError> {
 ///
 /// `Ok(None)` if the node has no interrupts or they are not routed straight to a GIC.
 pub(crate) fn interrupts(tree: &Tree, id: NodeId) -> Result<Option<Vec<u32>>, PlatformError> {
-    if let Some(value) = tree.raw(id, "interrupts") {
+    if let Some(value) = tree.known(id, INTERRUPTS) {
         let Some(ctrl) = interrupt_parent(tree, id)? else {
             return Err(tree.err(id, "interrupt-parent", Problem::Missing));
         };

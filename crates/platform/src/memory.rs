@@ -32,7 +32,7 @@ pub(crate) fn reserved(tree: &Tree, memreserve: &[Region]) -> Result<Vec<Region>
     let mut out = Vec::from(memreserve);
     if let Some(parent) = tree.find_path("/reserved-memory") {
         for id in tree.children(parent) {
-            if tree.enabled(id) && tree.raw(id, "reg").is_some() {
+            if tree.enabled(id) && tree.known(id, crate::tree::REG).is_some() {
                 out.extend(reg(tree, id)?.into_iter().filter(|r| r.size != 0));
             }
         }

@@ -1,7 +1,7 @@
 //! Reading `reg` with the parent's cell sizes and translating bus addresses through `ranges`.
 
 use crate::error::{PlatformError, Problem};
-use crate::tree::{NodeId, Tree};
+use crate::tree::{NodeId, Tree, RANGES, REG};
 use crate::Region;
 use alloc::vec::Vec;
 
@@ -10,6 +10,16 @@ use alloc::vec::Vec;
 /// Returns `None` if `data` is too short or the value does not fit in 64 bits
 /// (more than two cells are accepted when the leading cells are zero).
 pub(crate) fn read_cells(data: &[u8], cells: usize) -> Option<u64> {
+    // One and two cells (nearly every `reg`) without the general loop.
+    let word = |at: usize| {
+        let w: [u8; 4] = data.get(at..at + 4)?.try_into().ok()?;
+        Some(u64::from(u32::from_be_bytes(w)))
+    };
+    match cells {
+        1 => return word(0),
+        2 => return Some(word(0)? << 32 | word(4)?),
+        _ => {}
+    }
     let bytes = data.get(..cells.checked_mul(4)?)?;
     let mut value: u64 = 0;
     for w in bytes.chunks_exact(4) {
@@ -27,9 +37,22 @@ fn checked_reg<'a>(tree: &Tree<'a>, id: NodeId) -> Result<(&'a [u8], usize, usiz
     let Some(parent) = tree.parent(id) else {
         return Err(tree.err(id, "reg", Problem::BadValue("the root node has no address")));
     };
-    let (ac, sc) = (tree.address_cells(parent)?, tree.size_cells(parent)?);
+    checked_reg_in(tree, id, bus_cells(tree, parent)?)
+}
+
+/// The `#address-cells` and `#size-cells` that `bus` gives its children.
+pub(crate) fn bus_cells(tree: &Tree, bus: NodeId) -> Result<(usize, usize), PlatformError> {
+    Ok((tree.address_cells(bus)?, tree.size_cells(bus)?))
+}
+
+/// [`checked_reg`] with the parent's cells `(ac, sc)` already read ([`bus_cells`]).
+fn checked_reg_in<'a>(
+    tree: &Tree<'a>,
+    id: NodeId,
+    (ac, sc): (usize, usize),
+) -> Result<(&'a [u8], usize, usize), PlatformError> {
     let value = tree
-        .raw(id, "reg")
+        .known(id, REG)
         .ok_or_else(|| tree.err(id, "reg", Problem::Missing))?;
     let entry = (ac + sc) * 4;
     if ac == 0 || value.is_empty() || !value.len().is_multiple_of(entry) {
@@ -77,7 +100,21 @@ pub(crate) fn reg_into(
     id: NodeId,
     out: &mut Vec<Region>,
 ) -> Result<(), PlatformError> {
-    let (value, ac, sc) = checked_reg(tree, id)?;
+    let Some(parent) = tree.parent(id) else {
+        return Err(tree.err(id, "reg", Problem::BadValue("the root node has no address")));
+    };
+    reg_into_with(tree, id, bus_cells(tree, parent)?, out)
+}
+
+/// [`reg_into`] for a node whose parent gives its children `cells` ([`bus_cells`]): a walk
+/// over many siblings reads them once.
+pub(crate) fn reg_into_with(
+    tree: &Tree,
+    id: NodeId,
+    cells: (usize, usize),
+    out: &mut Vec<Region>,
+) -> Result<(), PlatformError> {
+    let (value, ac, sc) = checked_reg_in(tree, id, cells)?;
     let parent = tree.parent(id).unwrap_or(0);
     for (addr, size) in entries(value, ac, sc) {
         if addr.checked_add(size).is_none() {
@@ -101,7 +138,7 @@ pub(crate) fn translate(
     size: u64,
 ) -> Result<u64, PlatformError> {
     while let Some(up) = tree.parent(bus) {
-        let Some(ranges) = tree.raw(bus, "ranges") else {
+        let Some(ranges) = tree.known(bus, RANGES) else {
             return Err(tree.err(bus, "ranges", Problem::NotTranslatable(addr)));
         };
         if !ranges.is_empty() {

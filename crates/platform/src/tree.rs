@@ -9,23 +9,45 @@ use core::ops::Range;
 pub(crate) type NodeId = usize;
 
 struct Node<'a> {
-    name: &'a str,
+    /// Its name, checked to be UTF-8 when indexed (bytes: most names are ASCII and need no
+    /// conversion until a path is built).
+    name: &'a [u8],
     parent: Option<NodeId>,
     /// Its properties in [`Tree::props`] (a node's properties precede its children).
     props: Range<usize>,
     /// One past the last node of its subtree: its next sibling, if it has one.
     end: NodeId,
-    /// Its first property of each name in [`KNOWN`] (read for nearly every node).
-    known: [Option<&'a [u8]>; KNOWN.len()],
+    /// Its first property of each name in [`KNOWN`] (read for nearly every node): its index in
+    /// [`Tree::props`] plus one, 0 when it has none.
+    known: [u32; KNOWN.len()],
 }
 
 /// Property names looked up for nearly every node, kept aside at indexing so that reading them
-/// needs no search: `#address-cells`, `#size-cells` (for every `reg`), `compatible`, `status`.
-const KNOWN: [&str; 4] = ["#address-cells", "#size-cells", "compatible", "status"];
+/// needs no search: `#address-cells`, `#size-cells` (for every `reg`), `compatible`, `status`,
+/// `reg` and `ranges` (every device's address), `device_type`, `interrupts` and
+/// `interrupt-parent` (every device's interrupts).
+const KNOWN: [&str; 9] = [
+    "#address-cells",
+    "#size-cells",
+    "compatible",
+    "status",
+    "reg",
+    "ranges",
+    "device_type",
+    "interrupts",
+    "interrupt-parent",
+];
 const ADDRESS_CELLS: usize = 0;
 const SIZE_CELLS: usize = 1;
 const COMPATIBLE: usize = 2;
 const STATUS: usize = 3;
+
+/// Slots of [`KNOWN`] read through [`Tree::known`] by the other modules.
+pub(crate) const REG: usize = 4;
+pub(crate) const RANGES: usize = 5;
+pub(crate) const DEVICE_TYPE: usize = 6;
+pub(crate) const INTERRUPTS: usize = 7;
+pub(crate) const INTERRUPT_PARENT: usize = 8;
 /// [`classify`] of a `phandle` or `linux,phandle`.
 const PHANDLE: u8 = KNOWN.len() as u8;
 /// [`classify`] of any other name.
@@ -50,6 +72,11 @@ pub(crate) struct Tree<'a> {
     phandles: Vec<(u32, NodeId)>,
 }
 
+/// A node name as text (names are checked to be UTF-8 when the blob is indexed).
+fn text(name: &[u8]) -> &str {
+    core::str::from_utf8(name).unwrap_or("")
+}
+
 /// Splits a property value into its NUL-separated strings, skipping non-UTF-8 pieces.
 pub(crate) fn string_list(value: &[u8]) -> impl Iterator<Item = &str> {
     value
@@ -70,33 +97,39 @@ impl<'a> Tree<'a> {
     }
 
     /// Appends a node (after its parent's properties and earlier siblings' subtrees).
-    pub fn open_node(&mut self, name: &'a str, parent: Option<NodeId>) -> NodeId {
+    #[inline(always)] // the walk calls it once per token
+    pub fn open_node(&mut self, name: &'a [u8], parent: Option<NodeId>) -> NodeId {
         let at = self.props.len();
         self.nodes.push(Node {
             name,
             parent,
             props: at..at,
             end: NodeId::MAX,
-            known: [None; KNOWN.len()],
+            known: [0; KNOWN.len()],
         });
         self.nodes.len() - 1
     }
 
     /// Appends a property of the node opened last; `class` is [`classify`] of its name.
+    #[inline(always)] // the walk calls it once per token
     pub fn add_property(&mut self, name: &'a str, value: &'a [u8], class: u8) {
         let id = self.nodes.len() - 1;
         if let (Ok(&[a, b, c, d]), PHANDLE) = (<&[u8; 4]>::try_from(value), class) {
             self.phandles.push((u32::from_be_bytes([a, b, c, d]), id));
         }
         let node = &mut self.nodes[id];
-        if let Some(slot) = node.known.get_mut(usize::from(class)) {
-            slot.get_or_insert(value);
-        }
         self.props.push((name, value));
-        node.props.end = self.props.len();
+        let count = self.props.len();
+        if let Some(slot) = node.known.get_mut(usize::from(class)) {
+            if *slot == 0 {
+                *slot = count as u32;
+            }
+        }
+        node.props.end = count;
     }
 
     /// Ends the subtree of `id`: every node appended since belongs to it.
+    #[inline(always)] // the walk calls it once per token
     pub fn close_node(&mut self, id: NodeId) {
         self.nodes[id].end = self.nodes.len();
     }
@@ -120,7 +153,7 @@ impl<'a> Tree<'a> {
         }
         names.iter().rev().fold(String::new(), |mut path, name| {
             path.push('/');
-            path.push_str(name);
+            path.push_str(text(name));
             path
         })
     }
@@ -132,7 +165,7 @@ impl<'a> Tree<'a> {
 
     /// The node name without its unit address (`serial` for `serial@7e201000`).
     pub fn base_name(&self, id: NodeId) -> &'a str {
-        let name = self.nodes[id].name;
+        let name = text(self.nodes[id].name);
         name.split('@').next().unwrap_or(name)
     }
 
@@ -154,6 +187,15 @@ impl<'a> Tree<'a> {
         }
     }
 
+    /// The value of the node's first property named `KNOWN[which]` (e.g. [`REG`]), if present:
+    /// what [`Tree::raw`] gives for that name, without a search.
+    pub(crate) fn known(&self, id: NodeId, which: usize) -> Option<&'a [u8]> {
+        match self.nodes[id].known[which] {
+            0 => None,
+            at => Some(self.props[at as usize - 1].1),
+        }
+    }
+
     /// The raw value of a property, if present.
     pub fn raw(&self, id: NodeId, prop: &str) -> Option<&'a [u8]> {
         let node = &self.nodes[id];
@@ -168,8 +210,13 @@ impl<'a> Tree<'a> {
         self.u32_of(id, prop, self.raw(id, prop))
     }
 
+    /// [`Tree::u32`] of the property in slot `which` of [`KNOWN`].
+    pub fn known_u32(&self, id: NodeId, which: usize) -> Result<Option<u32>, PlatformError> {
+        self.u32_of(id, KNOWN[which], self.known(id, which))
+    }
+
     /// [`Tree::u32`] of `value`, the value of `prop` of node `id`.
-    fn u32_of(
+    pub(crate) fn u32_of(
         &self,
         id: NodeId,
         prop: &'static str,
@@ -218,13 +265,13 @@ impl<'a> Tree<'a> {
 
     /// The node's `compatible` strings.
     pub fn compatibles(&self, id: NodeId) -> impl Iterator<Item = &'a str> {
-        string_list(self.nodes[id].known[COMPATIBLE].unwrap_or(&[]))
+        string_list(self.known(id, COMPATIBLE).unwrap_or(&[]))
     }
 
     /// Whether any of the node's `compatible` strings is in `list`.
     pub fn is_compatible(&self, id: NodeId, list: &[&str]) -> bool {
         // As `compatibles` reads them, by bytes: a string equal to one of `list` is UTF-8.
-        let value = self.nodes[id].known[COMPATIBLE].unwrap_or(&[]);
+        let value = self.known(id, COMPATIBLE).unwrap_or(&[]);
         value
             .split(|&b| b == 0)
             .filter(|piece| !piece.is_empty())
@@ -234,7 +281,7 @@ impl<'a> Tree<'a> {
     /// Whether the node is usable: `status` absent, `"okay"` or `"ok"`.
     pub fn enabled(&self, id: NodeId) -> bool {
         matches!(
-            self.nodes[id].known[STATUS].map(|v| string_list(v).next()),
+            self.known(id, STATUS).map(|v| string_list(v).next()),
             None | Some(Some("okay" | "ok"))
         )
     }
@@ -252,7 +299,7 @@ impl<'a> Tree<'a> {
     fn cells(&self, id: NodeId, which: usize, default: u32) -> Result<usize, PlatformError> {
         let prop = KNOWN[which];
         match self
-            .u32_of(id, prop, self.nodes[id].known[which])?
+            .u32_of(id, prop, self.known(id, which))?
             .unwrap_or(default)
         {
             n @ 0..=4 => Ok(n as usize),
@@ -266,13 +313,11 @@ impl<'a> Tree<'a> {
         for part in path.strip_prefix('/')?.split('/').filter(|p| !p.is_empty()) {
             let exact = part.contains('@');
             id = self.children(id).find(|&c| {
-                let name = self.nodes[c].name;
+                let (name, part) = (self.nodes[c].name, part.as_bytes());
                 // Without '@' in `part`, the base name (before the first '@') is `part` exactly
                 // when the name is `part` or goes on with an '@' right after it.
                 name == part
-                    || (!exact
-                        && name.starts_with(part)
-                        && name.as_bytes().get(part.len()) == Some(&b'@'))
+                    || (!exact && name.starts_with(part) && name.get(part.len()) == Some(&b'@'))
             })?;
         }
         Some(id)
@@ -287,8 +332,8 @@ impl<'a> Tree<'a> {
             .map(|&(_, id)| id)
     }
 
-    /// The name of the root's child on the way to `id` (`None` for the root).
-    pub fn top_level_name(&self, id: NodeId) -> Option<&'a str> {
+    /// The name of the root's child on the way to `id` (`None` for the root), as bytes.
+    pub fn top_level_name(&self, id: NodeId) -> Option<&'a [u8]> {
         let mut at = id;
         loop {
             match self.nodes[at].parent? {
@@ -296,5 +341,27 @@ impl<'a> Tree<'a> {
                 up => at = up,
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn known_names_match_their_slots() {
+        let named = [
+            (REG, "reg"),
+            (RANGES, "ranges"),
+            (DEVICE_TYPE, "device_type"),
+            (INTERRUPTS, "interrupts"),
+            (INTERRUPT_PARENT, "interrupt-parent"),
+        ];
+        for (slot, name) in named {
+            assert_eq!(KNOWN[slot], name);
+            assert_eq!(classify(name), slot as u8);
+        }
+        assert_eq!(classify("phandle"), PHANDLE);
+        assert_eq!(classify("clocks"), OTHER);
     }
 }

@@ -57,7 +57,8 @@ pub fn load(
     dtb_address: u64,
 ) -> (Vec<VmConfig>, partition_config::HealthConfig, &'static [u8]) {
     let (source, blob) = choose(platform, platform_blob);
-    log::info!("partition config: {} ({} bytes)", source.name(), blob.len());
+    // The `config` event says the same for tools; the line is for debugging (boot path).
+    log::debug!("partition config: {} ({} bytes)", source.name(), blob.len());
     crate::console::emit(
         crate::console::event("config")
             .str("source", source.name())

@@ -6,18 +6,13 @@
 //! needs finer grain. Table memory comes from the global allocator and is addressed by its own
 //! pointer, which is its physical address because the hypervisor maps itself one to one.
 
+use super::descriptor::{self as d, ADDRESS_MASK, TABLE_OR_PAGE, VALID};
 use alloc::{boxed::Box, vec::Vec};
 
 /// Bits of input address the tables translate.
 pub const INPUT_BITS: u32 = 39;
 const ENTRIES: usize = 512;
 const PAGE: u64 = 4096;
-const VALID: u64 = 1;
-const TABLE_OR_PAGE: u64 = 1 << 1;
-const ACCESS_FLAG: u64 = 1 << 10;
-const INNER_SHAREABLE: u64 = 3 << 8;
-const EXECUTE_NEVER: u64 = 1 << 54;
-const ADDRESS_MASK: u64 = 0x0000_ffff_ffff_f000;
 
 /// Which translation regime a table serves; it decides the attribute encoding.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -62,6 +57,14 @@ pub enum MapError {
 #[repr(C, align(4096))]
 struct Table([u64; ENTRIES]);
 
+impl Table {
+    /// A table of invalid entries, allocated zeroed (not built on the stack and copied).
+    fn empty() -> Box<Table> {
+        // SAFETY: a table is 512 integers, for which all-zero bytes are a valid value.
+        unsafe { Box::<Table>::new_zeroed().assume_init() }
+    }
+}
+
 /// A translation table tree with its level-1 root.
 pub struct PageTable {
     regime: Regime,
@@ -78,7 +81,7 @@ impl PageTable {
     pub fn new(regime: Regime) -> Self {
         PageTable {
             regime,
-            root: Box::new(Table([0; ENTRIES])),
+            root: Table::empty(),
             tables: Vec::new(),
         }
     }
@@ -119,20 +122,34 @@ impl PageTable {
                 let block = 1u64 << level_shift(level);
                 (virt | phys) & (block - 1) == 0 && left >= block
             };
-            let level = if fits(1) {
-                1
-            } else if fits(2) {
-                2
-            } else {
-                3
-            };
-            if level == 1 {
-                // A 1 GiB block sits in the root itself (no parent table to find or split).
-                self.root.0[index(virt, 1)] = phys | attributes | VALID;
-            } else {
-                self.set_entry(virt, phys, level, attributes);
+            if fits(1) {
+                // 1 GiB blocks sit in the root itself (no parent table to find or split): as
+                // many as the range holds in one go (a whole device space is 512 of them).
+                let blocks = (left >> level_shift(1)) as usize;
+                let first = index(virt, 1);
+                let count = blocks.min(ENTRIES - first);
+                for (at, entry) in self.root.0[first..first + count].iter_mut().enumerate() {
+                    *entry = d::leaf(phys + ((at as u64) << level_shift(1)), attributes);
+                }
+                offset += (count as u64) << level_shift(1);
+                continue;
             }
-            offset += 1u64 << level_shift(level);
+            if fits(2) {
+                self.set_entry(virt, phys, 2, attributes);
+                offset += 1u64 << level_shift(2);
+                continue;
+            }
+            // Pages: as many as the range holds up to the end of this level-3 table (where a
+            // 2 MiB block may fit again), its table found once.
+            let in_table = ENTRIES - index(virt, 3);
+            let count = ((left / PAGE) as usize).min(in_table);
+            let first = index(virt, 3);
+            let table = self.table_for(virt, 3);
+            let page = attributes | TABLE_OR_PAGE;
+            for (at, entry) in table.0[first..first + count].iter_mut().enumerate() {
+                *entry = d::leaf(phys + at as u64 * PAGE, page);
+            }
+            offset += count as u64 * PAGE;
         }
         Ok(())
     }
@@ -166,8 +183,7 @@ impl PageTable {
             if entry & VALID == 0 {
                 return None;
             }
-            let is_table = level < 3 && entry & TABLE_OR_PAGE != 0;
-            if !is_table {
+            if !d::is_table(entry, level) {
                 let block_mask = (1u64 << level_shift(level)) - 1;
                 return Some((
                     (entry & ADDRESS_MASK & !block_mask) | (input & block_mask),
@@ -189,34 +205,40 @@ impl PageTable {
         ];
         kinds.into_iter().find(|kind| {
             let encoded = self.attributes(*kind, Access::ReadOnly);
-            (entry & 0x3c) == (encoded & 0x3c)
+            (entry & d::MEMORY_TYPE_MASK) == (encoded & d::MEMORY_TYPE_MASK)
         })
     }
 
+    /// The attribute bits of a block or page of `kind` with `access` (access flag and
+    /// validity are added by [`d::leaf`]).
     fn attributes(&self, kind: MemoryKind, access: Access) -> u64 {
-        let mut bits = ACCESS_FLAG;
-        let (index_or_memattr, shareable) = match (self.regime, kind) {
-            (Regime::El2, MemoryKind::Device) => (0 << 2, false),
-            (Regime::El2, MemoryKind::Normal) => (1 << 2, true),
-            (Regime::El2, MemoryKind::NonCacheable) => (2 << 2, true),
-            (Regime::Stage2, MemoryKind::Device) => (0b0001 << 2, false),
-            (Regime::Stage2, MemoryKind::Normal) => (0b1111 << 2, true),
-            (Regime::Stage2, MemoryKind::NonCacheable) => (0b0101 << 2, true),
+        let memory = match (self.regime, kind) {
+            (Regime::El2, MemoryKind::Device) => d::attribute_index(d::MAIR_DEVICE),
+            (Regime::El2, MemoryKind::Normal) => d::attribute_index(d::MAIR_NORMAL),
+            (Regime::El2, MemoryKind::NonCacheable) => d::attribute_index(d::MAIR_NON_CACHEABLE),
+            (Regime::Stage2, MemoryKind::Device) => d::stage2_memory(d::STAGE2_DEVICE),
+            (Regime::Stage2, MemoryKind::Normal) => d::stage2_memory(d::STAGE2_NORMAL),
+            (Regime::Stage2, MemoryKind::NonCacheable) => {
+                d::stage2_memory(d::STAGE2_NON_CACHEABLE)
+            }
         };
-        bits |= index_or_memattr;
-        if shareable {
-            bits |= INNER_SHAREABLE;
-        }
-        bits |= match (self.regime, access) {
-            (Regime::El2, Access::ReadOnly) => 0b10 << 6,
+        let shareable = if kind == MemoryKind::Device {
+            0
+        } else {
+            d::INNER_SHAREABLE
+        };
+        let permission = match (self.regime, access) {
+            (Regime::El2, Access::ReadOnly) => d::EL2_READ_ONLY,
             (Regime::El2, _) => 0,
-            (Regime::Stage2, Access::ReadOnly) => 0b01 << 6,
-            (Regime::Stage2, _) => 0b11 << 6,
+            (Regime::Stage2, Access::ReadOnly) => d::STAGE2_READ_ONLY,
+            (Regime::Stage2, _) => d::STAGE2_READ_WRITE,
         };
-        if access != Access::ReadWriteExecute || kind == MemoryKind::Device {
-            bits |= EXECUTE_NEVER;
-        }
-        bits
+        let execute = if access != Access::ReadWriteExecute || kind == MemoryKind::Device {
+            d::EXECUTE_NEVER
+        } else {
+            0
+        };
+        memory | shareable | permission | execute
     }
 
     fn table_at(&self, address: u64) -> Option<&Table> {
@@ -242,14 +264,18 @@ impl PageTable {
         for parent_level in 1..level {
             let slot = index(input, parent_level);
             let entry = self.table_mut(current).0[slot];
-            let child = if entry & VALID != 0 && entry & TABLE_OR_PAGE != 0 {
+            let child = if d::is_table(entry, parent_level) {
                 self.table_index(entry & ADDRESS_MASK)
             } else {
-                let fresh = split_block(entry, parent_level);
-                self.tables.push(Box::new(fresh));
+                let mut fresh = Table::empty();
+                split_block(entry, parent_level, &mut fresh);
+                self.tables.push(fresh);
                 let position = self.tables.len() - 1;
                 let address = &*self.tables[position] as *const Table as u64;
-                self.table_mut(current).0[slot] = address | TABLE_OR_PAGE | VALID;
+                // The new table's entries before the entry pointing at it, for a walk on another
+                // core (a running guest's stage 2 grows when it touches a fresh page).
+                core::sync::atomic::fence(core::sync::atomic::Ordering::Release);
+                self.table_mut(current).0[slot] = d::table(address);
                 position
             };
             current = Some(child);
@@ -265,9 +291,9 @@ impl PageTable {
     }
 
     fn set_entry(&mut self, input: u64, output: u64, level: usize, attributes: u64) {
-        let kind = if level == 3 { TABLE_OR_PAGE } else { 0 };
+        let page = if level == 3 { TABLE_OR_PAGE } else { 0 };
         let slot = index(input, level);
-        self.table_for(input, level).0[slot] = output | attributes | kind | VALID;
+        self.table_for(input, level).0[slot] = d::leaf(output, attributes | page);
     }
 
     fn clear_entry(&mut self, input: u64, level: usize) {
@@ -280,20 +306,19 @@ fn index(input: u64, level: usize) -> usize {
     ((input >> level_shift(level)) & (ENTRIES as u64 - 1)) as usize
 }
 
-/// A next-level table that maps the same memory as `block` (or nothing, if it was invalid).
-fn split_block(block: u64, level: usize) -> Table {
-    let mut table = Table([0; ENTRIES]);
+/// Fills an empty next-level `table` to map the same memory as `block` (nothing, if it was
+/// invalid).
+fn split_block(block: u64, level: usize, table: &mut Table) {
     if block & VALID == 0 {
-        return table;
+        return;
     }
     let child_size = 1u64 << level_shift(level + 1);
     let base = block & ADDRESS_MASK & !((1u64 << level_shift(level)) - 1);
-    let attributes = block & !ADDRESS_MASK & !(VALID | TABLE_OR_PAGE);
-    let kind = if level + 1 == 3 { TABLE_OR_PAGE } else { 0 };
+    let page = if level + 1 == 3 { TABLE_OR_PAGE } else { 0 };
+    let attributes = block & d::ATTRIBUTE_MASK | page;
     for (i, entry) in table.0.iter_mut().enumerate() {
-        *entry = (base + i as u64 * child_size) | attributes | kind | VALID;
+        *entry = d::leaf(base + i as u64 * child_size, attributes);
     }
-    table
 }
 
 #[cfg(test)]
@@ -357,6 +382,24 @@ mod tests {
         assert!(table.translate(0x4000_0000 + MIB2 + 0x1000).is_some());
         let (_, bits) = table.translate(0x4000_0000).unwrap();
         assert_eq!((bits >> 6) & 3, 0b11, "stage-2 read/write");
+    }
+
+    #[test]
+    fn maps_runs_of_pages_across_tables() {
+        let mut table = PageTable::new(Regime::Stage2);
+        // 3 pages before a 2 MiB boundary, then 2 MiB + 1 page whose output is not 2 MiB
+        // aligned (pages all the way), in three level-3 tables.
+        let (input, output) = (MIB2 - 0x3000, 0x4820_1000);
+        let size = 0x3000 + MIB2 + 0x1000;
+        table
+            .map(input, output, size, MemoryKind::Normal, Access::ReadWrite)
+            .unwrap();
+        for at in (0..size).step_by(0x1000) {
+            assert_eq!(table.translate(input + at).unwrap().0, output + at, "{at:#x}");
+        }
+        assert!(table.translate(input - 0x1000).is_none());
+        assert!(table.translate(input + size).is_none());
+        assert_eq!(table.table_count(), 1 + 1 + 3);
     }
 
     #[test]

@@ -5,7 +5,7 @@ use super::console_line::ConsoleLine;
 use crate::mm::{Access, AddressRange, MemoryKind, PageTable, Regime};
 use alloc::{string::String, vec::Vec};
 use core::sync::atomic::{AtomicU8, Ordering};
-use partition_config::{ImageSource, VmConfig};
+use partition_config::VmConfig;
 
 /// Life cycle of a VM.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -39,6 +39,9 @@ pub struct Vm {
     pub stage2: spin::Mutex<PageTable>,
     /// The stage-2 root, for VTTBR_EL2 (read without the lock).
     pub stage2_root: u64,
+    /// Which pages of its RAM are zeroed (or written) and mapped; the others are zeroed on first
+    /// touch (`fresh_ram.rs`). Taken before `stage2` when both are.
+    pub(super) ready: spin::Mutex<super::ready_pages::ReadyPages>,
     state: AtomicU8,
     /// Its device tree, written into its RAM at `dtb_ipa` at every (re)start.
     pub dtb: Vec<u8>,
@@ -53,7 +56,7 @@ pub struct Vm {
     pub stop_traced: core::sync::atomic::AtomicBool,
     /// What its paravirtual RTOS reported (task set, slack, checkpoint, misses), readable from
     /// any core.
-    pub realtime: super::paravirt::RealTime,
+    pub realtime: alloc::boxed::Box<super::paravirt::RealTime>,
     /// Its console line.
     pub(super) console: alloc::sync::Arc<ConsoleLine>,
     /// Devices emulated for it (console UART, interrupt controller), found by IPA on a fault.
@@ -103,19 +106,27 @@ impl Vm {
     }
 
     /// Copy migration: copies the VM's RAM to `new_base` (a region of the target core, as large
-    /// as the VM) and points its stage-2 map there. The VM must not run meanwhile.
+    /// as the VM) and points its stage-2 map there. The VM must not run meanwhile. Pages not
+    /// ready stay unmapped: what the copy brought into them is zeroed before the guest sees it.
     pub fn relocate(&self, new_base: u64) -> Result<(), crate::mm::MapError> {
+        let ready = self.ready.lock();
         let old = self.ram();
         crate::arch::aarch64::cpu::copy_and_clean(old.base, new_base, old.size);
-        self.stage2.lock().map(
-            self.ipa_base,
-            new_base,
-            old.size,
-            MemoryKind::Normal,
-            Access::ReadWriteExecute,
-        )?;
+        let mut stage2 = self.stage2.lock();
+        super::fresh_ram::map_pages(&mut stage2, &ready, true, self.ipa_base, new_base)?;
         self.ram_base
             .store(new_base, core::sync::atomic::Ordering::Release);
+        Ok(())
+    }
+
+    /// After an eager reload of all its RAM: maps the pages that were not ready, all now are.
+    pub(super) fn all_ready(&self) -> Result<(), crate::mm::MapError> {
+        let mut ready = self.ready.lock();
+        let base = self.ram().base;
+        let mut stage2 = self.stage2.lock();
+        super::fresh_ram::map_pages(&mut stage2, &ready, false, self.ipa_base, base)?;
+        ready.set_all();
+        crate::arch::aarch64::cpu::publish_table_entries();
         Ok(())
     }
 
@@ -124,6 +135,7 @@ impl Vm {
     pub fn read_guest(&self, ipa: u64, buffer: &mut [u8]) -> Result<(), hypercall_abi::Error> {
         let physical = self
             .ram_span(ipa, buffer.len() as u64)
+            .filter(|_| self.prepare(ipa, buffer.len() as u64))
             .ok_or(hypercall_abi::Error::BadAddress)?;
         // A guest running with its MMU off wrote around the caches: drop any stale lines first.
         crate::arch::aarch64::cpu::clean_dcache_range(physical, buffer.len() as u64);
@@ -138,6 +150,7 @@ impl Vm {
     pub fn write_guest(&self, ipa: u64, bytes: &[u8]) -> Result<(), hypercall_abi::Error> {
         let physical = self
             .ram_span(ipa, bytes.len() as u64)
+            .filter(|_| self.prepare(ipa, bytes.len() as u64))
             .ok_or(hypercall_abi::Error::BadAddress)?;
         // SAFETY: `ram_span` checked the whole span lies in this VM's RAM, identity-mapped at EL2;
         // the guest reads this memory only, so a concurrent reader sees old or new bytes.
@@ -200,19 +213,12 @@ pub fn create(
     let base = config.memory_base.ok_or(CreateError::NotPlaced)?;
     let ram = AddressRange::new(base, config.memory_size);
     let started = crate::arch::aarch64::cpu::counter();
-    load_image(&config, ram)?;
-    super::table::record_load(ram.size, started);
+    let mut ready = super::ready_pages::ReadyPages::none(ram.size);
+    let filled = super::fresh_ram::fill(&config, ram, &mut ready)?;
+    // What a reload (which clears all of the RAM) may take is planned on this rate per byte.
+    super::table::record_load(filled, started);
 
     let mut stage2 = PageTable::new(Regime::Stage2);
-    stage2
-        .map(
-            config.ipa_base,
-            ram.base,
-            ram.size,
-            MemoryKind::Normal,
-            Access::ReadWriteExecute,
-        )
-        .map_err(CreateError::Map)?;
     for device in &config.devices {
         stage2
             .map(
@@ -230,7 +236,9 @@ pub fn create(
         .map_err(CreateError::DeviceTree)?;
     let dtb_ipa =
         dtb_placement(&config, dtb.len() as u64).ok_or(CreateError::NoRoomForDeviceTree)?;
-    write_dtb(&config, ram, &dtb, dtb_ipa);
+    super::fresh_ram::place(ram, &mut ready, dtb_ipa - config.ipa_base, &dtb);
+    super::fresh_ram::map_pages(&mut stage2, &ready, true, config.ipa_base, ram.base)
+        .map_err(CreateError::Map)?;
     let mut devices: Vec<alloc::boxed::Box<dyn super::mmio::EmulatedDevice>> = Vec::new();
     let uart_window = AddressRange::new(super::uart::GUEST_UART_BASE, super::uart::GUEST_UART_SIZE);
     let uart_free = !config.devices.iter().any(|d| d.overlaps(&uart_window))
@@ -273,10 +281,11 @@ pub fn create(
         ram_size: ram.size,
         stage2_root: stage2.root_address(),
         stage2: spin::Mutex::new(stage2),
+        ready: spin::Mutex::new(ready),
         state: AtomicU8::new(VmState::Created as u8),
         restarts: core::sync::atomic::AtomicU32::new(0),
         stop_traced: core::sync::atomic::AtomicBool::new(false),
-        realtime: super::paravirt::RealTime::new(),
+        realtime: alloc::boxed::Box::new(super::paravirt::RealTime::new()),
         console,
         devices: super::mmio::Devices::new(devices),
         uart,
@@ -288,19 +297,11 @@ pub fn create(
 const CHUNK: u64 = 64 << 10;
 const PAGE: u64 = 4096;
 
-/// Fills the VM's RAM: its image at the load offset, its initramfs after the image's footprint,
-/// zeros everywhere else, all of it cleaned to memory (the guest may start with its caches off).
+/// Fills all of the VM's RAM again (a reboot): its image at the load offset, its initramfs
+/// after the image's footprint, zeros everywhere else, all of it cleaned to memory (the guest
+/// may start with its caches off). [`Vm::all_ready`] then maps what was not mapped.
 pub fn load_image(config: &VmConfig, ram: AddressRange) -> Result<(), CreateError> {
-    let image: &[u8] = match &config.image {
-        ImageSource::Builtin(name) => {
-            crate::images::builtin(name).ok_or(CreateError::MissingImage)?
-        }
-        // SAFETY: validation checked the range lies in RAM outside the hypervisor and every VM;
-        // the boot loader placed the image there and nothing else uses it.
-        ImageSource::Memory(range) => unsafe {
-            core::slice::from_raw_parts(range.base as *const u8, range.size as usize)
-        },
-    };
+    let image = super::fresh_ram::image_of(config)?;
     let offset = config.load_offset;
     let image_end = offset
         .checked_add(image.len() as u64)
@@ -309,7 +310,7 @@ pub fn load_image(config: &VmConfig, ram: AddressRange) -> Result<(), CreateErro
     // The image may already lie at its place (put there by the boot loader): only the bytes
     // around it are cleared then.
     if image.as_ptr() as u64 != ram.base + offset {
-        copy_in(ram.base + offset, image);
+        super::fresh_ram::copy_in(ram.base + offset, image);
     }
     crate::arch::aarch64::cpu::clean_dcache_range(ram.base + offset, image.len() as u64);
     clear(ram.base, 0, offset);
@@ -327,28 +328,12 @@ pub fn load_image(config: &VmConfig, ram: AddressRange) -> Result<(), CreateErro
     // where the boot loader placed it, and that it fits in this VM's RAM after the image.
     let source =
         unsafe { core::slice::from_raw_parts(ramdisk.base as *const u8, ramdisk.size as usize) };
-    copy_in(ram.base + ramdisk_offset, source);
+    super::fresh_ram::copy_in(ram.base + ramdisk_offset, source);
     crate::arch::aarch64::cpu::clean_dcache_range(ram.base + ramdisk_offset, ramdisk.size);
     clear(ram.base, ramdisk_end, ram.size);
     crate::arch::aarch64::cpu::invalidate_icache();
     Ok(())
 }
-
-/// Copies `source` (an image, outside the VM's RAM) to `target` in the VM's RAM. A kernel of
-/// tens of MiB takes milliseconds: a core that reboots a VM does it with its heartbeat going on
-/// (`health::with_beats`), so that it does not look dead to its peers meanwhile.
-fn copy_in(target: u64, source: &[u8]) {
-    for (index, chunk) in source.chunks(COPY_CHUNK).enumerate() {
-        let at = target + (index * COPY_CHUNK) as u64;
-        // SAFETY: the caller hands over `target .. + source.len()` of the VM's RAM (see
-        // `load_image`), which does not overlap `source` (validated: outside every VM's RAM).
-        unsafe { core::ptr::copy_nonoverlapping(chunk.as_ptr(), at as *mut u8, chunk.len()) };
-        crate::arch::aarch64::cpu::pause();
-    }
-}
-
-/// Bytes copied between two pauses (`cpu::pause`) when an image is loaded.
-const COPY_CHUNK: usize = 16 << 10;
 
 /// Zeroes bytes `[start, end)` of the RAM at `base` and cleans them to memory: whole pages with
 /// DC ZVA, a chunk at a time (this can take milliseconds: see `copy_in` for the heartbeat), the

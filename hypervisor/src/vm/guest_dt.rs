@@ -62,24 +62,48 @@ pub fn describe(
             irq_spi: super::uart::GUEST_UART_SPI,
         });
     }
-    if let Some(tasks) = config_subtree(config_blob, &config.node_path, "tasks") {
-        platform.extra_nodes.push(tasks);
-    }
     let guest_dt = partition_config::binding::GUEST_DT_NODE;
-    if let Some(nodes) = config_subtree(config_blob, &config.node_path, guest_dt) {
+    let [tasks, guest_dt] = config_subtrees(config_blob, config, ["tasks", guest_dt]);
+    platform.extra_nodes.extend(tasks);
+    if let Some(nodes) = guest_dt {
         platform.root_nodes = nodes.children;
     }
     platform
 }
 
-/// A child node of the VM's config node, copied whole (for the RTOS task set).
-fn config_subtree(blob: &[u8], vm_path: &str, child: &str) -> Option<RawNode> {
+/// The children `names` of the VM's config node, copied whole (its RTOS task set, its guest
+/// device tree nodes). The config blob is opened only when the node has one of them (the
+/// parsed config lists its children).
+fn config_subtrees<const N: usize>(
+    blob: &[u8],
+    config: &VmConfig,
+    names: [&str; N],
+) -> [Option<RawNode>; N] {
+    // A child `tasks@1` is found as `tasks`, as a path lookup would.
+    let named = |child: &str, name: &str| child.split('@').next() == Some(name);
+    let mut found = [const { None }; N];
+    if !names
+        .iter()
+        .any(|name| config.child_nodes.iter().any(|child| named(child, name)))
+    {
+        return found;
+    }
     // The config blob passed validation; the checker still guards the `fdt` crate from panics.
-    let checked = partition_config::check_dtb(blob).ok()?;
-    let tree = fdt::Fdt::new(&checked).ok()?;
-    let path = [vm_path, "/", child].concat();
-    let node = tree.find_node(&path)?;
-    Some(RawNode::from_fdt_node(node))
+    let Ok(checked) = partition_config::check_dtb(blob) else {
+        return found;
+    };
+    let Ok(tree) = fdt::Fdt::new(&checked) else {
+        return found;
+    };
+    let Some(node) = tree.find_node(&config.node_path) else {
+        return found;
+    };
+    for child in node.children() {
+        if let Some(index) = names.iter().position(|name| named(child.name, name)) {
+            found[index].get_or_insert_with(|| RawNode::from_fdt_node(child));
+        }
+    }
+    found
 }
 
 /// Builds the VM's DTB.

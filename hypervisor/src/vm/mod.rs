@@ -8,6 +8,7 @@ pub mod inject;
 pub mod mmio;
 pub mod paravirt;
 pub mod psci;
+pub mod ready_pages;
 pub mod uart;
 pub mod vcpu;
 pub mod vgic;
@@ -16,6 +17,8 @@ pub mod vgic;
 mod console_line;
 #[cfg(target_arch = "aarch64")]
 mod create;
+#[cfg(target_arch = "aarch64")]
+mod fresh_ram;
 #[cfg(target_arch = "aarch64")]
 pub mod table;
 #[cfg(target_arch = "aarch64")]

@@ -116,7 +116,30 @@ pub fn sync(frame: &mut TrapFrame, note: u64) -> Exit {
             frame.elr += 4;
             Exit::Resume
         }
-        other => guest_fault(vm, frame, other),
+        other => fault_or_fresh_page(vm, frame, other),
+    }
+}
+
+/// A fault of the guest, unless it is its first touch of a page of its RAM: that page is zeroed
+/// and mapped, and the access retried.
+fn fault_or_fresh_page(vm: &'static Vm, frame: &mut TrapFrame, reason: ExitReason) -> Exit {
+    if fresh_page(&reason).is_some_and(|ipa| vm.touch(ipa)) {
+        return Exit::Resume;
+    }
+    guest_fault(vm, frame, reason)
+}
+
+/// The guest-physical address of a stage-2 translation fault (a RAM page not handed over yet,
+/// or no memory at all there).
+fn fresh_page(reason: &ExitReason) -> Option<u64> {
+    const TRANSLATION_FAULT: core::ops::RangeInclusive<u8> = 0x04..=0x07;
+    match *reason {
+        ExitReason::DataAbort { ipa, status, .. } | ExitReason::InstructionAbort { ipa, status }
+            if TRANSLATION_FAULT.contains(&status) =>
+        {
+            Some(ipa)
+        }
+        _ => None,
     }
 }
 
@@ -172,7 +195,7 @@ fn perform<D: super::mmio::EmulatedDevice + ?Sized>(
     result
 }
 
-/// An access to no device: the guest's fault.
+/// An access to no device: the guest's fault (or its first touch of a page of its RAM).
 #[cold]
 #[inline(never)]
 fn outside(vm: &'static Vm, frame: &mut TrapFrame, access: super::exit::MmioAccess) -> Exit {
@@ -181,7 +204,7 @@ fn outside(vm: &'static Vm, frame: &mut TrapFrame, access: super::exit::MmioAcce
         write: access.write,
         status: 0x07,
     };
-    guest_fault(vm, frame, outside)
+    fault_or_fresh_page(vm, frame, outside)
 }
 
 /// An access the device refused: said at debug level (the guest's fault follows).

@@ -119,6 +119,43 @@ pub fn copy_and_clean(source: u64, destination: u64, length: u64) {
     }
 }
 
+/// Copies `length` bytes from `source` to `destination` (disjoint RAM ranges mapped at EL2, as
+/// for [`copy_and_clean`]), 64 bytes per loop with register pairs (the hypervisor's `memcpy` moves 8 bytes per
+/// instruction pair: no SIMD registers at EL2); the tail with `copy_nonoverlapping`.
+pub fn copy_bulk(source: u64, destination: u64, length: usize) {
+    const STEP: usize = 64;
+    let bulk = length - length % STEP;
+    if bulk > 0 {
+        // SAFETY: the caller hands over `length` readable bytes at `source` and writable ones
+        // at `destination`, disjoint; the loop moves exactly `bulk` (a non-zero multiple of 64).
+        unsafe {
+            core::arch::asm!(
+                "2:",
+                "ldp {a}, {b}, [{from}], #16",
+                "ldp {c}, {d}, [{from}], #16",
+                "stp {a}, {b}, [{to}], #16",
+                "stp {c}, {d}, [{to}], #16",
+                "ldp {a}, {b}, [{from}], #16",
+                "ldp {c}, {d}, [{from}], #16",
+                "stp {a}, {b}, [{to}], #16",
+                "stp {c}, {d}, [{to}], #16",
+                "cmp {from}, {end}",
+                "b.lo 2b",
+                from = inout(reg) source => _,
+                to = inout(reg) destination => _,
+                end = in(reg) source + bulk as u64,
+                a = out(reg) _, b = out(reg) _, c = out(reg) _, d = out(reg) _,
+                options(nostack),
+            );
+        }
+    }
+    let (source, destination) = (source + bulk as u64, destination + bulk as u64);
+    // SAFETY: as above, for the last `length - bulk` bytes.
+    unsafe {
+        core::ptr::copy_nonoverlapping(source as *const u8, destination as *mut u8, length - bulk)
+    };
+}
+
 /// Zeroes `[start, start + length)` (both 4 KiB aligned) with DC ZVA, a cache block per
 /// instruction, and cleans it to the point of coherency, eight blocks per loop iteration;
 /// plain stores where DC ZVA is prohibited or its block is not a whole number of cache lines.
@@ -162,6 +199,14 @@ pub fn zero_and_clean(start: u64, length: u64) {
             options(nostack),
         );
     }
+}
+
+/// Makes translation table entries just written visible to the table walks of every core
+/// before anything after it (an entry that only went from invalid to valid needs no TLB
+/// invalidation).
+pub fn publish_table_entries() {
+    // SAFETY: barriers only order memory accesses.
+    unsafe { core::arch::asm!("dsb ishst", "isb", options(nostack)) };
 }
 
 /// Invalidates every instruction cache to the point of unification (after writing code).

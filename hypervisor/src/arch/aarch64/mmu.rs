@@ -43,12 +43,13 @@ fn tcr() -> u64 {
 pub fn build_early_table(image: u64, dtb: u64) {
     // SAFETY: only the boot core runs this, before any other core starts or reads the table.
     let table = unsafe { &mut *core::ptr::addr_of_mut!(EARLY_TABLE) };
+    use crate::mm::descriptor as d;
+    let normal = d::attribute_index(d::MAIR_NORMAL) | d::INNER_SHAREABLE;
+    let device = d::attribute_index(d::MAIR_DEVICE) | d::EXECUTE_NEVER;
     for (index, entry) in table.0.iter_mut().enumerate() {
         let base = (index as u64) << 30;
-        let normal = base == image & !((1 << 30) - 1) || base == dtb & !((1 << 30) - 1);
-        let attributes = if normal { (1 << 2) | (3 << 8) } else { 0 };
-        let execute_never = if normal { 0 } else { 1 << 54 };
-        *entry = base | attributes | execute_never | (1 << 10) | 1;
+        let is_normal = base == image & !((1 << 30) - 1) || base == dtb & !((1 << 30) - 1);
+        *entry = d::leaf(base, if is_normal { normal } else { device });
     }
     crate::arch::aarch64::cpu::clean_dcache_range(table.0.as_ptr() as u64, 4096);
 }

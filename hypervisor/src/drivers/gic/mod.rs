@@ -103,7 +103,7 @@ pub fn init(platform: &platform::Platform) {
         }
     };
     let machine = MACHINE.call_once(|| machine);
-    log::info!(
+    log::debug!(
         "GICv{}: INTIDs up to {}, maintenance interrupt {}",
         machine.gic.version(),
         machine.gic.max_intid(),

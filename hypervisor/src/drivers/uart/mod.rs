@@ -68,11 +68,27 @@ impl Uart {
 
     /// Writes a string, turning `\n` into `\r\n`.
     pub fn write_str(&self, text: &str) {
-        for byte in text.bytes() {
-            if byte == b'\n' {
-                self.put_byte(b'\r');
-            }
-            self.put_byte(byte);
+        // Most writes are one line without its newline: no byte-by-byte split then.
+        if !text.as_bytes().contains(&b'\n') {
+            self.put_bytes(text.as_bytes());
+            return;
+        }
+        let mut lines = text.as_bytes().split(|&byte| byte == b'\n');
+        if let Some(first) = lines.next() {
+            self.put_bytes(first);
+        }
+        for line in lines {
+            self.put_bytes(b"\r\n");
+            self.put_bytes(line);
+        }
+    }
+
+    /// Sends `bytes` as they are: the PL011 a FIFO's worth per wait, the others byte by byte.
+    fn put_bytes(&self, bytes: &[u8]) {
+        match self {
+            Uart::Pl011(uart) => uart.put_bytes(bytes),
+            Uart::Imx(uart) => bytes.iter().for_each(|&byte| uart.put_byte(byte)),
+            Uart::Ns16550(uart) => bytes.iter().for_each(|&byte| uart.put_byte(byte)),
         }
     }
 }

@@ -7,6 +7,7 @@ use tock_registers::registers::{ReadOnly, ReadWrite, WriteOnly};
 
 register_bitfields! [u32,
     FR [
+        TXFE OFFSET(7) NUMBITS(1) [],
         TXFF OFFSET(5) NUMBITS(1) [],
         RXFE OFFSET(4) NUMBITS(1) []
     ],
@@ -74,6 +75,21 @@ impl Pl011 {
             core::hint::spin_loop();
         }
         self.registers.dr.set(u32::from(byte));
+    }
+
+    /// Sends `bytes`, a transmit FIFO's worth at a time: it waits only for the FIFO to be
+    /// empty, then fills it without looking again (the PL011's FIFO holds at least 16 bytes).
+    pub fn put_bytes(&self, bytes: &[u8]) {
+        /// The transmit FIFO depth of the first PL011 revisions (later ones hold 32).
+        const FIFO: usize = 16;
+        for burst in bytes.chunks(FIFO) {
+            while !self.registers.fr.is_set(FR::TXFE) {
+                core::hint::spin_loop();
+            }
+            for &byte in burst {
+                self.registers.dr.set(u32::from(byte));
+            }
+        }
     }
 
     /// A received byte, if any.
