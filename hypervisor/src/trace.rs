@@ -118,7 +118,9 @@ pub fn push_padded(out: &mut String, mut value: u64, radix: u64, width: usize, p
         }
     }
     (digits.len() - at..width).for_each(|_| out.push(pad));
-    digits[at..].iter().for_each(|&digit| out.push(char::from(digit)));
+    digits[at..]
+        .iter()
+        .for_each(|&digit| out.push(char::from(digit)));
 }
 
 /// Appends `text` as a JSON string, copying the runs that need no escape whole.

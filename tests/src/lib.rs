@@ -567,10 +567,11 @@ pub fn merge_deferred_predictions(events: &mut [Value]) {
             continue;
         }
         let completion = events[at].clone();
-        let decision = events[..at]
-            .iter_mut()
-            .rev()
-            .find(|event| event["ev"] == "migration_decision" && event["vm"] == completion["vm"]);
+        let decision = events[..at].iter_mut().rev().find(|event| {
+            event["ev"] == "migration_decision"
+                && event["vm"] == completion["vm"]
+                && event["failed_core"] == completion["failed_core"]
+        });
         let Some(Value::Object(decision)) = decision else {
             continue;
         };

@@ -42,7 +42,11 @@ fn every_attack_is_refused_and_the_victims_keep_running() {
     // RAM full of a pattern before the boot, as a previous user could leave it: the VMs are
     // placed there, and the attacker checks that what it reads of its RAM comes zeroed.
     let stale = Scratch::new("stale-ram.bin");
-    std::fs::write(stale.path(), vec![0xa5u8; (STALE_END - STALE_START) as usize]).unwrap();
+    std::fs::write(
+        stale.path(),
+        vec![0xa5u8; (STALE_END - STALE_START) as usize],
+    )
+    .unwrap();
     let run = Qemu::virt(3, 4)
         .initrd(&config("attack-inject"))
         .load(stale.path(), STALE_START)

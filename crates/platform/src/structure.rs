@@ -254,7 +254,16 @@ mod tests {
 
     #[test]
     fn scans_names_a_word_at_a_time_as_byte_by_byte() {
-        let pieces: [&[u8]; 8] = [b"a", b"serial@9000000", b"/", b"\x01", b"\xc3\xa9", b"@", b"\x2e", b"\xff"];
+        let pieces: [&[u8]; 8] = [
+            b"a",
+            b"serial@9000000",
+            b"/",
+            b"\x01",
+            b"\xc3\xa9",
+            b"@",
+            b"\x2e",
+            b"\xff",
+        ];
         let mut cases: Vec<Vec<u8>> = Vec::new();
         for first in pieces {
             for second in pieces {

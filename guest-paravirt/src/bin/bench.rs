@@ -53,7 +53,9 @@ mod guest {
             core::hint::black_box(unsafe { core::ptr::read_volatile(at) });
             (timer::now() - start).saturating_sub(overhead)
         });
-        costs.fold((0, u64::MAX), |(most, least), cost| (most.max(cost), least.min(cost)))
+        costs.fold((0, u64::MAX), |(most, least), cost| {
+            (most.max(cost), least.min(cost))
+        })
     }
 
     /// Smallest counter delta around `work` over ROUNDS runs, less the counter reads.

@@ -76,6 +76,10 @@ pub fn start_secondaries(platform: &platform::Platform, me: usize) {
         log::error!("only {} of {} cores came online", online(), started + 1);
     }
     // Each core says so in its `cpu_online` event: a line for people only when cores are missing.
-    let level = if online() == count { log::Level::Debug } else { log::Level::Warn };
+    let level = if online() == count {
+        log::Level::Debug
+    } else {
+        log::Level::Warn
+    };
     log::log!(level, "{} of {} cores online at EL2", online(), count);
 }

@@ -77,7 +77,10 @@ mod tests {
         assert!(!is_table(block, 1));
         let table = table(0x4010_3000);
         assert_eq!(table, 0x4010_3003);
-        assert!(is_table(table, 2) && !is_table(table, 3), "a level-3 entry is a page");
+        assert!(
+            is_table(table, 2) && !is_table(table, 3),
+            "a level-3 entry is a page"
+        );
         assert_eq!(leaf(0x1234_5fff, TABLE_OR_PAGE), 0x1234_5000 | 1 << 10 | 3);
         assert_eq!(block & ATTRIBUTE_MASK, 1 << 2 | 3 << 8 | 1 << 10);
     }

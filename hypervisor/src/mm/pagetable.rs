@@ -218,9 +218,7 @@ impl PageTable {
             (Regime::El2, MemoryKind::NonCacheable) => d::attribute_index(d::MAIR_NON_CACHEABLE),
             (Regime::Stage2, MemoryKind::Device) => d::stage2_memory(d::STAGE2_DEVICE),
             (Regime::Stage2, MemoryKind::Normal) => d::stage2_memory(d::STAGE2_NORMAL),
-            (Regime::Stage2, MemoryKind::NonCacheable) => {
-                d::stage2_memory(d::STAGE2_NON_CACHEABLE)
-            }
+            (Regime::Stage2, MemoryKind::NonCacheable) => d::stage2_memory(d::STAGE2_NON_CACHEABLE),
         };
         let shareable = if kind == MemoryKind::Device {
             0
@@ -395,7 +393,11 @@ mod tests {
             .map(input, output, size, MemoryKind::Normal, Access::ReadWrite)
             .unwrap();
         for at in (0..size).step_by(0x1000) {
-            assert_eq!(table.translate(input + at).unwrap().0, output + at, "{at:#x}");
+            assert_eq!(
+                table.translate(input + at).unwrap().0,
+                output + at,
+                "{at:#x}"
+            );
         }
         assert!(table.translate(input - 0x1000).is_none());
         assert!(table.translate(input + size).is_none());

@@ -56,7 +56,11 @@ fn zero_pages(ram: AddressRange, ready: &mut ReadyPages, first: usize, last: usi
 
 /// Fills a new VM's RAM as far as the guest needs it at once: its image, the rest of the
 /// image's declared footprint zeroed, its initramfs. Returns the bytes written or zeroed.
-pub fn fill(config: &VmConfig, ram: AddressRange, ready: &mut ReadyPages) -> Result<u64, CreateError> {
+pub fn fill(
+    config: &VmConfig,
+    ram: AddressRange,
+    ready: &mut ReadyPages,
+) -> Result<u64, CreateError> {
     let image = image_of(config)?;
     let offset = config.load_offset;
     let image_end = offset
@@ -95,9 +99,13 @@ pub fn image_of(config: &VmConfig) -> Result<&'static [u8], CreateError> {
         ImageSource::Builtin(name) => crate::images::builtin(name).ok_or(CreateError::MissingImage),
         // SAFETY: validation checked the range lies in RAM outside the hypervisor and every VM;
         // the boot loader placed the image there and nothing else uses it.
-        ImageSource::Memory(range) => Ok(unsafe {
-            core::slice::from_raw_parts(range.base as *const u8, range.size as usize)
-        }),
+        ImageSource::Memory(range) => {
+            Ok(
+                unsafe {
+                    core::slice::from_raw_parts(range.base as *const u8, range.size as usize)
+                },
+            )
+        }
     }
 }
 
@@ -113,7 +121,13 @@ pub fn map_pages(
     for (first, count) in pages.runs(ready) {
         let offset = first as u64 * PAGE;
         let (kind, access) = (MemoryKind::Normal, Access::ReadWriteExecute);
-        stage2.map(ipa_base + offset, ram_base + offset, count as u64 * PAGE, kind, access)?;
+        stage2.map(
+            ipa_base + offset,
+            ram_base + offset,
+            count as u64 * PAGE,
+            kind,
+            access,
+        )?;
     }
     Ok(())
 }

@@ -59,7 +59,10 @@ impl ReadyPages {
 
     /// How many pages are ready.
     pub fn count(&self) -> usize {
-        self.words.iter().map(|word| word.count_ones() as usize).sum()
+        self.words
+            .iter()
+            .map(|word| word.count_ones() as usize)
+            .sum()
     }
 
     /// The runs of pages that are ready (`wanted` true) or not, each as (first page, number
@@ -136,6 +139,9 @@ mod tests {
         assert_eq!(ready.pages(), 2);
         assert_eq!(ready.runs(false).collect::<Vec<_>>(), [(0, 2)]);
         ready.set_all();
-        assert_eq!((ready.count(), ready.runs(true).collect::<Vec<_>>()), (2, vec![(0, 2)]));
+        assert_eq!(
+            (ready.count(), ready.runs(true).collect::<Vec<_>>()),
+            (2, vec![(0, 2)])
+        );
     }
 }

@@ -97,7 +97,10 @@ pub fn reload(vm: &Vm) -> bool {
     }
     super::create::write_dtb(&vm.config, vm.ram(), &vm.dtb, vm.dtb_ipa);
     if let Err(error) = vm.all_ready() {
-        log::error!("vm '{}' cannot be reloaded: its RAM is not mapped ({error:?})", vm.name);
+        log::error!(
+            "vm '{}' cannot be reloaded: its RAM is not mapped ({error:?})",
+            vm.name
+        );
         return false;
     }
     true

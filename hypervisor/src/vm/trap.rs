@@ -134,7 +134,8 @@ fn fault_or_fresh_page(vm: &'static Vm, frame: &mut TrapFrame, reason: ExitReaso
 fn fresh_page(reason: &ExitReason) -> Option<u64> {
     const TRANSLATION_FAULT: core::ops::RangeInclusive<u8> = 0x04..=0x07;
     match *reason {
-        ExitReason::DataAbort { ipa, status, .. } | ExitReason::InstructionAbort { ipa, status }
+        ExitReason::DataAbort { ipa, status, .. }
+        | ExitReason::InstructionAbort { ipa, status }
             if TRANSLATION_FAULT.contains(&status) =>
         {
             Some(ipa)
