@@ -103,14 +103,10 @@ impl Deferred {
 
     /// The whole prediction, within [`crate::supply::PREDICTION_EVENTS`] and no time limit.
     pub fn complete(&self) -> Option<Prediction> {
-        crate::supply::misses_with_supply(
-            &self.tasks,
-            &self.state,
-            self.restore_at,
-            self.supply,
-            crate::supply::PREDICTION_EVENTS,
-        )
-        .ok()
+        self.simulation()?
+            .run(&self.tasks, u64::MAX, &mut || true)
+            .ok()
+            .flatten()
     }
 }
 

@@ -71,18 +71,7 @@ fn a_shared_core_that_spares_the_copy_beats_the_spare() {
         decide_shared: 300 * US,
         ..platform_with(&[2 * MS], 0)
     };
-    let set = edf(&[(MS, 4 * MS)]);
-    let mut migrant = vm(
-        0,
-        MigratePolicy::Always,
-        Some(reporting(set.clone(), released_at(&set, 10 * MS))),
-    );
-    migrant.copy_memory = true;
-    let cores = [
-        CoreInput::idle(0),
-        failed_core(1, &[0]),
-        occupied(2, &[(5, Some(edf(&[(MS, 10 * MS)])))]),
-    ];
+    let (migrant, cores) = copy_migrant_and_cores();
     let weighed = plan(
         &fault(FaultKind::FailStop, 1, 10 * MS, 10 * MS + 500 * US),
         &[migrant],

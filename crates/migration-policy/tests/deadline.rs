@@ -71,18 +71,7 @@ fn an_expired_share_searches_no_shared_core() {
     fn late() -> u64 {
         u64::MAX
     }
-    let set = edf(&[(MS, 4 * MS)]);
-    let mut migrant = vm(
-        0,
-        MigratePolicy::Always,
-        Some(reporting(set.clone(), released_at(&set, 10 * MS))),
-    );
-    migrant.copy_memory = true;
-    let cores = [
-        CoreInput::idle(0),
-        failed_core(1, &[0]),
-        occupied(2, &[(5, Some(edf(&[(MS, 10 * MS)])))]),
-    ];
+    let (migrant, cores) = copy_migrant_and_cores();
     let fault = fault(FaultKind::FailStop, 1, 10 * MS, 10 * MS + 500 * US);
     let untimed = plan(
         &fault,

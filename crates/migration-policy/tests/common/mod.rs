@@ -179,3 +179,21 @@ pub fn stop_for_blackout(t_c: Time, blackout: Time) -> FaultInput {
     let t_d = t_c + blackout - 100 * US - OWN_WORK;
     fault(FaultKind::FailStop, 1, t_d.saturating_sub(MS).max(t_c), t_d)
 }
+
+/// A copy-mode VM 0 (one 1 ms job every 4 ms, all released at 10 ms) on failed core 1, spare
+/// core 0, and core 2 running a light VM 5 that can share its core.
+pub fn copy_migrant_and_cores() -> (VmInput, [CoreInput; 3]) {
+    let set = edf(&[(MS, 4 * MS)]);
+    let mut migrant = vm(
+        0,
+        MigratePolicy::Always,
+        Some(reporting(set.clone(), released_at(&set, 10 * MS))),
+    );
+    migrant.copy_memory = true;
+    let cores = [
+        CoreInput::idle(0),
+        failed_core(1, &[0]),
+        occupied(2, &[(5, Some(edf(&[(MS, 10 * MS)])))]),
+    ];
+    (migrant, cores)
+}
