@@ -10,7 +10,7 @@ use crate::frame::{FrameSpec, SlotSpec};
 use crate::ledger::{CoreStatus, FaultKind, Guest, GuestId, GuestStatus, Ledger, Move, ResumeKind};
 use crate::protocol::{Decision, Placement, Refusal};
 use alloc::vec::Vec;
-use migration_policy::{CoreInput, FaultInput, Frame, Platform, Slot, Target, VmInput};
+use migration_policy::{CoreInput, FaultInput, Frame, Platform, RanIn, Slot, Target, VmInput};
 use rt_analysis::TaskSet;
 
 /// What a decider knows beside the ledger.
@@ -30,6 +30,13 @@ pub trait Facts {
     fn now(&self) -> u64;
     /// The platform's downtime model and frame periods.
     fn platform(&self) -> Platform;
+    /// The slot orphan `guest` ran in on the failed core `failed` (context switch `switch`),
+    /// if that core ran time partitions when it failed (the ledger drops a failed core's
+    /// frame; the machine remembers what each core last applied). Default: none.
+    fn ran_in(&self, guest: GuestId, failed: usize, switch: u64) -> Option<RanIn> {
+        let _ = (guest, failed, switch);
+        None
+    }
 }
 
 /// One decided orphan.
@@ -91,9 +98,17 @@ pub fn decide(snapshot: &Ledger, me: usize, facts: &dyn Facts) -> Result<Outcome
                 FaultKind::Stop => None,
             },
         };
+        let platform = facts.platform();
+        let switch = platform.switch;
         let vms: Vec<VmInput> = orphans
             .iter()
-            .map(|&(id, resume)| facts.vm_input(&draft.guests[id], resume))
+            .map(|&(id, resume)| {
+                let mut vm = facts.vm_input(&draft.guests[id], resume);
+                if let Some(rt) = vm.realtime.as_mut() {
+                    rt.budget = facts.ran_in(id, failed, switch);
+                }
+                vm
+            })
             .collect();
         // A decider with another failure's orphans still to decide is no target now: the
         // guests it took would wait for those decisions, which their prediction cannot count.
@@ -107,7 +122,7 @@ pub fn decide(snapshot: &Ledger, me: usize, facts: &dyn Facts) -> Result<Outcome
                 .filter(|input| input.core == me)
                 .for_each(|input| input.healthy = false);
         }
-        let plan = migration_policy::plan(&fault, &vms, &cores, &facts.platform());
+        let plan = migration_policy::plan(&fault, &vms, &cores, &platform);
         if plan.decisions.len() != orphans.len() {
             return Err(Refusal::Guest(orphans[0].0)); // the policy left an orphan undecided
         }

@@ -75,10 +75,27 @@ pub struct RealTimeInput {
     pub reported_slack: Slack,
     /// `t_u`, the instant of that report.
     pub reported_at: Time,
-    /// `(theta, pi)` if it ran in a time partition on the failed core, `None` if it owned the
-    /// core. Kept for the record: a migrant sharing a core gets a slot re-dimensioned at the
-    /// target frame's period ([`crate::server_budget`]).
-    pub budget: Option<(Time, Time)>,
+    /// The slot it ran in on the failed core, if that core ran time partitions; `None` if it
+    /// owned the core. Its state at the blackout start is its checkpoint advanced with that
+    /// supply (a migrant sharing a core gets a slot re-dimensioned at the target frame's period
+    /// instead: [`crate::server_budget`]).
+    pub budget: Option<RanIn>,
+}
+
+/// The slot a VM ran in: from `start` on (the whole core before it), every `period` it got the
+/// processor from `offset + switch` to `offset + length` of the period.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RanIn {
+    /// The frame's first instant.
+    pub start: Time,
+    /// The frame period.
+    pub period: Time,
+    /// The slot's start within the period.
+    pub offset: Time,
+    /// The slot's length, the context switch included.
+    pub length: Time,
+    /// The context switch at the slot's start.
+    pub switch: Time,
 }
 
 /// One core of the platform, as the survivors see it.

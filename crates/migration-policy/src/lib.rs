@@ -84,7 +84,7 @@ pub use decision::{
 };
 pub use frame::{Frame, Slot};
 pub use input::{
-    CoreInput, FaultInput, FaultKind, MigratePolicy, Platform, RealTimeInput, VmInput,
+    CoreInput, FaultInput, FaultKind, MigratePolicy, Platform, RanIn, RealTimeInput, VmInput,
 };
 pub use periods::candidate_periods;
 pub use placement::server_budget;

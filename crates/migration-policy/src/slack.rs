@@ -5,6 +5,7 @@ use crate::decision::{Report, SlackSource};
 use crate::input::{FaultInput, FaultKind, RealTimeInput, VmInput};
 use rt_analysis::online::affordable_downtime;
 use rt_analysis::simulate::simulate;
+use rt_analysis::simulate::Blackout;
 use rt_analysis::{age, SimState, Slack, StateError, Time};
 
 /// The instant `s` from which the guest's schedule has no processor:
@@ -99,5 +100,42 @@ fn state_at(rt: &RealTimeInput, at: Time) -> Result<SimState, StateError> {
     if at <= rt.checkpoint.now {
         return Ok(rt.checkpoint.clone());
     }
-    Ok(simulate(&rt.tasks, &rt.checkpoint, at, None)?.end)
+    let Some(slot) = rt.budget.filter(|slot| slot.period > 0 && slot.start < at) else {
+        return Ok(simulate(&rt.tasks, &rt.checkpoint, at, None)?.end);
+    };
+    // In time partitions: the processor only in the slot of each period, one run per dark span.
+    let mut state = rt.checkpoint.clone();
+    if state.now < slot.start {
+        state = simulate(&rt.tasks, &state, slot.start, None)?.end;
+    }
+    let supplied_from = slot.offset.saturating_add(slot.switch).min(slot.period);
+    let supplied_to = slot.offset.saturating_add(slot.length).min(slot.period);
+    while state.now < at {
+        let period_start = state.now - (state.now - slot.start) % slot.period;
+        let lit = (
+            period_start.saturating_add(supplied_from),
+            period_start.saturating_add(supplied_to),
+        );
+        let end = period_start.saturating_add(slot.period).min(at);
+        // Dark from now to the lit span (if ahead), lit to its end, dark after it.
+        let dark = if state.now < lit.0 {
+            Some(Blackout {
+                start: state.now,
+                length: lit.0 - state.now,
+            })
+        } else if state.now >= lit.1 {
+            Some(Blackout {
+                start: state.now,
+                length: end - state.now,
+            })
+        } else {
+            None
+        };
+        let until = match dark {
+            Some(dark) => dark.end().min(end),
+            None => lit.1.min(end),
+        };
+        state = simulate(&rt.tasks, &state, until.max(state.now + 1), dark)?.end;
+    }
+    Ok(state)
 }

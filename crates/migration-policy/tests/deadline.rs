@@ -130,3 +130,44 @@ fn known_budgets_are_taken_as_known() {
     };
     assert_eq!(theta(&ahead), theta(&computed) + 1_000);
 }
+
+/// A VM that ran in a time partition on the failed core is aged to its blackout start with the
+/// supply of its slot, not a whole core: with a slot of a fifth of the core its backlog at the
+/// blackout start is larger, and so are its predicted misses.
+#[test]
+fn a_checkpoint_is_aged_with_the_slot_it_ran_in() {
+    let set = edf(&[(MS, 4 * MS), (MS, 5 * MS)]);
+    let plan_for = |ran_in: Option<migration_policy::RanIn>| {
+        let mut rt = reporting(set.clone(), released_at(&set, 10 * MS));
+        rt.budget = ran_in;
+        let migrant = vm(0, MigratePolicy::Always, Some(rt));
+        let cores = [CoreInput::idle(0), failed_core(1, &[0])];
+        // A fail-signal 5 ms after the checkpoint: the blackout starts there, so the
+        // checkpoint is aged 5 ms (all of it in the frame).
+        let mut fault = fault(FaultKind::FailSignal, 1, 10 * MS, 16 * MS);
+        fault.signalled_at = Some(15 * MS);
+        plan(&fault, &[migrant], &cores, &platform(0))
+    };
+    let whole = plan_for(None);
+    let slot = plan_for(Some(migration_policy::RanIn {
+        start: 10 * MS,
+        period: MS,
+        offset: 0,
+        length: 200 * US,
+        switch: 0,
+    }));
+    let total = |plan: &migration_policy::Plan| -> u32 {
+        plan.decisions[0]
+            .predicted_misses
+            .as_ref()
+            .unwrap()
+            .iter()
+            .sum()
+    };
+    assert!(
+        total(&slot) > total(&whole),
+        "slot {} whole {}",
+        total(&slot),
+        total(&whole)
+    );
+}

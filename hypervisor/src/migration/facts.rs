@@ -4,16 +4,30 @@
 
 use super::{inputs, live};
 use crate::arch::aarch64::cpu;
+use crate::arch::aarch64::percpu::MAX_CPUS;
 use crate::health::detector::{overdue, Health};
 use crate::vm::{vms, VmState};
 use failover::decide::Facts;
-use failover::{FaultKind, Guest, ResumeKind};
-use migration_policy::{Platform, VmInput};
+use failover::{FaultKind, FrameSpec, Guest, GuestId, ResumeKind};
+use migration_policy::{Platform, RanIn, VmInput};
 use partition_config::{MigratePolicy, MigrationMode};
 use rt_analysis::TaskSet;
 
 /// The machine's facts.
 pub struct MachineFacts;
+
+/// The frame each core last applied (`None`: it owned no time partitions), kept after the core
+/// fails: the ledger drops a failed core's frame, and the decision ages its guests' states
+/// through the slots they ran in.
+static APPLIED: [spin::Mutex<Option<FrameSpec>>; MAX_CPUS] =
+    [const { spin::Mutex::new(None) }; MAX_CPUS];
+
+/// Records the frame core `core` now follows.
+pub fn note_frame(core: usize, frame: Option<FrameSpec>) {
+    if let Some(applied) = APPLIED.get(core) {
+        *applied.lock() = frame;
+    }
+}
 
 impl Facts for MachineFacts {
     fn vm_input(&self, guest: &Guest, resume: ResumeKind) -> VmInput {
@@ -80,5 +94,17 @@ impl Facts for MachineFacts {
 
     fn platform(&self) -> Platform {
         inputs::platform()
+    }
+
+    fn ran_in(&self, guest: GuestId, failed: usize, switch: u64) -> Option<RanIn> {
+        let frame = (*APPLIED.get(failed)?.lock())?;
+        let slot = frame.slots().iter().find(|slot| slot.guest == guest)?;
+        Some(RanIn {
+            start: frame.start_ns,
+            period: frame.period_ns,
+            offset: slot.offset_ns,
+            length: slot.length_ns,
+            switch,
+        })
     }
 }

@@ -10,6 +10,7 @@ pub mod completion;
 pub mod copy;
 mod decide;
 mod facts;
+pub use facts::note_frame;
 mod inputs;
 pub mod live;
 pub mod summary;

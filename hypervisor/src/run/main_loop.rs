@@ -188,6 +188,7 @@ fn follow_frame(me: usize) {
             .collect();
         (spec, slots)
     });
+    crate::migration::note_frame(me, spec);
     let mut core = local::this();
     let before = core.partitions.as_ref().map(|partitions| partitions.spec);
     let Some(spec) = spec else {
