@@ -501,7 +501,11 @@ pub fn assert_downtime_within_prediction(done: &Value) {
         done["measured_ns"].as_u64().unwrap(),
         done["predicted_ns"].as_u64().unwrap(),
     );
-    let least_percent = if done["resume_mode"] == "asap" { 75 } else { 80 };
+    let least_percent = if done["resume_mode"] == "asap" {
+        75
+    } else {
+        80
+    };
     assert!(
         measured <= predicted && measured * 100 >= predicted * least_percent,
         "measured {measured} predicted {predicted} ({})",
@@ -562,9 +566,9 @@ pub fn misses_per_task(run: &Run, vm: u64, tasks: usize, from_ns: u64, until_ns:
 
 /// A decision whose prediction its time allowance cut is followed, possibly much later, by a
 /// `migration_prediction` of the same VM and failed core with the completed figures: they
-/// replace the decision's (`misses`, `misses_total`, `misses_complete`, `horizon_ns`), which
-/// gets `deferred_predict_ns` (the completion's time) as the mark. A VM leaves a failed core
-/// once, so the pair names one decision.
+/// replace the decision's (`misses`, `misses_total`, `misses_complete`, `horizon_ns`); no field
+/// is added, so the merged events read as the trace format documents them. A VM leaves a
+/// failed core once, so the pair names one decision.
 pub fn merge_deferred_predictions(events: &mut [Value]) {
     for at in 0..events.len() {
         if events[at]["ev"] != "migration_prediction" {
@@ -586,9 +590,5 @@ pub fn merge_deferred_predictions(events: &mut [Value]) {
             Some(horizon) => decision.insert("horizon_ns".into(), horizon.clone()),
             None => decision.remove("horizon_ns"),
         };
-        decision.insert(
-            "deferred_predict_ns".into(),
-            completion["predict_ns"].clone(),
-        );
     }
 }
