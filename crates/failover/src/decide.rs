@@ -33,8 +33,7 @@ pub trait Facts {
     /// The slot orphan `guest` ran in on the failed core `failed` (context switch `switch`),
     /// if that core ran time partitions when it failed (the ledger drops a failed core's
     /// frame; the machine remembers what each core last applied). Default: none.
-    fn ran_in(&self, guest: GuestId, failed: usize, switch: u64) -> Option<RanIn> {
-        let _ = (guest, failed, switch);
+    fn ran_in(&self, _guest: GuestId, _failed: usize, _switch: u64) -> Option<RanIn> {
         None
     }
 }
@@ -105,7 +104,7 @@ pub fn decide(snapshot: &Ledger, me: usize, facts: &dyn Facts) -> Result<Outcome
             .map(|&(id, resume)| {
                 let mut vm = facts.vm_input(&draft.guests[id], resume);
                 if let Some(rt) = vm.realtime.as_mut() {
-                    rt.budget = facts.ran_in(id, failed, switch);
+                    rt.ran_in = facts.ran_in(id, failed, switch);
                 }
                 vm
             })

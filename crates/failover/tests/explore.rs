@@ -72,7 +72,7 @@ impl Facts for ModelFacts<'_> {
                 tasks,
                 reported_slack: Slack::Finite(9_000_000),
                 reported_at: 0,
-                budget: None,
+                ran_in: None,
             }
         });
         VmInput {

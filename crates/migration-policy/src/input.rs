@@ -79,7 +79,7 @@ pub struct RealTimeInput {
     /// owned the core. Its state at the blackout start is its checkpoint advanced with that
     /// supply (a migrant sharing a core gets a slot re-dimensioned at the target frame's period
     /// instead: [`crate::server_budget`]).
-    pub budget: Option<RanIn>,
+    pub ran_in: Option<RanIn>,
 }
 
 /// The slot a VM ran in: from `start` on (the whole core before it), every `period` it got the
@@ -150,6 +150,9 @@ pub struct FaultInput {
     pub signalled_at: Option<Time>,
 }
 
+/// A lookup of server budgets known ahead: `Some(min_budget(set, pi))` when known.
+pub type KnownBudgets = fn(&TaskSet, Time) -> Option<Option<Time>>;
+
 /// The platform's calibrated figures.
 #[derive(Clone, Debug)]
 pub struct Platform {
@@ -178,7 +181,7 @@ pub struct Platform {
     /// Server budgets known ahead (`min_budget` of a task set at a frame period, computed off
     /// the decision's path): `Some(result)` when known. The shared-core search computes the
     /// others itself, within its time.
-    pub known_budgets: Option<fn(&TaskSet, Time) -> Option<Option<Time>>>,
+    pub known_budgets: Option<KnownBudgets>,
     /// Per VM, the part of the decision bound kept for what follows its predictions (committing
     /// the decision and tracing it before the target may resume the VM).
     pub reserve: Time,

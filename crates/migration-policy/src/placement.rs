@@ -21,7 +21,7 @@
 //! assumed the whole core.
 
 use crate::frame::{Frame, Slot};
-use crate::input::{CoreInput, FaultInput, Platform};
+use crate::input::{CoreInput, FaultInput, KnownBudgets, Platform};
 use crate::supply::{Budget, Supply};
 use alloc::vec::Vec;
 use rt_analysis::admission::{min_budget, min_budget_while};
@@ -37,21 +37,24 @@ pub fn server_budget(set: &TaskSet, pi: Time) -> Option<(Time, Time)> {
     min_budget(set, pi).map(|theta| (theta, pi))
 }
 
-/// [`server_budget`]'s budget: known ahead (`known`), or computed while `time` lasts (`None`
-/// when it ran out first).
-fn budget_within(
-    set: &TaskSet,
-    pi: Time,
-    known: Option<fn(&TaskSet, Time) -> Option<Option<Time>>>,
-    time: &Budget,
-) -> Option<Option<Time>> {
-    if pi == 0 {
-        return Some(None);
+/// Where one search's server budgets come from: known ahead, or computed while its time lasts.
+#[derive(Clone, Copy)]
+struct Budgets<'a> {
+    known: Option<KnownBudgets>,
+    time: &'a Budget,
+}
+
+impl Budgets<'_> {
+    /// [`server_budget`]'s budget of `set` at `pi`; `None` when the time ran out first.
+    fn of(&self, set: &TaskSet, pi: Time) -> Option<Option<Time>> {
+        if pi == 0 {
+            return Some(None);
+        }
+        if let Some(budget) = self.known.and_then(|known| known(set, pi)) {
+            return Some(budget);
+        }
+        min_budget_while(set, pi, &mut || self.time.in_time())
     }
-    if let Some(budget) = known.and_then(|known| known(set, pi)) {
-        return Some(budget);
-    }
-    min_budget_while(set, pi, &mut || time.in_time())
 }
 
 /// Where a migrant can go.
@@ -165,13 +168,16 @@ impl<'a> Hosts<'a> {
         let Some(set) = set else {
             return options;
         };
-        let known = self.platform.known_budgets;
+        let budgets = Budgets {
+            known: self.platform.known_budgets,
+            time,
+        };
         let mut own: Vec<(Time, Option<Time>)> = Vec::new();
         let mut budget = |pi: Time| match own.iter().find(|(p, _)| *p == pi) {
             Some(&(_, theta)) => theta,
             None => {
                 // Out of time: no budget, and none cached (the core is just not an option).
-                let theta = budget_within(set, pi, known, time)?;
+                let theta = budgets.of(set, pi)?;
                 own.push((pi, theta));
                 theta
             }
@@ -186,7 +192,7 @@ impl<'a> Hosts<'a> {
             let found = match host {
                 Host::Whole(residents, cache) => self.periods.iter().find_map(|&pi| {
                     let theta = budget(pi)?;
-                    let frame = new_frame(residents, cache, vm, theta, pi, switch, (known, time))?;
+                    let frame = new_frame(residents, cache, vm, theta, pi, switch, budgets)?;
                     Some((frame, theta, true))
                 }),
                 Host::Framed(frame) => budget(frame.period).and_then(|theta| {
@@ -255,22 +261,23 @@ fn new_frame(
     theta: Time,
     pi: Time,
     switch: Time,
-    (known, time): (Option<fn(&TaskSet, Time) -> Option<Option<Time>>>, &Budget),
+    budgets: Budgets,
 ) -> Option<Frame> {
     if !cache.iter().any(|(p, _)| *p == pi) {
-        let mut budgets = Some(Vec::with_capacity(residents.len()));
+        // Every resident's budget, or `None` once one fits at no budget; out of time: nothing
+        // cached, the core is not an option.
+        let mut all = Vec::with_capacity(residents.len());
+        let mut fit = true;
         for (_, set) in residents {
-            // Out of time: nothing cached, the core is not an option.
-            let theta = budget_within(set, pi, known, time)?;
-            budgets = budgets.zip(theta).map(|(mut all, theta)| {
-                all.push(theta);
-                all
-            });
-            if budgets.is_none() {
-                break;
+            match budgets.of(set, pi)? {
+                Some(theta) => all.push(theta),
+                None => {
+                    fit = false;
+                    break;
+                }
             }
         }
-        cache.push((pi, budgets));
+        cache.push((pi, fit.then_some(all)));
     }
     let budgets = cache.iter().find(|(p, _)| *p == pi)?.1.as_ref()?;
     let mut slots = Vec::with_capacity(residents.len() + 1);

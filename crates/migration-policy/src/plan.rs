@@ -204,22 +204,18 @@ impl Context<'_> {
         }
         // A prediction the time allowance cut is completed after the commit, off the path to
         // the target's resume.
-        let deferred = match (&prediction, rt, &guest.state) {
-            (Some(p), Some(rt), Some(state)) if !p.complete && budget.clock.is_some() => target
-                .map(|_| Deferred {
-                    tasks: rt.tasks.clone(),
-                    state: state.clone(),
-                    restore_at: self
-                        .fault
-                        .detected_at
-                        .saturating_add(terms.restore_offset()),
-                    supply,
-                }),
-            _ => None,
-        };
+        let cut = prediction.as_ref().is_some_and(|p| !p.complete) && budget.clock.is_some();
         let mut decision = self.decision(vm, guest, terms, target, prediction, reason);
         decision.alternatives = alternatives;
-        decision.deferred = deferred;
+        decision.deferred = match (rt, &guest.state) {
+            (Some(rt), Some(state)) if cut && target.is_some() => Some(Deferred {
+                tasks: rt.tasks.clone(),
+                state: state.clone(),
+                restore_at: decision.restore_at,
+                supply,
+            }),
+            _ => None,
+        };
         decision
     }
 

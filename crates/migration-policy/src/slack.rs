@@ -100,7 +100,7 @@ fn state_at(rt: &RealTimeInput, at: Time) -> Result<SimState, StateError> {
     if at <= rt.checkpoint.now {
         return Ok(rt.checkpoint.clone());
     }
-    let Some(slot) = rt.budget.filter(|slot| slot.period > 0 && slot.start < at) else {
+    let Some(slot) = rt.ran_in.filter(|slot| slot.period > 0 && slot.start < at) else {
         return Ok(simulate(&rt.tasks, &rt.checkpoint, at, None)?.end);
     };
     // In time partitions: the processor only in the slot of each period, one run per dark span.

@@ -139,7 +139,7 @@ fn a_checkpoint_is_aged_with_the_slot_it_ran_in() {
     let set = edf(&[(MS, 4 * MS), (MS, 5 * MS)]);
     let plan_for = |ran_in: Option<migration_policy::RanIn>| {
         let mut rt = reporting(set.clone(), released_at(&set, 10 * MS));
-        rt.budget = ran_in;
+        rt.ran_in = ran_in;
         let migrant = vm(0, MigratePolicy::Always, Some(rt));
         let cores = [CoreInput::idle(0), failed_core(1, &[0])];
         // A fail-signal 5 ms after the checkpoint: the blackout starts there, so the

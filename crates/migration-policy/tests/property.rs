@@ -109,7 +109,7 @@ fn a_stale_report_aged_is_still_safe() {
                 checkpoint: checkpoint.clone(),
                 reported_slack: reported,
                 reported_at: at_report.now,
-                budget: None,
+                ran_in: None,
             };
             let aged = age(reported, at_report.now, t_c);
             let len = rng.between(200 * US, 2 * aged.finite().unwrap_or(0) + 400 * US);

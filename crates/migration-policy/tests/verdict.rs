@@ -105,7 +105,7 @@ fn fail_signal_blackout_starts_at_the_last_sign_of_life() {
         checkpoint: checkpoint.clone(),
         reported_slack: reported,
         reported_at: 4 * MS,
-        budget: None,
+        ran_in: None,
     };
     let vms = [vm(0, MigratePolicy::Always, Some(rt))];
     let fault = fault(FaultKind::FailSignal, 1, 5 * MS, 6 * MS);
@@ -169,7 +169,7 @@ fn report_newer_than_checkpoint_is_recomputed_older_is_aged() {
             checkpoint: checkpoint.clone(),
             reported_slack: reported,
             reported_at: t_u,
-            budget: None,
+            ran_in: None,
         };
         let d = &plan(
             &fault,
@@ -203,7 +203,7 @@ fn an_inconsistent_checkpoint_predicts_nothing() {
         checkpoint: broken,
         reported_slack: Slack::Finite(5 * MS),
         reported_at: MS,
-        budget: None,
+        ran_in: None,
     };
     let vms = [vm(0, MigratePolicy::IfNoMiss, Some(rt))];
     let d = &plan(&stop_for_blackout(MS, 2 * MS), &vms, &cores(), &platform(0)).decisions[0];

@@ -69,7 +69,7 @@ fn fits_edf(set: &TaskSet, theta: Time, pi: Time, go_on: &mut dyn FnMut() -> boo
         let mut d = task.deadline;
         while d <= limit {
             checks += 1;
-            if checks % CHECKS_PER_CALL == 0 && !go_on() {
+            if checks.is_multiple_of(CHECKS_PER_CALL) && !go_on() {
                 return None;
             }
             if dbf(set, d) > sbf(theta, pi, d) {

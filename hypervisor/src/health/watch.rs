@@ -25,12 +25,12 @@ static SEEN: [AtomicUsize; percpu::MAX_CPUS] = [const { AtomicUsize::new(0) }; p
 static IN_EL2: [core::sync::atomic::AtomicBool; percpu::MAX_CPUS] =
     [const { core::sync::atomic::AtomicBool::new(false) }; percpu::MAX_CPUS];
 
-/// The latest each core's beat came after its deadline (ns): what the minimum heartbeat
-/// period must cover.
 /// Per core: its run loop put off work it must come back to (a decision waiting for a migrant
 /// to land), so every beat calls it back from its guest.
 static RECALL: [core::sync::atomic::AtomicBool; percpu::MAX_CPUS] =
     [const { core::sync::atomic::AtomicBool::new(false) }; percpu::MAX_CPUS];
+/// The latest each core's beat came after its deadline (ns): what the minimum heartbeat
+/// period must cover.
 static WORST_LATE: [AtomicU64; percpu::MAX_CPUS] = [const { AtomicU64::new(0) }; percpu::MAX_CPUS];
 
 /// The health settings in force (defaults until `configure`).

@@ -154,7 +154,7 @@ pub fn realtime(vm: &Vm) -> Option<RealTimeInput> {
         checkpoint,
         reported_slack,
         reported_at: report.time_ns,
-        budget: None,
+        ran_in: None,
     })
 }
 

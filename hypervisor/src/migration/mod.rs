@@ -10,12 +10,12 @@ pub mod completion;
 pub mod copy;
 mod decide;
 mod facts;
-pub use facts::note_frame;
 mod inputs;
 pub mod live;
 pub mod summary;
 
 pub use decide::{decide_pending, report_claims};
+pub use facts::note_frame;
 pub use inputs::{DECIDE_BOUND_NS, DECIDE_SHARED_BOUND_NS, RESTORE_BOUND_NS, SWITCH_BOUND_NS};
 
 use crate::vm::Vm;

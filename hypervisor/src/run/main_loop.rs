@@ -37,12 +37,10 @@ pub extern "C" fn run() -> ! {
         let next = crate::health::with_beats(|| {
             crate::migration::report_claims(me);
             take_arrivals(me);
-            let arriving = local::this()
-                .hosted
-                .iter()
-                .any(|hosted| matches!(hosted.state, State::Arriving(_)));
-            here.hosts_arrival.store(arriving, Ordering::Release);
-            let wait_for_landing = landing_due(me);
+            let landing = earliest_landing();
+            here.hosts_arrival
+                .store(landing.is_some(), Ordering::Release);
+            let wait_for_landing = landing.is_some_and(|land| landing_due(me, land));
             // Put off: the beats call the loop back from the migrant once it has entered.
             crate::health::recall_each_beat(wait_for_landing);
             if !wait_for_landing {
@@ -124,32 +122,34 @@ fn carry_out_due_fault() {
     }
 }
 
-/// True when a migrant placed here must land (its restore bound before its planned instant)
-/// before a decision begun now could end: deciding waits then until the migrant has entered
-/// (the loop's next pass after it), so that the landing keeps to its instant. The decision
-/// starts later by that much, which its detection term measures.
-fn landing_due(me: usize) -> bool {
-    let orphans = ledger::read(|ledger| ledger.orphans_of(me).count()) as u64;
-    if orphans == 0 {
-        return false;
-    }
-    let window = crate::migration::DECIDE_BOUND_NS
-        .saturating_mul(orphans)
-        .saturating_add(crate::migration::DECIDE_SHARED_BOUND_NS);
-    let latest_start = cpu::now_ns().saturating_add(window);
+/// The earliest instant (ns) a migrant placed here must land: its restore bound before its
+/// planned instant; `None` without migrants to land.
+fn earliest_landing() -> Option<u64> {
     local::this()
         .hosted
         .iter()
-        .any(|hosted| match &hosted.state {
-            State::Arriving(arrival) => {
+        .filter_map(|hosted| match &hosted.state {
+            State::Arriving(arrival) => Some(
                 arrival
                     .moving
                     .resume_at_ns
-                    .saturating_sub(crate::migration::RESTORE_BOUND_NS)
-                    < latest_start
-            }
-            _ => false,
+                    .saturating_sub(crate::migration::RESTORE_BOUND_NS),
+            ),
+            _ => None,
         })
+        .min()
+}
+
+/// True when a migrant must land (at `land`, ns) before a decision begun now could end:
+/// deciding waits then until the migrant has entered (the loop's next pass after it), so that
+/// the landing keeps to its instant. The decision starts later by that much, which its
+/// detection term measures.
+fn landing_due(me: usize, land: u64) -> bool {
+    let orphans = ledger::read(|ledger| ledger.orphans_of(me).count()) as u64;
+    let window = crate::migration::DECIDE_BOUND_NS
+        .saturating_mul(orphans)
+        .saturating_add(crate::migration::DECIDE_SHARED_BOUND_NS);
+    orphans > 0 && land < cpu::now_ns().saturating_add(window)
 }
 
 /// Takes the guests placed on this core; each waits for its turn as an arrival.

@@ -92,7 +92,7 @@ fn vm_at(id: usize, set: &TaskSet, at: Time, copy: bool) -> VmInput {
             checkpoint: state,
             reported_slack: slack,
             reported_at: at,
-            budget: None,
+            ran_in: None,
         }),
     }
 }

@@ -97,7 +97,7 @@ pub fn reporting(set: TaskSet, checkpoint: SimState) -> RealTimeInput {
         tasks: set,
         checkpoint,
         reported_slack,
-        budget: None,
+        ran_in: None,
     }
 }
 
